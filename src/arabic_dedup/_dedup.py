@@ -1,0 +1,342 @@
+"""Stage 7: the dedup API — ``find_duplicates`` for batches, ``Deduplicator`` for streams.
+
+Pipeline: normalise -> tokens -> shingles (:mod:`._shingle`) -> MinHash (:mod:`._minhash`)
+-> LSH candidates (:mod:`._lsh`) -> exact verification (:mod:`._verify`) -> star clusters
+(:mod:`._cluster`) -> keep decision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, NamedTuple
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ._boilerplate import common_shingles, drop_shingles
+from ._cluster import star_clusters
+from ._errors import ConfigError, InputError
+from ._lsh import LSHIndex, candidate_pairs, check_params, optimal_params
+from ._minhash import MinHasher, ShingleSets
+from ._normalize import NormalizerConfig
+from ._shingle import ShingleConfig, ShingleUnit
+from ._verify import SIMILARITIES, Similarity, similarity, verify_pairs
+
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "DedupConfig",
+    "DedupResult",
+    "Deduplicator",
+    "Match",
+    "Pair",
+    "find_duplicates",
+]
+
+DEFAULT_THRESHOLD = 0.5
+KeepPolicy = Literal["first", "longest"]
+
+
+@dataclass(frozen=True)
+class DedupConfig:
+    """Every option of the detector; ``find_duplicates`` and ``Deduplicator`` take these as
+    keyword arguments.
+
+    threshold:      minimum verified similarity for two texts to be duplicates.
+    similarity:     ``"jaccard"`` (same text) or ``"containment"`` (shorter inside longer).
+    num_perm, seed: MinHash size and seed (recorded with every result and index).
+    shingle_unit, k: word or character shingles, and their size (0 = the unit's default).
+    bands, rows:    explicit LSH banding; by default derived from ``lsh_threshold``.
+    lsh_threshold:  the Jaccard level LSH aims at; by default below ``threshold`` so that pairs
+                    just above it are not lost to the S-curve (verification removes the rest).
+    max_df:         shingles found in more than this many documents (or this fraction, if
+                    < 1) are boilerplate — outlet headers and footers, template formulas — and
+                    are ignored when comparing; ``None`` keeps every shingle.
+    normalizer:     the normaliser configuration.
+    """
+
+    threshold: float = DEFAULT_THRESHOLD
+    similarity: Similarity = "jaccard"
+    num_perm: int = 128
+    seed: int = 1
+    shingle_unit: ShingleUnit = "word"
+    k: int = 0
+    bands: int | None = None
+    rows: int | None = None
+    lsh_threshold: float | None = None
+    max_df: float | None = None
+    normalizer: NormalizerConfig = field(default_factory=NormalizerConfig)
+
+    def __post_init__(self) -> None:
+        t = self.threshold
+        if isinstance(t, bool) or not isinstance(t, int | float) or not 0.0 < t <= 1.0:
+            raise ConfigError(f"threshold must be a number in (0, 1], got {t!r}")
+        if self.similarity not in SIMILARITIES:
+            raise ConfigError(
+                f"similarity must be one of {', '.join(SIMILARITIES)}, got {self.similarity!r}"
+            )
+        if (self.bands is None) != (self.rows is None):
+            raise ConfigError(
+                f"give both bands and rows or neither, got bands={self.bands!r}, rows={self.rows!r}"
+            )
+        if self.bands is not None and self.rows is not None:
+            check_params(self.bands, self.rows, self.num_perm)
+        lt = self.lsh_threshold
+        if lt is not None and not 0.0 < lt < 1.0:
+            raise ConfigError(f"lsh_threshold must be in (0, 1), got {lt!r}")
+        if self.max_df is not None and not self.max_df > 0:
+            raise ConfigError(f"max_df must be positive or None, got {self.max_df!r}")
+        if not isinstance(self.normalizer, NormalizerConfig):
+            raise ConfigError(
+                f"normalizer must be a NormalizerConfig, got {type(self.normalizer).__name__}"
+            )
+        ShingleConfig(unit=self.shingle_unit, k=self.k)  # validates unit and k
+
+    @property
+    def shingle(self) -> ShingleConfig:
+        return ShingleConfig(unit=self.shingle_unit, k=self.k)
+
+    def banding(self) -> tuple[int, int]:
+        if self.bands is not None and self.rows is not None:
+            return self.bands, self.rows
+        return optimal_params(self.effective_lsh_threshold(), self.num_perm)
+
+    def effective_lsh_threshold(self) -> float:
+        if self.lsh_threshold is not None:
+            return self.lsh_threshold
+        if self.similarity == "containment":
+            # A half-length copy fully inside the longer text has Jaccard 0.5 * threshold.
+            return max(0.05, round(0.4 * self.threshold, 3))
+        return max(0.05, round(0.7 * self.threshold, 3))
+
+    def hasher(self) -> MinHasher:
+        return MinHasher(
+            num_perm=self.num_perm, seed=self.seed, shingle=self.shingle, normalizer=self.normalizer
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        d = asdict(self)
+        d["k"] = self.shingle.k
+        d["bands"], d["rows"] = self.banding()
+        d["lsh_threshold"] = self.effective_lsh_threshold()
+        return d
+
+
+def _config(config: DedupConfig | None, options: dict[str, Any]) -> DedupConfig:
+    import dataclasses
+
+    valid = {f.name for f in dataclasses.fields(DedupConfig)}
+    unknown = sorted(set(options) - valid)
+    if unknown:
+        raise ConfigError(
+            f"unknown option(s) {', '.join(unknown)}; valid options: {', '.join(sorted(valid))}"
+        )
+    base = config or DedupConfig()
+    return dataclasses.replace(base, **options) if options else base
+
+
+class Pair(NamedTuple):
+    """A verified near-duplicate pair: indexes ``i < j`` and their similarity."""
+
+    i: int
+    j: int
+    similarity: float
+
+
+@dataclass(frozen=True)
+class DedupResult:
+    """What ``find_duplicates`` found, one entry per input text.
+
+    cluster_ids:  equal id = same cluster; the id is the index of the cluster's kept text.
+    keep:         True for the one text kept per cluster.
+    duplicate_of: index of the kept text this one duplicates, or None.
+    similarity:   similarity to the kept text (1.0 for kept texts).
+    pairs:        every verified pair at or above the threshold.
+    """
+
+    cluster_ids: NDArray[np.int64]
+    keep: NDArray[np.bool_]
+    duplicate_of: list[int | None]
+    similarity: NDArray[np.float64]
+    pairs: list[Pair]
+    params: dict[str, Any]
+
+    def __len__(self) -> int:
+        return len(self.keep)
+
+    @property
+    def n_duplicates(self) -> int:
+        return int((~self.keep).sum())
+
+    def kept(self) -> list[int]:
+        """Indexes of the kept texts, in input order."""
+        return np.flatnonzero(self.keep).tolist()
+
+    def clusters(self, *, min_size: int = 2) -> dict[int, list[int]]:
+        """Clusters with at least ``min_size`` members: kept index -> member indexes."""
+        out: dict[int, list[int]] = {}
+        for i, c in enumerate(self.cluster_ids.tolist()):
+            out.setdefault(c, []).append(i)
+        return {c: m for c, m in out.items() if len(m) >= min_size}
+
+
+def _check_texts(texts: Iterable[str]) -> list[str]:
+    out = list(texts) if not isinstance(texts, list) else texts
+    for i, t in enumerate(out):
+        if not isinstance(t, str):
+            hint = " (decode bytes first, e.g. .decode('utf-8'))" if isinstance(t, bytes) else ""
+            raise InputError(f"text #{i} must be str, got {type(t).__name__}{hint}")
+    return out
+
+
+def _keep_order(
+    texts: Sequence[str], keep: KeepPolicy | Callable[[int], Any]
+) -> NDArray[np.int64]:
+    n = len(texts)
+    if keep == "first":
+        return np.arange(n, dtype=np.int64)
+    if keep == "longest":
+        lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=n)
+        return np.lexsort((np.arange(n), -lengths)).astype(np.int64)
+    if callable(keep):
+        return np.array(sorted(range(n), key=lambda i: (keep(i), i)), dtype=np.int64)
+    raise ConfigError(
+        f"keep must be 'first', 'longest' or a callable index -> sort key, got {keep!r}"
+    )
+
+
+def find_duplicates(
+    texts: Iterable[str],
+    /,
+    *,
+    config: DedupConfig | None = None,
+    keep: KeepPolicy | Callable[[int], Any] = "first",
+    **options: Any,
+) -> DedupResult:
+    """Find near-duplicate texts and decide which to keep.
+
+    ``options`` are :class:`DedupConfig` fields (``threshold``, ``similarity``, ...).
+    ``keep`` chooses the text kept per cluster: ``"first"`` (input order), ``"longest"``, or a
+    callable mapping an index to a sort key (smallest kept), e.g. ``keep=lambda i: dates[i]``.
+
+    >>> r = find_duplicates([
+    ...     "أعلنت وزارة الصحة اليوم عن افتتاح مستشفى جديد في مدينة الرياض بسعة مئتي سرير",
+    ...     "اعلنت وزارة الصحه اليوم عن افتتاح مستشفى جديد فى مدينة الرياض بسعة مئتي سرير",
+    ...     "هطلت أمطار غزيرة على مدينة جدة مساء أمس وتسببت في إغلاق عدد من الطرق",
+    ... ])
+    >>> r.keep.tolist(), r.duplicate_of
+    ([True, False, True], [None, 0, None])
+    """
+    cfg = _config(config, options)
+    docs = _check_texts(texts)
+    order = _keep_order(docs, keep)
+    hasher = cfg.hasher()
+    sets = hasher.shingle_sets(docs)
+    if cfg.max_df is not None:
+        sets = drop_shingles(sets, common_shingles(sets, cfg.max_df))
+    sigs = hasher.signatures_from_sets(sets)
+    bands, rows = cfg.banding()
+    active = sets.sizes() > 0
+    cand = candidate_pairs(sigs, bands, rows, active=active)
+    sims = verify_pairs(sets, cand, cfg.similarity)
+    ok = sims >= cfg.threshold
+    pairs, psims = cand[ok], sims[ok]
+    cl = star_clusters(len(docs), pairs, psims, order)
+    keep_mask = cl.representative == np.arange(len(docs))
+    dup_of: list[int | None] = [
+        None if k else int(r) for k, r in zip(keep_mask.tolist(), cl.representative.tolist(), strict=True)
+    ]
+    params = {**cfg.as_dict(), **hasher.params, "keep": keep if isinstance(keep, str) else "key"}
+    params["normalizer"] = hasher.params["normalizer"]
+    return DedupResult(
+        cluster_ids=cl.representative,
+        keep=keep_mask,
+        duplicate_of=dup_of,
+        similarity=cl.similarity,
+        pairs=[Pair(int(i), int(j), float(s)) for (i, j), s in zip(pairs, psims, strict=True)],
+        params=params,
+    )
+
+
+class Match(NamedTuple):
+    """An earlier kept document that a text duplicates, with their verified similarity."""
+
+    key: Hashable
+    similarity: float
+
+
+class Deduplicator:
+    """Streaming dedup: add texts one by one; each is checked against every kept text so far.
+
+    >>> d = Deduplicator(threshold=0.5)
+    >>> d.add("a1", "أعلنت وزارة الصحة اليوم عن افتتاح مستشفى جديد في مدينة الرياض") is None
+    True
+    >>> d.add("a2", "اعلنت وزارة الصحه اليوم عن افتتاح مستشفى جديد فى مدينة الرياض")
+    Match(key='a1', similarity=1.0)
+    >>> len(d), "a2" in d
+    (2, True)
+    """
+
+    def __init__(self, *, config: DedupConfig | None = None, **options: Any) -> None:
+        self.config = _config(config, options)
+        if self.config.max_df is not None:
+            raise ConfigError(
+                "max_df needs the whole corpus and applies to find_duplicates only; "
+                "a Deduplicator compares every shingle"
+            )
+        self._hasher = self.config.hasher()
+        bands, rows = self.config.banding()
+        self._lsh = LSHIndex(bands=bands, rows=rows)
+        self._sets: dict[Hashable, NDArray[np.uint32]] = {}  # kept texts only
+        self._dup_of: dict[Hashable, Hashable] = {}  # duplicate key -> kept key
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return {**self.config.as_dict(), **self._hasher.params}
+
+    def _matches(self, hashes: NDArray[np.uint32]) -> list[Match]:
+        if hashes.size == 0:
+            return []
+        sig = self._hasher.signature_from_hashes(hashes)
+        found = []
+        for key in self._lsh.query(sig):
+            s = similarity(hashes, self._sets[key], self.config.similarity)
+            if s >= self.config.threshold:
+                found.append(Match(key, s))
+        found.sort(key=lambda m: -m.similarity)
+        return found
+
+    def _hashes(self, text: str) -> NDArray[np.uint32]:
+        if not isinstance(text, str):
+            raise InputError(f"text must be str, got {type(text).__name__}")
+        return self._hasher.hash_shingles(text)
+
+    def query(self, text: str) -> list[Match]:
+        """Every kept text that ``text`` duplicates, most similar first."""
+        return self._matches(self._hashes(text))
+
+    def add(self, key: Hashable, text: str) -> Match | None:
+        """Record ``text`` under ``key``: None if it is new (kept), else its best match."""
+        if key in self:
+            raise KeyError(f"key {key!r} was already added")
+        hashes = self._hashes(text)
+        found = self._matches(hashes)
+        if found:
+            self._dup_of[key] = found[0].key
+            return found[0]
+        self._sets[key] = hashes
+        if hashes.size:
+            self._lsh.insert(key, self._hasher.signature_from_hashes(hashes))
+        return None
+
+    def __len__(self) -> int:
+        return len(self._sets) + len(self._dup_of)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._sets or key in self._dup_of
+
+    def __iter__(self) -> Iterator[Hashable]:
+        yield from self._sets
+        yield from self._dup_of

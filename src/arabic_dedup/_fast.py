@@ -1,0 +1,155 @@
+"""The compiled fast path, and the switch between it and the reference path.
+
+One numba kernel per document batch does what the reference path does in four Python steps:
+map every code point through the normaliser's compiled table, split tokens on separator code
+points, hash tokens and shingles (the definition in :mod:`._shingle`), and sort the distinct
+hashes. A second kernel turns shingle hashes into MinHash signatures. Both release the GIL and
+spread documents over the cores; every document is computed independently, so the result is
+the same for any number of threads.
+
+``ARABIC_DEDUP_IMPL=reference`` (read at call time) forces the plain Python path everywhere;
+the property tests hold the two to identical output.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ._normalize import NormalizerConfig, _has_trigger, compile_table, tokens
+from ._shingle import (
+    FNV_OFFSET,
+    FNV_PRIME,
+    FOLD_MULT,
+    FOLD_SEED,
+    MIX_M1,
+    MIX_M2,
+    ShingleConfig,
+    hash_shingles,
+)
+
+__all__ = ["impl", "shingle_sets", "signatures_from_sets"]
+
+# Documents per kernel call: bounds the UTF-32 buffer (4 bytes a character) and lets
+# callers stream. Large enough that the per-call overhead is negligible.
+BATCH_CHARS = 32_000_000
+
+
+def impl() -> str:
+    """``"fast"`` or ``"reference"``: which path this process uses right now."""
+    forced = os.environ.get("ARABIC_DEDUP_IMPL", "").strip().lower()
+    if forced == "reference":
+        return "reference"
+    return "fast" if _kernels() is not None else "reference"
+
+
+_KERNELS: object = None
+
+
+def _kernels():  # type: ignore[no-untyped-def]
+    """Compile (or load from cache) the numba kernels once; None when numba is unavailable."""
+    global _KERNELS
+    if _KERNELS is None:
+        try:
+            from . import _kernels as k
+        except ImportError:  # numba missing or broken: the reference path still works
+            _KERNELS = False
+        else:
+            _KERNELS = k
+    return _KERNELS or None
+
+
+def _from_sets(arrays: list[NDArray[np.uint32]]):  # type: ignore[no-untyped-def]
+    from ._minhash import ShingleSets
+
+    return ShingleSets.from_arrays(arrays)
+
+
+def shingle_sets(
+    texts: Iterable[str],
+    *,
+    shingle: ShingleConfig,
+    normalizer: NormalizerConfig,
+):  # type: ignore[no-untyped-def]
+    """Sorted distinct shingle hashes for every text, as a :class:`ShingleSets`."""
+    from ._minhash import ShingleSets
+
+    texts = texts if isinstance(texts, Sequence) else list(texts)
+    k = _kernels()
+    if (
+        impl() == "reference"
+        or k is None
+        or normalizer.mask_numbers
+        or normalizer.squeeze_repeats
+    ):
+        return _from_sets(
+            [hash_shingles(t, shingle=shingle, normalizer=normalizer) for t in texts]
+        )
+    table = compile_table(normalizer)
+    parts_h: list[NDArray[np.uint32]] = []
+    parts_n: list[NDArray[np.int64]] = []
+    start = 0
+    n = len(texts)
+    while start < n:
+        stop, chars = start, 0
+        while stop < n and (chars == 0 or chars + len(texts[stop]) <= BATCH_CHARS):
+            chars += len(texts[stop])
+            stop += 1
+        # Combining madda/hamza need composing first (rare): hand the kernel those texts'
+        # reference tokens instead, which the table maps to themselves (idempotence).
+        batch = [
+            " ".join(tokens(t, config=normalizer))
+            if normalizer.compose and _has_trigger(t)
+            else t
+            for t in texts[start:stop]
+        ]
+        cps = np.frombuffer(
+            "".join(batch).encode("utf-32-le", "surrogatepass"), dtype=np.uint32
+        )
+        offsets = np.zeros(len(batch) + 1, dtype=np.int64)
+        np.cumsum([len(t) for t in batch], out=offsets[1:])
+        hashes, counts = k.shingle_batch(
+            cps,
+            offsets,
+            table.lengths,
+            table.single,
+            table.exp_offsets,
+            table.exp_data,
+            table.is_sep,
+            shingle.k,
+            shingle.unit == "char",
+            FNV_OFFSET,
+            FNV_PRIME,
+            FOLD_SEED,
+            FOLD_MULT,
+            MIX_M1,
+            MIX_M2,
+        )
+        parts_h.append(hashes)
+        parts_n.append(counts)
+        start = stop
+    if not parts_h:
+        return ShingleSets(np.empty(0, np.uint32), np.zeros(1, np.int64))
+    counts_all = np.concatenate(parts_n)
+    offsets_all = np.zeros(len(counts_all) + 1, dtype=np.int64)
+    np.cumsum(counts_all, out=offsets_all[1:])
+    return ShingleSets(np.concatenate(parts_h), offsets_all)
+
+
+def signatures_from_sets(sets, a: NDArray[np.uint32], b: NDArray[np.uint32]) -> NDArray[np.uint32]:  # type: ignore[no-untyped-def]
+    """MinHash signatures (n, num_perm) of every shingle set."""
+    k = _kernels()
+    if impl() == "reference" or k is None:
+        from ._minhash import EMPTY_HASH, fmix32
+
+        out = np.full((len(sets), a.size), EMPTY_HASH, dtype=np.uint32)
+        for i in range(len(sets)):
+            h = sets[i]
+            if h.size:
+                mixed = fmix32(h)
+                out[i] = (a[:, None] * mixed[None, :] + b[:, None]).min(axis=1)
+        return out
+    return k.signature_batch(sets.hashes, sets.offsets, a, b)  # type: ignore[no-any-return]

@@ -1,0 +1,180 @@
+"""numba kernels behind :mod:`._fast` (imported lazily: compiling them takes a moment once,
+then numba's on-disk cache makes later imports cheap)."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+MASK32 = np.uint64(0xFFFFFFFF)
+
+
+@njit(inline="always")
+def _fold(ring, count, k, seed, mult, m1, m2):  # type: ignore[no-untyped-def]
+    h = np.uint64(seed)
+    n = k if count >= k else count
+    for j in range(n):
+        uh = ring[(count - n + j) % k]
+        h = (h ^ uh) * np.uint64(mult)
+        h ^= h >> np.uint64(29)
+    h ^= h >> np.uint64(30)
+    h = h * np.uint64(m1)
+    h ^= h >> np.uint64(27)
+    h = h * np.uint64(m2)
+    h ^= h >> np.uint64(31)
+    return np.uint32(h >> np.uint64(32))
+
+
+@njit(nogil=True, parallel=True, cache=True)
+def shingle_batch(  # type: ignore[no-untyped-def]
+    cps, offsets, lengths, single, exp_offsets, exp_data, is_sep, k, char_unit,
+    fnv_offset, fnv_prime, fold_seed, fold_mult, m1, m2,
+):
+    n = offsets.size - 1
+    # A document yields at most one shingle per output code point (expansions such as
+    # U+FDFA give many), plus one for a text shorter than k: size each region by that.
+    caps = np.empty(n, dtype=np.int64)
+    for d in prange(n):
+        c = 1
+        for i in range(offsets[d], offsets[d + 1]):
+            c += lengths[cps[i]]
+        caps[d] = c
+    region = np.empty(n + 1, dtype=np.int64)
+    region[0] = 0
+    for d in range(n):
+        region[d + 1] = region[d] + caps[d]
+    out = np.empty(region[n], dtype=np.uint32)
+    counts = np.zeros(n, dtype=np.int64)
+    fo = np.uint64(fnv_offset)
+    fp = np.uint64(fnv_prime)
+    space_hash = (fo ^ np.uint64(32)) * fp
+    for d in prange(n):
+        start = offsets[d]
+        end = offsets[d + 1]
+        base = region[d]
+        ring = np.empty(k, dtype=np.uint64)
+        count = 0  # units pushed into the ring
+        nout = 0
+        h = fo
+        in_tok = False
+        pending_space = False
+        for i in range(start, end):
+            c = cps[i]
+            length = lengths[c]
+            for j in range(length):
+                oc = single[c] if length == 1 else exp_data[exp_offsets[c] + j]
+                if is_sep[oc]:
+                    if in_tok:
+                        in_tok = False
+                        if not char_unit:
+                            ring[count % k] = h
+                            count += 1
+                            if count >= k:
+                                out[base + nout] = _fold(ring, count, k, fold_seed, fold_mult, m1, m2)
+                                nout += 1
+                        else:
+                            pending_space = True
+                    continue
+                if char_unit:
+                    if pending_space:
+                        pending_space = False
+                        ring[count % k] = space_hash
+                        count += 1
+                        if count >= k:
+                            out[base + nout] = _fold(ring, count, k, fold_seed, fold_mult, m1, m2)
+                            nout += 1
+                    ring[count % k] = (fo ^ np.uint64(oc)) * fp
+                    count += 1
+                    if count >= k:
+                        out[base + nout] = _fold(ring, count, k, fold_seed, fold_mult, m1, m2)
+                        nout += 1
+                    in_tok = True
+                else:
+                    if not in_tok:
+                        h = fo
+                        in_tok = True
+                    h = (h ^ np.uint64(oc)) * fp
+        if in_tok and not char_unit:
+            ring[count % k] = h
+            count += 1
+            if count >= k:
+                out[base + nout] = _fold(ring, count, k, fold_seed, fold_mult, m1, m2)
+                nout += 1
+        if 0 < count < k:
+            out[base] = _fold(ring, count, k, fold_seed, fold_mult, m1, m2)
+            nout = 1
+        if nout > 1:
+            seg = np.sort(out[base : base + nout])
+            w = 1
+            for j in range(1, nout):
+                if seg[j] != seg[w - 1]:
+                    seg[w] = seg[j]
+                    w += 1
+            out[base : base + w] = seg[:w]
+            nout = w
+        counts[d] = nout
+    # Compact the per-document regions into one flat array.
+    total = 0
+    starts = np.empty(n, dtype=np.int64)
+    for d in range(n):
+        starts[d] = total
+        total += counts[d]
+    flat = np.empty(total, dtype=np.uint32)
+    for d in prange(n):
+        src = region[d]
+        dst = starts[d]
+        for j in range(counts[d]):
+            flat[dst + j] = out[src + j]
+    return flat, counts
+
+
+@njit(nogil=True, parallel=True, cache=True)
+def signature_batch(hashes, offsets, a, b):  # type: ignore[no-untyped-def]
+    n = offsets.size - 1
+    p = a.size
+    out = np.empty((n, p), dtype=np.uint32)
+    a64 = a.astype(np.uint64)
+    b64 = b.astype(np.uint64)
+    for d in prange(n):
+        row = np.full(p, MASK32, dtype=np.uint64)
+        for i in range(offsets[d], offsets[d + 1]):
+            h = np.uint64(hashes[i])
+            h ^= h >> np.uint64(16)
+            h = (h * np.uint64(0x85EBCA6B)) & MASK32
+            h ^= h >> np.uint64(13)
+            h = (h * np.uint64(0xC2B2AE35)) & MASK32
+            h ^= h >> np.uint64(16)
+            for q in range(p):
+                v = (a64[q] * h + b64[q]) & MASK32
+                if v < row[q]:
+                    row[q] = v
+        for q in range(p):
+            out[d, q] = np.uint32(row[q])
+    return out
+
+
+@njit(nogil=True, parallel=True, cache=True)
+def intersect_counts(hashes, offsets, pairs):  # type: ignore[no-untyped-def]
+    m = pairs.shape[0]
+    out = np.zeros(m, dtype=np.int64)
+    for t in prange(m):
+        i = pairs[t, 0]
+        j = pairs[t, 1]
+        p = offsets[i]
+        pe = offsets[i + 1]
+        q = offsets[j]
+        qe = offsets[j + 1]
+        c = 0
+        while p < pe and q < qe:
+            x = hashes[p]
+            y = hashes[q]
+            if x == y:
+                c += 1
+                p += 1
+                q += 1
+            elif x < y:
+                p += 1
+            else:
+                q += 1
+        out[t] = c
+    return out

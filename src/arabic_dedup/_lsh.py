@@ -1,0 +1,183 @@
+"""Stage 4: MinHash signatures -> candidate pairs by banding (locality-sensitive hashing).
+
+A signature of ``num_perm`` values is cut into ``bands`` bands of ``rows`` values; two
+documents are candidates when any band is identical. :func:`optimal_params` chooses
+``(bands, rows)`` for a Jaccard threshold the way datasketch does: it minimises the weighted
+area of false positives (below the threshold) plus false negatives (above it) under the
+S-curve ``1 - (1 - s**rows)**bands``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterator
+from functools import lru_cache
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ._errors import ConfigError, SignatureError
+
+__all__ = ["LSHIndex", "band_hashes", "candidate_pairs", "optimal_params"]
+
+_GRID = np.linspace(0.0, 1.0, 2001)
+
+
+def _area(b: int, r: int, lo: float, hi: float, *, positive: bool) -> float:
+    s = _GRID[(_GRID >= lo) & (_GRID <= hi)]
+    if s.size < 2:
+        return 0.0
+    p = 1.0 - (1.0 - s**r) ** b
+    y = p if positive else 1.0 - p
+    return float(np.trapz(y, s)) if hasattr(np, "trapz") else float(np.trapezoid(y, s))
+
+
+@lru_cache(maxsize=256)
+def optimal_params(
+    threshold: float,
+    num_perm: int,
+    false_positive_weight: float = 0.5,
+    false_negative_weight: float = 0.5,
+) -> tuple[int, int]:
+    """``(bands, rows)`` minimising weighted false positives + negatives at ``threshold``.
+
+    >>> optimal_params(0.5, 128)
+    (16, 8)
+    """
+    if not 0.0 < threshold < 1.0:
+        raise ConfigError(f"threshold must be strictly between 0 and 1, got {threshold!r}")
+    best, best_err = (1, num_perm), float("inf")
+    for b in range(1, num_perm + 1):
+        for r in range(1, num_perm // b + 1):
+            fp = _area(b, r, 0.0, threshold, positive=True)
+            fn = _area(b, r, threshold, 1.0, positive=False)
+            err = fp * false_positive_weight + fn * false_negative_weight
+            if err < best_err:
+                best, best_err = (b, r), err
+    return best
+
+
+def check_params(bands: int, rows: int, num_perm: int) -> None:
+    if bands < 1 or rows < 1 or bands * rows > num_perm:
+        raise ConfigError(
+            f"LSH bands * rows must be at most num_perm: bands={bands} * rows={rows} = "
+            f"{bands * rows} > num_perm={num_perm}; lower bands or rows, or raise num_perm"
+        )
+
+
+def band_hashes(signatures: NDArray[np.uint32], bands: int, rows: int) -> NDArray[np.uint64]:
+    """One 64-bit hash per band per document, shape ``(n, bands)``.
+
+    Rows of a band are folded with a multiply-xorshift mix; equal bands give equal hashes and
+    distinct bands collide with probability about 2**-64.
+    """
+    sig = np.asarray(signatures, dtype=np.uint32)
+    if sig.ndim != 2:
+        raise SignatureError(f"signatures must be a 2-D array (n, num_perm), got shape {sig.shape}")
+    check_params(bands, rows, sig.shape[1])
+    n = sig.shape[0]
+    view = sig[:, : bands * rows].reshape(n, bands, rows).astype(np.uint64)
+    h = np.full((n, bands), 0x9E3779B97F4A7C15, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(rows):
+            h = (h ^ view[:, :, j]) * np.uint64(0xBF58476D1CE4E5B9)
+            h ^= h >> np.uint64(31)
+        # Distinct bands must not share buckets: mix in the band index.
+        h ^= np.arange(bands, dtype=np.uint64) * np.uint64(0x94D049BB133111EB)
+    return h
+
+
+def candidate_pairs(
+    signatures: NDArray[np.uint32],
+    bands: int,
+    rows: int,
+    *,
+    active: NDArray[np.bool_] | None = None,
+) -> NDArray[np.int64]:
+    """All pairs ``(i, j)``, ``i < j``, sharing at least one band; shape ``(m, 2)``, sorted.
+
+    ``active`` (optional) excludes documents, e.g. those with no shingles.
+    """
+    bh = band_hashes(signatures, bands, rows)
+    n = bh.shape[0]
+    ids = np.arange(n, dtype=np.int64)
+    if active is not None:
+        ids = ids[active]
+        bh = bh[active]
+    chunks: list[NDArray[np.int64]] = []
+    for band in range(bands):
+        col = bh[:, band]
+        order = np.argsort(col, kind="stable")
+        sorted_col = col[order]
+        same = sorted_col[1:] == sorted_col[:-1]
+        if not same.any():
+            continue
+        # Runs of equal band hashes: every pair within a run is a candidate.
+        starts = np.flatnonzero(np.r_[True, ~same])
+        lengths = np.diff(np.r_[starts, sorted_col.size])
+        for s, ln in zip(starts[lengths > 1], lengths[lengths > 1], strict=True):
+            members = np.sort(ids[order[s : s + ln]])
+            ii, jj = np.triu_indices(ln, k=1)
+            chunks.append(np.stack([members[ii], members[jj]], axis=1))
+    if not chunks:
+        return np.empty((0, 2), dtype=np.int64)
+    pairs = np.concatenate(chunks)
+    return np.unique(pairs, axis=0)
+
+
+class LSHIndex:
+    """A streaming LSH index: ``insert`` signatures under keys, ``query`` candidate keys.
+
+    >>> idx = LSHIndex(bands=2, rows=2)
+    >>> import numpy as np
+    >>> idx.insert("a", np.array([1, 2, 3, 4], dtype=np.uint32))
+    >>> idx.query(np.array([1, 2, 9, 9], dtype=np.uint32))
+    ['a']
+    """
+
+    def __init__(self, *, bands: int, rows: int) -> None:
+        check_params(bands, rows, bands * rows)
+        self.bands = bands
+        self.rows = rows
+        self._buckets: list[dict[int, list[Hashable]]] = [{} for _ in range(bands)]
+        self._keys: dict[Hashable, list[int]] = {}
+
+    def _hashes(self, signature: NDArray[np.uint32]) -> list[int]:
+        sig = np.asarray(signature, dtype=np.uint32)
+        if sig.ndim != 1 or sig.size < self.bands * self.rows:
+            raise SignatureError(
+                f"signature must be 1-D with at least bands*rows={self.bands * self.rows} "
+                f"values, got shape {sig.shape}"
+            )
+        return [int(x) for x in band_hashes(sig[None, :], self.bands, self.rows)[0]]
+
+    def insert(self, key: Hashable, signature: NDArray[np.uint32]) -> None:
+        if key in self._keys:
+            raise KeyError(f"key {key!r} is already in the index")
+        hs = self._hashes(signature)
+        for band, h in enumerate(hs):
+            self._buckets[band].setdefault(h, []).append(key)
+        self._keys[key] = hs
+
+    def query(self, signature: NDArray[np.uint32]) -> list[Hashable]:
+        seen: dict[Hashable, None] = {}
+        for band, h in enumerate(self._hashes(signature)):
+            for key in self._buckets[band].get(h, ()):
+                seen[key] = None
+        return list(seen)
+
+    def remove(self, key: Hashable) -> None:
+        hs = self._keys.pop(key)
+        for band, h in enumerate(hs):
+            bucket = self._buckets[band][h]
+            bucket.remove(key)
+            if not bucket:
+                del self._buckets[band][h]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __iter__(self) -> Iterator[Hashable]:
+        return iter(self._keys)

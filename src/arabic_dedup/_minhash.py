@@ -1,0 +1,182 @@
+"""Stage 3: shingle hashes -> MinHash signatures, bit-identical to datasketch's ``affine32``.
+
+For every permutation ``(a, b)`` and shingle hash ``h`` datasketch computes
+``a * fmix32(h) + b (mod 2**32)`` and keeps the minimum. :class:`MinHasher` takes its
+permutations from ``datasketch.MinHash(num_perm, seed, scheme="affine32")`` itself, so the two
+cannot drift apart, and a property test holds every signature here to datasketch's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ._errors import ConfigError, SignatureError
+from ._normalize import NORMALIZER_VERSION, NormalizerConfig
+from ._shingle import ShingleConfig, ShingleHasher, ShingleUnit, hash_shingles
+
+__all__ = ["EMPTY_HASH", "MinHasher", "ShingleSets", "fmix32"]
+
+SCHEME = "affine32"
+EMPTY_HASH = np.uint32(0xFFFFFFFF)
+
+U32 = NDArray[np.uint32]
+
+
+def fmix32(h: U32) -> U32:
+    """MurmurHash3's 32-bit finaliser, as datasketch applies it before permuting."""
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
+
+
+@dataclass(frozen=True)
+class ShingleSets:
+    """Many documents' sorted distinct shingle hashes in one flat array (CSR layout).
+
+    Document ``i`` owns ``hashes[offsets[i]:offsets[i + 1]]``. No per-document Python objects,
+    so millions of documents cost 4 bytes a shingle.
+    """
+
+    hashes: U32
+    offsets: NDArray[np.int64]
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, i: int) -> U32:
+        return self.hashes[self.offsets[i] : self.offsets[i + 1]]
+
+    def sizes(self) -> NDArray[np.int64]:
+        return np.diff(self.offsets)
+
+    @classmethod
+    def from_arrays(cls, arrays: Iterable[U32]) -> ShingleSets:
+        arrs = list(arrays)
+        offsets = np.zeros(len(arrs) + 1, dtype=np.int64)
+        if arrs:
+            np.cumsum([a.size for a in arrs], out=offsets[1:])
+        flat = np.concatenate(arrs).astype(np.uint32) if arrs else np.empty(0, np.uint32)
+        return cls(flat, offsets)
+
+
+class MinHasher:
+    """Computes MinHash signatures of Arabic texts.
+
+    >>> mh = MinHasher(num_perm=64, seed=1)
+    >>> sig = mh.signatures(["نص عربي قصير للتجربة", "نص عربى قصير للتجربة"])
+    >>> sig.shape, sig.dtype.name
+    ((2, 64), 'uint32')
+    >>> bool((sig[0] == sig[1]).all())  # ى and ي fold together
+    True
+    """
+
+    def __init__(
+        self,
+        *,
+        num_perm: int = 128,
+        seed: int = 1,
+        shingle: ShingleConfig | None = None,
+        normalizer: NormalizerConfig | None = None,
+    ) -> None:
+        if isinstance(num_perm, bool) or not isinstance(num_perm, int) or not 2 <= num_perm <= 4096:
+            raise ConfigError(f"num_perm must be an int from 2 to 4096, got {num_perm!r}")
+        if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
+            raise ConfigError(f"seed must be an int from 0 to 2**32 - 1, got {seed!r}")
+        from datasketch import MinHash
+
+        self.num_perm = num_perm
+        self.seed = seed
+        self.shingle = shingle or ShingleConfig()
+        self.normalizer = normalizer or NormalizerConfig()
+        perms = MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
+        self.a: U32 = np.ascontiguousarray(perms[0], dtype=np.uint32)
+        self.b: U32 = np.ascontiguousarray(perms[1], dtype=np.uint32)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """Everything a stored signature depends on (recorded with indexes and reports)."""
+        return {
+            "scheme": SCHEME,
+            "num_perm": self.num_perm,
+            "seed": self.seed,
+            "shingle_unit": self.shingle.unit,
+            "shingle_k": self.shingle.k,
+            "normalizer_version": NORMALIZER_VERSION,
+            "normalizer": _config_dict(self.normalizer),
+        }
+
+    @property
+    def hashfunc(self) -> ShingleHasher:
+        """The shingle hash as a datasketch ``hashfunc``."""
+        unit: ShingleUnit = self.shingle.unit
+        return ShingleHasher(unit)
+
+    # -- shingle hashes -------------------------------------------------------------------
+    def shingle_sets(self, texts: Iterable[str]) -> ShingleSets:
+        """Sorted distinct shingle hashes of every text, in one CSR structure."""
+        from ._fast import shingle_sets
+
+        return shingle_sets(texts, shingle=self.shingle, normalizer=self.normalizer)
+
+    def hash_shingles(self, text: str) -> U32:
+        return hash_shingles(text, shingle=self.shingle, normalizer=self.normalizer)
+
+    # -- signatures -----------------------------------------------------------------------
+    def signature_from_hashes(self, hashes: U32) -> U32:
+        """Signature of one set of shingle hashes (all ``0xFFFFFFFF`` for the empty set)."""
+        if hashes.size == 0:
+            return np.full(self.num_perm, EMPTY_HASH, dtype=np.uint32)
+        mixed = fmix32(hashes.astype(np.uint32, copy=False))
+        phv = self.a[:, None] * mixed[None, :] + self.b[:, None]
+        return np.asarray(phv.min(axis=1), dtype=np.uint32)
+
+    def signatures_from_sets(self, sets: ShingleSets) -> NDArray[np.uint32]:
+        """Signatures of many shingle sets, shape ``(len(sets), num_perm)``."""
+        from ._fast import signatures_from_sets
+
+        return signatures_from_sets(sets, self.a, self.b)
+
+    def signatures(self, texts: Iterable[str]) -> NDArray[np.uint32]:
+        """Signatures of many texts, shape ``(n, num_perm)``, dtype ``uint32``."""
+        return self.signatures_from_sets(self.shingle_sets(texts))
+
+    def signature(self, text: str) -> U32:
+        return self.signature_from_hashes(self.hash_shingles(text))
+
+    # -- datasketch interop ---------------------------------------------------------------
+    def to_lean_minhash(self, signature: U32) -> Any:
+        """A ``datasketch.LeanMinHash`` holding ``signature`` (accepted by ``MinHashLSH``)."""
+        from datasketch import LeanMinHash
+
+        sig = np.asarray(signature)
+        if sig.shape != (self.num_perm,):
+            raise SignatureError(
+                f"signature must have shape ({self.num_perm},) for num_perm={self.num_perm}, "
+                f"got {sig.shape}"
+            )
+        return LeanMinHash(seed=self.seed, hashvalues=sig.astype(np.uint32), scheme=SCHEME)
+
+    def datasketch_minhash(self, text: str) -> Any:
+        """The reference: a ``datasketch.MinHash`` updated with :func:`shingles` of ``text``."""
+        from datasketch import MinHash
+
+        from ._shingle import shingles
+
+        m = MinHash(num_perm=self.num_perm, seed=self.seed, scheme=SCHEME, hashfunc=self.hashfunc)
+        sh = shingles(text, k=self.shingle.k, unit=self.shingle.unit, normalizer=self.normalizer)
+        if sh:
+            m.update_batch(sh)
+        return m
+
+
+def _config_dict(cfg: NormalizerConfig) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return asdict(cfg)
