@@ -9,11 +9,10 @@ from ._dedup import (
     DEFAULT_THRESHOLD,
     DedupConfig,
     DedupResult,
-    Deduplicator,
-    Match,
     Pair,
     find_duplicates,
 )
+from ._stream import Deduplicator, Match
 from ._errors import (
     ArabicDedupError,
     ConfigError,

@@ -1,4 +1,4 @@
-"""Stage 7: the dedup API — ``find_duplicates`` for batches, ``Deduplicator`` for streams.
+"""Stage 7: the batch dedup API — ``find_duplicates`` (streams: :mod:`._stream`).
 
 Pipeline: normalise -> tokens -> shingles (:mod:`._shingle`) -> MinHash (:mod:`._minhash`)
 -> LSH candidates (:mod:`._lsh`) -> exact verification (:mod:`._verify`) -> star clusters
@@ -7,7 +7,7 @@ Pipeline: normalise -> tokens -> shingles (:mod:`._shingle`) -> MinHash (:mod:`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
@@ -17,18 +17,16 @@ from numpy.typing import NDArray
 from ._boilerplate import common_shingles, drop_shingles
 from ._cluster import star_clusters
 from ._errors import ConfigError, InputError
-from ._lsh import LSHIndex, candidate_pairs, check_params, optimal_params
-from ._minhash import MinHasher, ShingleSets
+from ._lsh import candidate_pairs, check_params, optimal_params
+from ._minhash import MinHasher
 from ._normalize import NormalizerConfig
 from ._shingle import ShingleConfig, ShingleUnit
-from ._verify import SIMILARITIES, Similarity, similarity, verify_pairs
+from ._verify import SIMILARITIES, Similarity, verify_pairs
 
 __all__ = [
     "DEFAULT_THRESHOLD",
     "DedupConfig",
     "DedupResult",
-    "Deduplicator",
-    "Match",
     "Pair",
     "find_duplicates",
 ]
@@ -258,85 +256,3 @@ def find_duplicates(
         pairs=[Pair(int(i), int(j), float(s)) for (i, j), s in zip(pairs, psims, strict=True)],
         params=params,
     )
-
-
-class Match(NamedTuple):
-    """An earlier kept document that a text duplicates, with their verified similarity."""
-
-    key: Hashable
-    similarity: float
-
-
-class Deduplicator:
-    """Streaming dedup: add texts one by one; each is checked against every kept text so far.
-
-    >>> d = Deduplicator(threshold=0.5)
-    >>> d.add("a1", "أعلنت وزارة الصحة اليوم عن افتتاح مستشفى جديد في مدينة الرياض") is None
-    True
-    >>> d.add("a2", "اعلنت وزارة الصحه اليوم عن افتتاح مستشفى جديد فى مدينة الرياض")
-    Match(key='a1', similarity=1.0)
-    >>> len(d), "a2" in d
-    (2, True)
-    """
-
-    def __init__(self, *, config: DedupConfig | None = None, **options: Any) -> None:
-        self.config = _config(config, options)
-        if self.config.max_df is not None:
-            raise ConfigError(
-                "max_df needs the whole corpus and applies to find_duplicates only; "
-                "a Deduplicator compares every shingle"
-            )
-        self._hasher = self.config.hasher()
-        bands, rows = self.config.banding()
-        self._lsh = LSHIndex(bands=bands, rows=rows)
-        self._sets: dict[Hashable, NDArray[np.uint32]] = {}  # kept texts only
-        self._dup_of: dict[Hashable, Hashable] = {}  # duplicate key -> kept key
-
-    @property
-    def params(self) -> dict[str, Any]:
-        return {**self.config.as_dict(), **self._hasher.params}
-
-    def _matches(self, hashes: NDArray[np.uint32]) -> list[Match]:
-        if hashes.size == 0:
-            return []
-        sig = self._hasher.signature_from_hashes(hashes)
-        found = []
-        for key in self._lsh.query(sig):
-            s = similarity(hashes, self._sets[key], self.config.similarity)
-            if s >= self.config.threshold:
-                found.append(Match(key, s))
-        found.sort(key=lambda m: -m.similarity)
-        return found
-
-    def _hashes(self, text: str) -> NDArray[np.uint32]:
-        if not isinstance(text, str):
-            raise InputError(f"text must be str, got {type(text).__name__}")
-        return self._hasher.hash_shingles(text)
-
-    def query(self, text: str) -> list[Match]:
-        """Every kept text that ``text`` duplicates, most similar first."""
-        return self._matches(self._hashes(text))
-
-    def add(self, key: Hashable, text: str) -> Match | None:
-        """Record ``text`` under ``key``: None if it is new (kept), else its best match."""
-        if key in self:
-            raise KeyError(f"key {key!r} was already added")
-        hashes = self._hashes(text)
-        found = self._matches(hashes)
-        if found:
-            self._dup_of[key] = found[0].key
-            return found[0]
-        self._sets[key] = hashes
-        if hashes.size:
-            self._lsh.insert(key, self._hasher.signature_from_hashes(hashes))
-        return None
-
-    def __len__(self) -> int:
-        return len(self._sets) + len(self._dup_of)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._sets or key in self._dup_of
-
-    def __iter__(self) -> Iterator[Hashable]:
-        yield from self._sets
-        yield from self._dup_of
