@@ -14,7 +14,7 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from ._boilerplate import common_shingles, drop_shingles
+from ._boilerplate import filter_boilerplate
 from ._cluster import star_clusters
 from ._errors import ConfigError, InputError
 from ._lsh import candidate_pairs, check_params, optimal_params
@@ -25,13 +25,17 @@ from ._verify import SIMILARITIES, Similarity, verify_pairs
 
 __all__ = [
     "DEFAULT_THRESHOLD",
+    "DEFAULT_THRESHOLDS",
     "DedupConfig",
     "DedupResult",
     "Pair",
     "find_duplicates",
 ]
 
-DEFAULT_THRESHOLD = 0.5
+# Chosen by benchmarks/bench_quality.py (docs/benchmarks/quality.md): the levels at which real
+# syndicated copies merge and same-template bulletins do not.
+DEFAULT_THRESHOLDS: dict[str, float] = {"jaccard": 0.3, "containment": 0.55}
+DEFAULT_THRESHOLD = DEFAULT_THRESHOLDS["jaccard"]
 KeepPolicy = Literal["first", "longest"]
 
 
@@ -40,7 +44,8 @@ class DedupConfig:
     """Every option of the detector; ``find_duplicates`` and ``Deduplicator`` take these as
     keyword arguments.
 
-    threshold:      minimum verified similarity for two texts to be duplicates.
+    threshold:      minimum verified similarity for two texts to be duplicates; by default
+                    0.3 for Jaccard and 0.55 for containment (see DEFAULT_THRESHOLDS).
     similarity:     ``"jaccard"`` (same text) or ``"containment"`` (shorter inside longer).
     num_perm, seed: MinHash size and seed (recorded with every result and index).
     shingle_unit, k: word or character shingles, and their size (0 = the unit's default).
@@ -49,11 +54,12 @@ class DedupConfig:
                     just above it are not lost to the S-curve (verification removes the rest).
     max_df:         shingles found in more than this many documents (or this fraction, if
                     < 1) are boilerplate — outlet headers and footers, template formulas — and
-                    are ignored when comparing; ``None`` keeps every shingle.
+                    are ignored when comparing; "auto" = max(30, 0.1 % of the corpus);
+                    ``None`` keeps every shingle (see :mod:`._boilerplate`).
     normalizer:     the normaliser configuration.
     """
 
-    threshold: float = DEFAULT_THRESHOLD
+    threshold: float | None = None
     similarity: Similarity = "jaccard"
     num_perm: int = 128
     seed: int = 1
@@ -62,17 +68,19 @@ class DedupConfig:
     bands: int | None = None
     rows: int | None = None
     lsh_threshold: float | None = None
-    max_df: float | None = None
+    max_df: float | Literal["auto"] | None = "auto"
     normalizer: NormalizerConfig = field(default_factory=NormalizerConfig)
 
     def __post_init__(self) -> None:
-        t = self.threshold
-        if isinstance(t, bool) or not isinstance(t, int | float) or not 0.0 < t <= 1.0:
-            raise ConfigError(f"threshold must be a number in (0, 1], got {t!r}")
         if self.similarity not in SIMILARITIES:
             raise ConfigError(
                 f"similarity must be one of {', '.join(SIMILARITIES)}, got {self.similarity!r}"
             )
+        t = self.threshold
+        if t is None:
+            object.__setattr__(self, "threshold", DEFAULT_THRESHOLDS[self.similarity])
+        elif isinstance(t, bool) or not isinstance(t, int | float) or not 0.0 < t <= 1.0:
+            raise ConfigError(f"threshold must be a number in (0, 1], got {t!r}")
         if (self.bands is None) != (self.rows is None):
             raise ConfigError(
                 f"give both bands and rows or neither, got bands={self.bands!r}, rows={self.rows!r}"
@@ -82,13 +90,22 @@ class DedupConfig:
         lt = self.lsh_threshold
         if lt is not None and not 0.0 < lt < 1.0:
             raise ConfigError(f"lsh_threshold must be in (0, 1), got {lt!r}")
-        if self.max_df is not None and not self.max_df > 0:
-            raise ConfigError(f"max_df must be positive or None, got {self.max_df!r}")
+        m = self.max_df
+        if m is not None and m != "auto" and (
+            isinstance(m, bool) or not isinstance(m, int | float) or not m > 0
+        ):
+            raise ConfigError(f"max_df must be 'auto', a positive number or None, got {m!r}")
         if not isinstance(self.normalizer, NormalizerConfig):
             raise ConfigError(
                 f"normalizer must be a NormalizerConfig, got {type(self.normalizer).__name__}"
             )
         ShingleConfig(unit=self.shingle_unit, k=self.k)  # validates unit and k
+
+    @property
+    def cutoff(self) -> float:
+        """The similarity threshold in force (``threshold``, or the similarity's default)."""
+        t = self.threshold
+        return DEFAULT_THRESHOLDS[self.similarity] if t is None else float(t)
 
     @property
     def shingle(self) -> ShingleConfig:
@@ -103,9 +120,10 @@ class DedupConfig:
         if self.lsh_threshold is not None:
             return self.lsh_threshold
         if self.similarity == "containment":
-            # A half-length copy fully inside the longer text has Jaccard 0.5 * threshold.
-            return max(0.05, round(0.4 * self.threshold, 3))
-        return max(0.05, round(0.7 * self.threshold, 3))
+            # A short text inside a long one has a low Jaccard (a third-length copy: ~0.3 of
+            # the containment): aim LSH low; verification keeps only true containment.
+            return max(0.05, round(0.2 * self.cutoff, 2))
+        return max(0.05, round(0.7 * self.cutoff, 3))
 
     def hasher(self) -> MinHasher:
         return MinHasher(
@@ -233,13 +251,13 @@ def find_duplicates(
     hasher = cfg.hasher()
     sets = hasher.shingle_sets(docs)
     if cfg.max_df is not None:
-        sets = drop_shingles(sets, common_shingles(sets, cfg.max_df))
+        sets = filter_boilerplate(sets, cfg.max_df)
     sigs = hasher.signatures_from_sets(sets)
     bands, rows = cfg.banding()
     active = sets.sizes() > 0
     cand = candidate_pairs(sigs, bands, rows, active=active)
     sims = verify_pairs(sets, cand, cfg.similarity)
-    ok = sims >= cfg.threshold
+    ok = sims >= cfg.cutoff
     pairs, psims = cand[ok], sims[ok]
     cl = star_clusters(len(docs), pairs, psims, order)
     keep_mask = cl.representative == np.arange(len(docs))

@@ -103,25 +103,42 @@ def candidate_pairs(
     if active is not None:
         ids = ids[active]
         bh = bh[active]
-    chunks: list[NDArray[np.int64]] = []
-    for band in range(bands):
-        col = bh[:, band]
-        order = np.argsort(col, kind="stable")
-        sorted_col = col[order]
-        same = sorted_col[1:] == sorted_col[:-1]
-        if not same.any():
-            continue
-        # Runs of equal band hashes: every pair within a run is a candidate.
-        starts = np.flatnonzero(np.r_[True, ~same])
-        lengths = np.diff(np.r_[starts, sorted_col.size])
-        for s, ln in zip(starts[lengths > 1], lengths[lengths > 1], strict=True):
-            members = np.sort(ids[order[s : s + ln]])
-            ii, jj = np.triu_indices(ln, k=1)
-            chunks.append(np.stack([members[ii], members[jj]], axis=1))
-    if not chunks:
+    # One sort over every (band, document) key: band hashes already mix in the band index,
+    # so equal keys mean the same band is identical.
+    keys = bh.ravel()
+    doc = np.repeat(ids, bands)
+    order = np.argsort(keys, kind="stable")
+    keys, doc = keys[order], doc[order]
+    same = keys[1:] == keys[:-1]
+    if not same.any():
         return np.empty((0, 2), dtype=np.int64)
-    pairs = np.concatenate(chunks)
-    return np.unique(pairs, axis=0)
+    # Only runs of two or more matter; keep those before the pair expansion.
+    in_run = np.zeros(keys.size, dtype=bool)
+    in_run[1:] |= same
+    in_run[:-1] |= same
+    keys, doc = keys[in_run], doc[in_run]
+    pairs = _bucket_pairs(keys, doc)
+    if pairs.size == 0:
+        return np.empty((0, 2), dtype=np.int64)
+    code = np.unique(pairs[:, 0] * np.int64(n) + pairs[:, 1])
+    return np.stack([code // n, code % n], axis=1)
+
+
+def _bucket_pairs(keys: NDArray[np.uint64], doc: NDArray[np.int64]) -> NDArray[np.int64]:
+    from ._fast import _kernels, impl
+
+    k = _kernels()
+    if impl() == "fast" and k is not None:
+        return k.bucket_pairs(keys, doc)  # type: ignore[no-any-return]
+    chunks = []
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    ends = np.r_[starts[1:], keys.size]
+    for s, e in zip(starts, ends, strict=True):
+        members = doc[s:e]
+        ii, jj = np.triu_indices(e - s, k=1)
+        a, b = members[ii], members[jj]
+        chunks.append(np.stack([np.minimum(a, b), np.maximum(a, b)], axis=1))
+    return np.concatenate(chunks) if chunks else np.empty((0, 2), dtype=np.int64)
 
 
 class LSHIndex:

@@ -42,7 +42,8 @@ FOLD_MULT = 0xBF58476D1CE4E5B9
 MIX_M1 = 0xBF58476D1CE4E5B9
 MIX_M2 = 0x94D049BB133111EB
 
-DEFAULT_K = {"word": 3, "char": 5}
+# Word 2-shingles: chosen by benchmarks/bench_quality.py (docs/benchmarks/quality.md).
+DEFAULT_K = {"word": 2, "char": 5}
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,13 +51,13 @@ class ShingleConfig:
     """How a normalised text becomes shingles.
 
     >>> ShingleConfig()
-    ShingleConfig(unit='word', k=3)
+    ShingleConfig(unit='word', k=2)
     >>> ShingleConfig(unit="char").k
     5
     """
 
     unit: ShingleUnit = "word"
-    k: int = 0  # 0 = the unit's default (word: 3, char: 5)
+    k: int = 0  # 0 = the unit's default (word: 2, char: 5)
 
     def __post_init__(self) -> None:
         if self.unit not in ("word", "char"):

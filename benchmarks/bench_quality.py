@@ -1,0 +1,488 @@
+"""Quality benchmark: does the detector find syndicated copies, and only those?
+
+Three parts, all at the detector's defaults unless a sweep says otherwise:
+
+1. Synthetic syndication over real base articles (SaudiNewsNet July 2015 when present, else
+   the seeds): each base gets 0-3 copies made by ``arabic_dedup.testing.syndicate`` with a
+   recorded recipe, plus one copy per single transform for a per-transform recall. Pair
+   precision, recall and F1 over "same cluster" pairs.
+2. Real labelled pairs (``benchmarks/data/saudinewsnet_labelled_pairs.jsonl``, read by hand):
+   the detector runs over the whole July corpus and we report, per label, how often the pair
+   ended up in one cluster.
+3. The seeds: five independent reports of one story must never merge; copies must join theirs.
+
+Anchors run in the same process on the same corpora: datasketch as its docs show it
+(whitespace tokens, MinHashLSH at 0.8) and a datatrove-style pipeline (lowercase, NFD minus
+marks, punctuation removed, word 5-grams, LSH at 0.8).
+
+    python benchmarks/bench_quality.py            # full (a few minutes)
+    python benchmarks/bench_quality.py --quick    # small smoke run
+    python benchmarks/bench_quality.py --sweep    # also sweep k / threshold / max_df
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import random
+import re
+import sys
+import time
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import arabic_dedup as ad
+from arabic_dedup.testing import TRANSFORMS, random_transforms, split_sentences, syndicate
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT.parent / "shared" / "data" / "saudinewsnet" / "saudinewsnet.jsonl.gz"
+LABELS = ROOT / "benchmarks" / "data" / "saudinewsnet_labelled_pairs.jsonl"
+RESULTS = ROOT / "benchmarks" / "results" / "quality.json"
+DOC = ROOT / "docs" / "benchmarks" / "quality.md"
+SEED = 20151
+
+Detector = Callable[[list[str]], np.ndarray]  # texts -> cluster id per text
+
+
+# -- data ------------------------------------------------------------------------------------
+def load_july() -> list[dict[str, str]]:
+    with gzip.open(DATA, "rt", encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f]
+    return [r for r in rows if r["date"].startswith("2015-07")]
+
+
+def independent_bases(
+    rows: list[dict[str, str]], n: int, rng: random.Random
+) -> list[dict[str, str]]:
+    """Bases with no near-duplicate anywhere in the corpus (else 'false positives' between two
+    bases would really be natural copies)."""
+    texts = [r["text"] for r in rows]
+    loose = ad.find_duplicates(texts, similarity="containment", threshold=0.2, k=3)
+    touched = {i for p in loose.pairs for i in (p.i, p.j)}
+    ok = [
+        r for i, r in enumerate(rows) if i not in touched and 80 <= len(r["text"].split()) <= 1500
+    ]
+    rng.shuffle(ok)
+    return ok[:n]
+
+
+def seeds_as_bases() -> list[dict[str, str]]:
+    out = []
+    for p in sorted((ROOT / "seeds").glob("*.txt")):
+        text = p.read_text(encoding="utf-8")
+        out.append({"id": p.stem, "title": text.split("\n", 1)[0][:80], "text": text})
+    return out
+
+
+def synthetic_corpus(
+    bases: list[dict[str, str]], rng: random.Random, *, per_transform: int
+) -> tuple[list[str], list[int], list[list[str]]]:
+    """texts, group (index of the base each text copies), recipe of each text."""
+    texts, group, recipes = [], [], []
+    titles = [b["title"] for b in bases]
+
+    def add_copy(bi: int, recipe: list[str]) -> None:
+        other = bases[rng.randrange(len(bases))]
+        sents = split_sentences(other["text"])
+        texts.append(
+            syndicate(
+                bases[bi]["text"],
+                recipe,
+                rng=rng,
+                title=bases[bi]["title"],
+                related=rng.sample(titles, min(4, len(titles))),
+                extra=rng.choice(sents) if sents else "",
+            )
+        )
+        group.append(bi)
+        recipes.append(recipe)
+
+    for bi, b in enumerate(bases):
+        texts.append(b["text"])
+        group.append(bi)
+        recipes.append([])
+        for _ in range(rng.choice([0, 1, 1, 2, 3])):
+            add_copy(bi, random_transforms(rng))
+    for name in TRANSFORMS:
+        for bi in rng.sample(range(len(bases)), min(per_transform, len(bases))):
+            add_copy(bi, [name])
+    return texts, group, recipes
+
+
+# -- scoring ---------------------------------------------------------------------------------
+def cluster_pairs(labels: Sequence[int] | np.ndarray) -> set[tuple[int, int]]:
+    members: dict[int, list[int]] = defaultdict(list)
+    for i, c in enumerate(labels):
+        members[int(c)].append(i)
+    out = set()
+    for m in members.values():
+        for x in range(len(m)):
+            for y in range(x + 1, len(m)):
+                out.add((m[x], m[y]))
+    return out
+
+
+def prf(pred: set[tuple[int, int]], truth: set[tuple[int, int]]) -> dict[str, float]:
+    tp = len(pred & truth)
+    p = tp / len(pred) if pred else 1.0
+    r = tp / len(truth) if truth else 1.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {
+        "precision": round(p, 4),
+        "recall": round(r, 4),
+        "f1": round(f, 4),
+        "predicted_pairs": len(pred),
+        "true_pairs": len(truth),
+    }
+
+
+def per_transform_recall(
+    labels: np.ndarray, group: list[int], recipes: list[list[str]], base_index: dict[int, int]
+) -> dict[str, dict[str, float]]:
+    hit: Counter[str] = Counter()
+    tot: Counter[str] = Counter()
+    for i, recipe in enumerate(recipes):
+        if not recipe:
+            continue
+        joined = labels[i] == labels[base_index[group[i]]]
+        key_list = recipe if len(recipe) == 1 else ["(mixed recipes)", *recipe]
+        for t in key_list:
+            tot[t] += 1
+            hit[t] += int(joined)
+    return {t: {"recall": round(hit[t] / tot[t], 4), "copies": tot[t]} for t in sorted(tot)}
+
+
+# -- detectors -------------------------------------------------------------------------------
+def ours(**options: Any) -> Detector:
+    def run(texts: list[str]) -> np.ndarray:
+        return ad.find_duplicates(texts, **options).cluster_ids
+
+    return run
+
+
+def _union_find(n: int, pairs: list[tuple[int, int]]) -> np.ndarray:
+    parent = list(range(n))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in pairs:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return np.array([find(i) for i in range(n)])
+
+
+def _datasketch_lsh(shingle_lists: list[list[bytes]], threshold: float = 0.8) -> np.ndarray:
+    from datasketch import MinHash, MinHashLSH
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=128)
+    sigs = MinHash.bulk(shingle_lists, num_perm=128)
+    pairs = []
+    for i, m in enumerate(sigs):
+        if not shingle_lists[i]:
+            continue
+        for j in lsh.query(m):
+            pairs.append((j, i))
+        lsh.insert(i, m)
+    return _union_find(len(shingle_lists), pairs)
+
+
+def datasketch_docs(texts: list[str]) -> np.ndarray:
+    """datasketch as its README shows it: whitespace words as the set, LSH at 0.8."""
+    return _datasketch_lsh([[w.encode("utf-8") for w in set(t.split())] for t in texts])
+
+
+_PUNCT = re.compile(r"[^\w\s]")
+
+
+def _datatrove_norm(t: str) -> str:
+    t = "".join(c for c in unicodedata.normalize("NFD", t.lower()) if not unicodedata.combining(c))
+    return _PUNCT.sub(" ", t)
+
+
+def datatrove_style(texts: list[str]) -> np.ndarray:
+    """datatrove-style: lowercase, NFD minus marks, punctuation removed, word 5-grams."""
+    out = []
+    for t in texts:
+        w = _datatrove_norm(t).split()
+        grams = {" ".join(w[i : i + 5]) for i in range(max(1, len(w) - 4))} if w else set()
+        out.append([g.encode("utf-8") for g in grams])
+    return _datasketch_lsh(out)
+
+
+# -- parts -----------------------------------------------------------------------------------
+def synthetic_part(
+    detectors: dict[str, Detector],
+    bases: list[dict[str, str]],
+    per_transform: int,
+    rng: random.Random,
+) -> dict[str, Any]:
+    texts, group, recipes = synthetic_corpus(bases, rng, per_transform=per_transform)
+    truth = cluster_pairs(group)
+    base_index = {g: i for i, (g, r) in enumerate(zip(group, recipes, strict=True)) if not r}
+    out: dict[str, Any] = {"documents": len(texts), "bases": len(bases), "true_pairs": len(truth)}
+    for name, det in detectors.items():
+        t0 = time.perf_counter()
+        labels = det(texts)
+        dt = time.perf_counter() - t0
+        res = prf(cluster_pairs(labels), truth)
+        res["seconds"] = round(dt, 2)
+        res["per_transform_recall"] = per_transform_recall(labels, group, recipes, base_index)
+        out[name] = res
+    return out
+
+
+def real_part(detectors: dict[str, Detector], rows: list[dict[str, str]]) -> dict[str, Any]:
+    labels_rows = [
+        json.loads(line) for line in LABELS.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
+    index = {r["id"]: i for i, r in enumerate(rows)}
+    texts = [r["text"] for r in rows]
+    usable = [lr for lr in labels_rows if lr["a"] in index and lr["b"] in index]
+    out: dict[str, Any] = {
+        "corpus_documents": len(texts),
+        "labelled_pairs": len(usable),
+        "label_counts": dict(Counter(lr["label"] for lr in usable)),
+    }
+    for name, det in detectors.items():
+        clusters = det(texts)
+        merged: Counter[str] = Counter()
+        missed: dict[str, list[str]] = defaultdict(list)
+        for lr in usable:
+            same = clusters[index[lr["a"]]] == clusters[index[lr["b"]]]
+            merged[lr["label"]] += int(same)
+            if (lr["label"] == "COPY") != bool(same) and len(missed[lr["label"]]) < 30:
+                missed[lr["label"]].append(f"{lr['a']}~{lr['b']}")
+        counts = out["label_counts"]
+        out[name] = {
+            "merge_rate": {lab: round(merged[lab] / counts[lab], 4) for lab in sorted(counts)},
+            "errors": {k: v for k, v in missed.items()},
+        }
+    return out
+
+
+def seeds_part(detector: Detector, rng: random.Random) -> dict[str, Any]:
+    bases = seeds_as_bases()
+    texts, group, recipes = synthetic_corpus(bases, rng, per_transform=1)
+    labels = detector(texts)
+    base_idx = {g: i for i, (g, r) in enumerate(zip(group, recipes, strict=True)) if not r}
+    seeds_merged = len({int(labels[i]) for i in base_idx.values()}) < len(base_idx)
+    copies = [i for i, r in enumerate(recipes) if r]
+    joined = sum(labels[i] == labels[base_idx[group[i]]] for i in copies)
+    return {
+        "seeds_merged_with_each_other": bool(seeds_merged),
+        "copies": len(copies),
+        "copies_joined_to_their_seed": int(joined),
+    }
+
+
+def sweep(rows: list[dict[str, str]], bases: list[dict[str, str]], rng_seed: int) -> list[dict[str, Any]]:
+    """The grid behind the defaults: shingle size, similarity and threshold, at max_df="auto"."""
+    grid = []
+    for k in (2, 3):
+        for sim, thresholds in (("jaccard", (0.3, 0.35, 0.4, 0.5)),
+                                ("containment", (0.5, 0.55, 0.6, 0.7))):
+            for t in thresholds:
+                grid.append({"k": k, "similarity": sim, "threshold": t})
+    grid.append({"k": 3, "similarity": "jaccard", "threshold": 0.3, "max_df": None})
+    grid.append({"k": 2, "similarity": "containment", "threshold": 0.6, "max_df": None})
+    results = []
+    for opts in grid:
+        det = ours(**opts)
+        syn = synthetic_part({"ours": det}, bases, 20, random.Random(rng_seed))["ours"]
+        real = real_part({"ours": det}, rows)["ours"]["merge_rate"] if rows else {}
+        results.append({**opts, "synthetic_f1": syn["f1"], "synthetic_precision": syn["precision"],
+                        "synthetic_recall": syn["recall"], "real_merge_rate": real})
+        print(json.dumps(results[-1], ensure_ascii=False), file=sys.stderr, flush=True)
+    return results
+
+
+def write_doc(res: dict[str, Any]) -> None:
+    lines = [
+        "# Quality benchmark",
+        "",
+        f"Generated by `benchmarks/bench_quality.py` ({res['mode']}); raw figures in "
+        "`benchmarks/results/quality.json`.",
+        "",
+        f"Default configuration: `{json.dumps(res['defaults'], ensure_ascii=False)}`.",
+        "",
+    ]
+    syn = res["synthetic"]
+    lines += [
+        "## Synthetic syndication",
+        "",
+        f"{syn['documents']} documents: {syn['bases']} independent real base articles "
+        f"({res['base_source']}), copies made by `arabic_dedup.testing.syndicate`; "
+        f"{syn['true_pairs']} true pairs.",
+        "",
+        "| detector | precision | recall | F1 | seconds |",
+        "|---|---|---|---|---|",
+    ]
+    for name in res["detectors"]:
+        r = syn[name]
+        lines.append(
+            f"| {name} | {r['precision']:.4f} | {r['recall']:.4f} | {r['f1']:.4f} | "
+            f"{r['seconds']} |"
+        )
+    lines += [
+        "",
+        "Recall per transform (copies with that single transform; '(mixed recipes)' = "
+        "copies with 1-5 random transforms):",
+        "",
+        "| transform | " + " | ".join(res["detectors"]) + " |",
+        "|---|" + "---|" * len(res["detectors"]),
+    ]
+    transforms = sorted(syn[res["detectors"][0]]["per_transform_recall"])
+    for t in transforms:
+        cells = [
+            f"{syn[d]['per_transform_recall'].get(t, {}).get('recall', float('nan')):.3f}"
+            for d in res["detectors"]
+        ]
+        lines.append(f"| {t} | " + " | ".join(cells) + " |")
+    if "real" in res:
+        real = res["real"]
+        labels = sorted(real["label_counts"])
+        lines += [
+            "",
+            "## Real labelled pairs (SaudiNewsNet, July 2015)",
+            "",
+            f"{real['labelled_pairs']} hand-labelled pairs; the detector runs over all "
+            f"{real['corpus_documents']} July articles and a pair counts as merged when "
+            "both land in one cluster.",
+            "",
+            "| detector | "
+            + " | ".join(f"{lab} (n={real['label_counts'][lab]})" for lab in labels)
+            + " |",
+            "|---|" + "---|" * len(labels),
+        ]
+        for name in real["detectors"]:
+            mr = real[name]["merge_rate"]
+            lines.append(f"| {name} | " + " | ".join(f"{mr[lab]:.1%}" for lab in labels) + " |")
+    s = res["seeds"]
+    lines += [
+        "",
+        "## Seeds",
+        "",
+        f"Five independent reports merged with each other: **{s['seeds_merged_with_each_other']}**; "
+        f"syndicated copies joined to their own seed: {s['copies_joined_to_their_seed']}/{s['copies']}.",
+        "",
+    ]
+    if res.get("targets"):
+        lines += ["## Targets", "", "| target | value | met |", "|---|---|---|"]
+        for t in res["targets"]:
+            lines.append(f"| {t['target']} | {t['value']} | {'yes' if t['met'] else 'NO'} |")
+    DOC.parent.mkdir(parents=True, exist_ok=True)
+    DOC.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--sweep", action="store_true")
+    ap.add_argument("--bases", type=int, default=1500)
+    args = ap.parse_args()
+    rng = random.Random(SEED)
+    have_data = DATA.exists()
+    rows = load_july() if have_data else []
+    if have_data:
+        bases = independent_bases(rows, 300 if args.quick else args.bases, rng)
+        base_source = "SaudiNewsNet July 2015"
+    else:
+        print(
+            f"note: {DATA} not found; synthetic part uses the seeds, real part skipped",
+            file=sys.stderr,
+        )
+        bases = seeds_as_bases()
+        base_source = "seed articles (SaudiNewsNet absent)"
+    defaults = ad.DedupConfig()
+    detectors: dict[str, Detector] = {
+        "arabic-dedup (defaults)": ours(),
+        "arabic-dedup (containment)": ours(similarity="containment"),
+        "datasketch docs": datasketch_docs,
+        "datatrove-style": datatrove_style,
+    }
+    res: dict[str, Any] = {
+        "mode": "quick" if args.quick else "full",
+        "defaults": {
+            "threshold": defaults.threshold,
+            "similarity": defaults.similarity,
+            "shingle_unit": defaults.shingle_unit,
+            "k": defaults.shingle.k,
+            "max_df": defaults.max_df,
+            "num_perm": defaults.num_perm,
+        },
+        "base_source": base_source,
+        "detectors": list(detectors),
+        "synthetic": synthetic_part(
+            detectors, bases, 10 if args.quick else 60, random.Random(SEED + 1)
+        ),
+        "seeds": seeds_part(ours(), random.Random(SEED + 2)),
+    }
+    if have_data and LABELS.exists():
+        real = real_part(detectors, rows)
+        real["detectors"] = list(detectors)
+        res["real"] = real
+    d = res["synthetic"]["arabic-dedup (defaults)"]
+    targets = [
+        {"target": "synthetic F1 >= 0.99", "value": d["f1"], "met": d["f1"] >= 0.99},
+        {
+            "target": "synthetic precision >= 0.99",
+            "value": d["precision"],
+            "met": d["precision"] >= 0.99,
+        },
+        {
+            "target": "seeds never merged",
+            "value": not res["seeds"]["seeds_merged_with_each_other"],
+            "met": not res["seeds"]["seeds_merged_with_each_other"],
+        },
+        {
+            "target": "every seed copy joined",
+            "value": res["seeds"]["copies_joined_to_their_seed"],
+            "met": res["seeds"]["copies_joined_to_their_seed"] == res["seeds"]["copies"],
+        },
+    ]
+    if "real" in res:
+        mr = res["real"]["arabic-dedup (defaults)"]["merge_rate"]
+        mc = res["real"]["arabic-dedup (containment)"]["merge_rate"]
+        targets += [
+            {
+                "target": "real COPY merged >= 95%",
+                "value": mr.get("COPY"),
+                "met": mr.get("COPY", 0) >= 0.95,
+            },
+            {
+                "target": "real TEMPLATE merged <= 10%",
+                "value": mr.get("TEMPLATE"),
+                "met": mr.get("TEMPLATE", 1) <= 0.10,
+            },
+            {
+                "target": "real PARTIAL merged >= 80% (containment)",
+                "value": mc.get("PARTIAL"),
+                "met": mc.get("PARTIAL", 0) >= 0.80,
+            },
+        ]
+    res["targets"] = targets
+    if args.sweep and have_data:
+        res["sweep"] = sweep(rows, bases[:600], SEED + 3)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(res, ensure_ascii=False, indent=1), encoding="utf-8")
+    write_doc(res)
+    for t in targets:
+        print(f"{'ok ' if t['met'] else 'MISS'} {t['target']}: {t['value']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
