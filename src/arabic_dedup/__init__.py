@@ -12,18 +12,20 @@ from ._dedup import (
     Pair,
     find_duplicates,
 )
-from ._stream import Deduplicator, Match
 from ._errors import (
     ArabicDedupError,
     ConfigError,
     InputError,
     NormalizerTypeError,
+    OutputDirError,
+    RecordError,
     SignatureError,
 )
 from ._lsh import LSHIndex, optimal_params
 from ._minhash import MinHasher, ShingleSets
 from ._normalize import NORMALIZER_VERSION, NormalizerConfig, explain, normalize, tokens
 from ._shingle import ShingleConfig, shingle_hash, shingles
+from ._stream import Deduplicator, Match
 from ._verify import similarity
 
 __version__ = "0.1.0"
@@ -42,7 +44,9 @@ __all__ = [
     "MinHasher",
     "NormalizerConfig",
     "NormalizerTypeError",
+    "OutputDirError",
     "Pair",
+    "RecordError",
     "ShingleConfig",
     "ShingleSets",
     "SignatureError",

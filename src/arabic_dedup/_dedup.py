@@ -7,18 +7,19 @@ Pipeline: normalise -> tokens -> shingles (:mod:`._shingle`) -> MinHash (:mod:`.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ._boilerplate import filter_boilerplate
-from ._cluster import star_clusters
+from ._cluster import Clusters, star_clusters
 from ._errors import ConfigError, InputError
 from ._lsh import candidate_pairs, check_params, optimal_params
-from ._minhash import MinHasher
+from ._minhash import MinHasher, ShingleSets
 from ._normalize import NormalizerConfig
 from ._shingle import ShingleConfig, ShingleUnit
 from ._verify import SIMILARITIES, Similarity, verify_pairs
@@ -37,6 +38,7 @@ __all__ = [
 DEFAULT_THRESHOLDS: dict[str, float] = {"jaccard": 0.3, "containment": 0.55}
 DEFAULT_THRESHOLD = DEFAULT_THRESHOLDS["jaccard"]
 KeepPolicy = Literal["first", "longest"]
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -91,8 +93,10 @@ class DedupConfig:
         if lt is not None and not 0.0 < lt < 1.0:
             raise ConfigError(f"lsh_threshold must be in (0, 1), got {lt!r}")
         m = self.max_df
-        if m is not None and m != "auto" and (
-            isinstance(m, bool) or not isinstance(m, int | float) or not m > 0
+        if (
+            m is not None
+            and m != "auto"
+            and (isinstance(m, bool) or not isinstance(m, int | float) or not m > 0)
         ):
             raise ConfigError(f"max_df must be 'auto', a positive number or None, got {m!r}")
         if not isinstance(self.normalizer, NormalizerConfig):
@@ -207,9 +211,7 @@ def _check_texts(texts: Iterable[str]) -> list[str]:
     return out
 
 
-def _keep_order(
-    texts: Sequence[str], keep: KeepPolicy | Callable[[int], Any]
-) -> NDArray[np.int64]:
+def _keep_order(texts: Sequence[str], keep: KeepPolicy | Callable[[int], Any]) -> NDArray[np.int64]:
     n = len(texts)
     if keep == "first":
         return np.arange(n, dtype=np.int64)
@@ -247,30 +249,73 @@ def find_duplicates(
     """
     cfg = _config(config, options)
     docs = _check_texts(texts)
-    order = _keep_order(docs, keep)
     hasher = cfg.hasher()
-    sets = hasher.shingle_sets(docs)
-    if cfg.max_df is not None:
-        sets = filter_boilerplate(sets, cfg.max_df)
-    sigs = hasher.signatures_from_sets(sets)
-    bands, rows = cfg.banding()
-    active = sets.sizes() > 0
-    cand = candidate_pairs(sigs, bands, rows, active=active)
-    sims = verify_pairs(sets, cand, cfg.similarity)
-    ok = sims >= cfg.cutoff
-    pairs, psims = cand[ok], sims[ok]
-    cl = star_clusters(len(docs), pairs, psims, order)
-    keep_mask = cl.representative == np.arange(len(docs))
+    det = detect(hasher.shingle_sets(docs), _keep_order(docs, keep), config=cfg, hasher=hasher)
+    rep = det.clusters.representative
+    keep_mask = rep == np.arange(len(docs))
     dup_of: list[int | None] = [
-        None if k else int(r) for k, r in zip(keep_mask.tolist(), cl.representative.tolist(), strict=True)
+        None if k else int(r) for k, r in zip(keep_mask.tolist(), rep.tolist(), strict=True)
     ]
-    params = {**cfg.as_dict(), **hasher.params, "keep": keep if isinstance(keep, str) else "key"}
-    params["normalizer"] = hasher.params["normalizer"]
+    params = {**det.params, "keep": keep if isinstance(keep, str) else "key"}
     return DedupResult(
-        cluster_ids=cl.representative,
+        cluster_ids=rep,
         keep=keep_mask,
         duplicate_of=dup_of,
-        similarity=cl.similarity,
-        pairs=[Pair(int(i), int(j), float(s)) for (i, j), s in zip(pairs, psims, strict=True)],
+        similarity=det.clusters.similarity,
+        pairs=[
+            Pair(int(i), int(j), float(s))
+            for (i, j), s in zip(det.pairs, det.pair_similarity, strict=True)
+        ],
         params=params,
     )
+
+
+@dataclass(frozen=True)
+class Detection:
+    """What the stages after shingling found (see :func:`detect`)."""
+
+    clusters: Clusters
+    pairs: NDArray[np.int64]  # verified pairs (i < j) at or above the threshold
+    pair_similarity: NDArray[np.float64]
+    params: dict[str, Any]
+    timings: dict[str, float]
+
+
+def detect(
+    sets: ShingleSets,
+    order: NDArray[np.int64],
+    *,
+    config: DedupConfig,
+    hasher: MinHasher,
+    on_stage: Callable[[str, bool], None] | None = None,
+) -> Detection:
+    """Every stage after shingling: boilerplate -> signatures -> LSH -> verify -> clusters.
+
+    The one implementation behind ``find_duplicates``, the file pipeline (which computes
+    ``sets`` in batches without holding the texts) and the tests. ``order`` is the keep order;
+    ``on_stage(name, finished)`` is called around each stage (progress reporting).
+    """
+    timings: dict[str, float] = {}
+
+    def run(name: str, fn: Callable[[], _T]) -> _T:
+        if on_stage:
+            on_stage(name, False)
+        t0 = time.perf_counter()
+        out = fn()
+        timings[name] = round(time.perf_counter() - t0, 6)
+        if on_stage:
+            on_stage(name, True)
+        return out
+
+    max_df = config.max_df
+    if max_df is not None:
+        sets = run("boilerplate", lambda: filter_boilerplate(sets, max_df))
+    sigs = run("signatures", lambda: hasher.signatures_from_sets(sets))
+    bands, rows = config.banding()
+    cand = run("candidates", lambda: candidate_pairs(sigs, bands, rows, active=sets.sizes() > 0))
+    sims = run("verify", lambda: verify_pairs(sets, cand, config.similarity))
+    ok = sims >= config.cutoff
+    pairs, psims = cand[ok], sims[ok]
+    clusters = run("cluster", lambda: star_clusters(len(sets), pairs, psims, order))
+    params = {**config.as_dict(), **hasher.params}
+    return Detection(clusters, pairs, psims, params, timings)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -30,6 +31,9 @@ from ._shingle import (
     ShingleConfig,
     hash_shingles,
 )
+
+if TYPE_CHECKING:
+    from ._minhash import ShingleSets
 
 __all__ = ["impl", "shingle_sets", "signatures_from_sets"]
 
@@ -49,7 +53,7 @@ def impl() -> str:
 _KERNELS: object = None
 
 
-def _kernels():  # type: ignore[no-untyped-def]
+def _kernels() -> Any:
     """Compile (or load from cache) the numba kernels once; None when numba is unavailable."""
     global _KERNELS
     if _KERNELS is None:
@@ -62,7 +66,7 @@ def _kernels():  # type: ignore[no-untyped-def]
     return _KERNELS or None
 
 
-def _from_sets(arrays: list[NDArray[np.uint32]]):  # type: ignore[no-untyped-def]
+def _from_sets(arrays: list[NDArray[np.uint32]]) -> ShingleSets:
     from ._minhash import ShingleSets
 
     return ShingleSets.from_arrays(arrays)
@@ -73,21 +77,14 @@ def shingle_sets(
     *,
     shingle: ShingleConfig,
     normalizer: NormalizerConfig,
-):  # type: ignore[no-untyped-def]
+) -> ShingleSets:
     """Sorted distinct shingle hashes for every text, as a :class:`ShingleSets`."""
     from ._minhash import ShingleSets
 
     texts = texts if isinstance(texts, Sequence) else list(texts)
     k = _kernels()
-    if (
-        impl() == "reference"
-        or k is None
-        or normalizer.mask_numbers
-        or normalizer.squeeze_repeats
-    ):
-        return _from_sets(
-            [hash_shingles(t, shingle=shingle, normalizer=normalizer) for t in texts]
-        )
+    if impl() == "reference" or k is None or normalizer.mask_numbers or normalizer.squeeze_repeats:
+        return _from_sets([hash_shingles(t, shingle=shingle, normalizer=normalizer) for t in texts])
     table = compile_table(normalizer)
     parts_h: list[NDArray[np.uint32]] = []
     parts_n: list[NDArray[np.int64]] = []
@@ -101,14 +98,10 @@ def shingle_sets(
         # Combining madda/hamza need composing first (rare): hand the kernel those texts'
         # reference tokens instead, which the table maps to themselves (idempotence).
         batch = [
-            " ".join(tokens(t, config=normalizer))
-            if normalizer.compose and _has_trigger(t)
-            else t
+            " ".join(tokens(t, config=normalizer)) if normalizer.compose and _has_trigger(t) else t
             for t in texts[start:stop]
         ]
-        cps = np.frombuffer(
-            "".join(batch).encode("utf-32-le", "surrogatepass"), dtype=np.uint32
-        )
+        cps = np.frombuffer("".join(batch).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         offsets = np.zeros(len(batch) + 1, dtype=np.int64)
         np.cumsum([len(t) for t in batch], out=offsets[1:])
         hashes, counts = k.shingle_batch(
@@ -139,7 +132,9 @@ def shingle_sets(
     return ShingleSets(np.concatenate(parts_h), offsets_all)
 
 
-def signatures_from_sets(sets, a: NDArray[np.uint32], b: NDArray[np.uint32]) -> NDArray[np.uint32]:  # type: ignore[no-untyped-def]
+def signatures_from_sets(
+    sets: ShingleSets, a: NDArray[np.uint32], b: NDArray[np.uint32]
+) -> NDArray[np.uint32]:
     """MinHash signatures (n, num_perm) of every shingle set."""
     k = _kernels()
     if impl() == "reference" or k is None:

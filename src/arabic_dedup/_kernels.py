@@ -7,7 +7,6 @@ import numpy as np
 from numba import njit, prange
 
 
-
 @njit(inline="always")
 def _fold(ring, count, k, seed, mult, m1, m2):  # type: ignore[no-untyped-def]
     h = np.uint64(seed)
@@ -26,8 +25,21 @@ def _fold(ring, count, k, seed, mult, m1, m2):  # type: ignore[no-untyped-def]
 
 @njit(nogil=True, parallel=True, cache=True)
 def shingle_batch(  # type: ignore[no-untyped-def]
-    cps, offsets, lengths, single, exp_offsets, exp_data, is_sep, k, char_unit,
-    fnv_offset, fnv_prime, fold_seed, fold_mult, m1, m2,
+    cps,
+    offsets,
+    lengths,
+    single,
+    exp_offsets,
+    exp_data,
+    is_sep,
+    k,
+    char_unit,
+    fnv_offset,
+    fnv_prime,
+    fold_seed,
+    fold_mult,
+    m1,
+    m2,
 ):
     n = offsets.size - 1
     # A document yields at most one shingle per output code point (expansions such as
@@ -69,7 +81,9 @@ def shingle_batch(  # type: ignore[no-untyped-def]
                             ring[count % k] = h
                             count += 1
                             if count >= k:
-                                out[base + nout] = _fold(ring, count, k, fold_seed, fold_mult, m1, m2)
+                                out[base + nout] = _fold(
+                                    ring, count, k, fold_seed, fold_mult, m1, m2
+                                )
                                 nout += 1
                         else:
                             pending_space = True

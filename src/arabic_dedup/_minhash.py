@@ -1,9 +1,9 @@
 """Stage 3: shingle hashes -> MinHash signatures, bit-identical to datasketch's ``affine32``.
 
 For every permutation ``(a, b)`` and shingle hash ``h`` datasketch computes
-``a * fmix32(h) + b (mod 2**32)`` and keeps the minimum. :class:`MinHasher` takes its
-permutations from ``datasketch.MinHash(num_perm, seed, scheme="affine32")`` itself, so the two
-cannot drift apart, and a property test holds every signature here to datasketch's.
+``a * fmix32(h) + b (mod 2**32)`` and keeps the minimum. :class:`MinHasher` draws its
+permutations exactly as ``datasketch.MinHash(num_perm, seed, scheme="affine32")`` does, and
+property tests hold every signature here to datasketch's.
 """
 
 from __future__ import annotations
@@ -89,15 +89,17 @@ class MinHasher:
             raise ConfigError(f"num_perm must be an int from 2 to 4096, got {num_perm!r}")
         if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
             raise ConfigError(f"seed must be an int from 0 to 2**32 - 1, got {seed!r}")
-        from datasketch import MinHash
-
         self.num_perm = num_perm
         self.seed = seed
         self.shingle = shingle or ShingleConfig()
         self.normalizer = normalizer or NormalizerConfig()
-        perms = MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
-        self.a: U32 = np.ascontiguousarray(perms[0], dtype=np.uint32)
-        self.b: U32 = np.ascontiguousarray(perms[1], dtype=np.uint32)
+        # The same draw as datasketch's MinHash(scheme="affine32")._init_permutations (odd a),
+        # without importing datasketch (and scipy) on every start; tests compare the two.
+        gen = np.random.RandomState(seed)
+        self.a: U32 = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(
+            1
+        )
+        self.b: U32 = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
 
     @property
     def params(self) -> dict[str, Any]:

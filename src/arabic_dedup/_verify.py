@@ -24,8 +24,9 @@ Similarity = Literal["jaccard", "containment"]
 SIMILARITIES: tuple[Similarity, ...] = ("jaccard", "containment")
 
 
-def _from_counts(inter: NDArray[np.int64], na: NDArray[np.int64], nb: NDArray[np.int64],
-                 kind: Similarity) -> NDArray[np.float64]:
+def _from_counts(
+    inter: NDArray[np.int64], na: NDArray[np.int64], nb: NDArray[np.int64], kind: Similarity
+) -> NDArray[np.float64]:
     inter_f = inter.astype(np.float64)
     if kind == "jaccard":
         denom = (na + nb - inter).astype(np.float64)
@@ -45,9 +46,7 @@ def similarity(a: NDArray[np.uint32], b: NDArray[np.uint32], kind: Similarity = 
     (0.4, 0.6666666666666666)
     """
     inter = np.intersect1d(a, b, assume_unique=True).size
-    return float(
-        _from_counts(np.array([inter]), np.array([a.size]), np.array([b.size]), kind)[0]
-    )
+    return float(_from_counts(np.array([inter]), np.array([a.size]), np.array([b.size]), kind)[0])
 
 
 def intersections(sets: ShingleSets, pairs: NDArray[np.int64]) -> NDArray[np.int64]:

@@ -101,7 +101,7 @@ def _teh_marbuta(t: str, rng: random.Random, ctx: dict[str, str]) -> str:
 
 
 def _hamza_drop(t: str, rng: random.Random, ctx: dict[str, str]) -> str:
-    return t.translate(str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا"}))
+    return t.translate(str.maketrans("أإآ", "ااا"))
 
 
 def _hamza_seat(t: str, rng: random.Random, ctx: dict[str, str]) -> str:
@@ -159,7 +159,8 @@ def to_presentation_forms(word: str) -> str:
     """Shape an Arabic word into presentation forms, as PDF text extraction yields it."""
     out = []
     for i, c in enumerate(word):
-        prev_joins = i > 0 and word[i - 1] not in _NON_JOINING and "\u0621" <= word[i - 1] <= "\u064a"
+        prev = word[i - 1] if i else ""
+        prev_joins = bool(prev) and prev not in _NON_JOINING and "\u0621" <= prev <= "\u064a"
         next_ok = i + 1 < len(word) and "\u0621" <= word[i + 1] <= "\u064a"
         joins_next = c not in _NON_JOINING and next_ok
         form = {
@@ -192,9 +193,7 @@ def _quotes(t: str, rng: random.Random, ctx: dict[str, str]) -> str:
 
 def _html(t: str, rng: random.Random, ctx: dict[str, str]) -> str:
     paras = t.split("\n")
-    return "".join(f"<p>{p}</p>" if p.strip() else "<br/>" for p in paras).replace(
-        "  ", "&nbsp; "
-    )
+    return "".join(f"<p>{p}</p>" if p.strip() else "<br/>" for p in paras).replace("  ", "&nbsp; ")
 
 
 Transform = Callable[[str, random.Random, dict[str, str]], str]

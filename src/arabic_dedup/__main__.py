@@ -1,0 +1,5 @@
+"""``python -m arabic_dedup``: the same as the ``arabic-dedup`` command."""
+
+from .cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,90 @@
+"""The exceptions arabic_dedup raises.
+
+Every error is an :class:`ArabicDedupError`, so ``except ArabicDedupError`` catches all of them,
+and each also subclasses the built-in it refines, so ``except ValueError`` / ``except TypeError``
+keep working for callers who do not know this package. Messages state the rule, the offending
+value and the fix.
+
+Hierarchy::
+
+    ArabicDedupError(Exception)
+    ├── ConfigError(ArabicDedupError, ValueError)          bad option name, type or mode
+    ├── NormalizerTypeError(ArabicDedupError, TypeError)   normaliser given a non-str
+    ├── InputError(ArabicDedupError, TypeError)            a text that is not a str
+    ├── SignatureError(ArabicDedupError, ValueError)       signature of the wrong shape/params
+    ├── RecordError(ArabicDedupError, ValueError)          a bad record in a file (file, line)
+    └── OutputDirError(ArabicDedupError, ValueError)       an output directory that is unsafe
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ArabicDedupError",
+    "ConfigError",
+    "InputError",
+    "NormalizerTypeError",
+    "OutputDirError",
+    "RecordError",
+    "SignatureError",
+]
+
+
+class ArabicDedupError(Exception):
+    """Base class of every error raised by arabic_dedup."""
+
+
+class ConfigError(ArabicDedupError, ValueError):
+    """An option has an unknown name, a wrong type or a value outside its allowed modes.
+
+    Raised when a config is built (``NormalizerConfig(hamza="merge")``), so a bad option
+    fails at the call that made it, not deep inside a pipeline.
+    """
+
+
+class NormalizerTypeError(ArabicDedupError, TypeError):
+    """The normaliser was given something that is not a ``str`` (for example ``bytes``)."""
+
+
+class InputError(ArabicDedupError, TypeError):
+    """A detector input is not a ``str``; the message names the record (index or key)."""
+
+
+class SignatureError(ArabicDedupError, ValueError):
+    """A signature or index does not fit: wrong shape, or made with other parameters."""
+
+
+# Persistent indexes (Deduplicator(path=...) / Deduplicator(redis_url=...)).
+__all__ += ["IndexBusyError", "IndexMismatchError"]
+
+
+class IndexMismatchError(ArabicDedupError, ValueError):
+    """A stored index was built with other parameters than the ones requested.
+
+    Signatures, band hashes and recorded decisions are only comparable under the normaliser
+    version, shingle, MinHash, LSH and threshold parameters they were made with, so an index
+    refuses to open with different ones; the message lists each differing parameter, stored vs
+    requested. Open it with the stored parameters, or start a new index.
+    """
+
+
+class IndexBusyError(ArabicDedupError, TimeoutError):
+    """A shared index stayed locked or contended for longer than the configured wait.
+
+    Other writers held the SQLite write lock past ``busy_timeout``, or concurrent Redis writers
+    kept changing the same band buckets through every retry. Retry the call, or raise
+    ``busy_timeout``.
+    """
+
+
+class RecordError(ArabicDedupError, ValueError):
+    """A bad record or unreadable input file; ``file`` and ``line`` say where (line 0 = the
+    whole file)."""
+
+    def __init__(self, file: str, line: int, reason: str, *, unit: str = "line") -> None:
+        self.file, self.line, self.reason = file, line, reason
+        where = f"{file} {unit} {line}" if line else file
+        super().__init__(f"{where}: {reason}")
+
+
+class OutputDirError(ArabicDedupError, ValueError):
+    """The output directory cannot be used (it holds files this tool did not write)."""

@@ -1,0 +1,138 @@
+"""Pipeline steps for pandas DataFrames and Hugging Face datasets.
+
+Neither library is imported until a function here is called; both are optional extras
+(``pip install 'arabic-dedup[pandas]'``, ``pip install 'arabic-dedup[datasets]'``). The work is
+:func:`arabic_dedup.find_duplicates`, so the options (``threshold``, ``similarity``, ``max_df``,
+``config=`` ...) and the answers are the same as everywhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ._dedup import DedupResult, find_duplicates
+from ._errors import ConfigError, InputError
+
+__all__ = ["OUTPUT_COLUMNS", "dedup_dataframe", "dedup_dataset", "duplicate_filter"]
+
+#: The columns :func:`dedup_dataframe` adds.
+OUTPUT_COLUMNS = ("cluster_id", "keep", "duplicate_of", "similarity")
+
+
+def _require_pandas() -> Any:
+    try:
+        import pandas as pd
+    except ImportError as exc:
+        raise ImportError(
+            "dedup_dataframe needs pandas: pip install 'arabic-dedup[pandas]'"
+        ) from exc
+    return pd
+
+
+def _texts(values: list[Any], where: Callable[[int], str], column: str) -> list[str]:
+    for i, t in enumerate(values):
+        if not isinstance(t, str):
+            what = "missing" if t is None or t != t else f"a {type(t).__name__}"
+            raise InputError(
+                f"{where(i)}: column {column!r} is {what}, not a string; "
+                "drop or fill such rows first (e.g. df.dropna(subset=[...]))"
+            )
+    return values
+
+
+def dedup_dataframe(
+    df: Any,
+    text_col: str = "text",
+    *,
+    keep: Any = "first",
+    **options: Any,
+) -> Any:
+    """``df`` with four columns added: ``cluster_id`` and ``duplicate_of`` (index labels of the
+    kept row; ``duplicate_of`` is None for kept rows), ``keep`` (bool) and ``similarity`` (to
+    the kept row, 1.0 for kept rows). The original columns are untouched; ``df`` itself is not
+    modified. ``options`` are :class:`DedupConfig` fields; ``keep`` as in ``find_duplicates``.
+
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"text": [
+    ...     "أعلنت وزارة الصحة اليوم عن افتتاح مستشفى جديد في مدينة الرياض",
+    ...     "اعلنت وزارة الصحه اليوم عن افتتاح مستشفى جديد فى مدينة الرياض",
+    ... ]}, index=["spa-1", "sabq-7"])
+    >>> out = dedup_dataframe(df)
+    >>> out[out.keep].index.tolist(), out.loc["sabq-7", "duplicate_of"]
+    (['spa-1'], 'spa-1')
+    """
+    pd = _require_pandas()
+    if text_col not in df.columns:
+        raise ConfigError(
+            f"no column {text_col!r} (columns: {', '.join(map(str, df.columns))}); "
+            "name the text column with text_col="
+        )
+    clash = [c for c in OUTPUT_COLUMNS if c in df.columns]
+    if clash:
+        raise ConfigError(
+            f"df already has column(s) {', '.join(clash)}, which dedup_dataframe adds; "
+            "rename or drop them first"
+        )
+    if not df.index.is_unique:
+        raise ConfigError(
+            "df's index has repeated labels, so duplicate_of would be ambiguous; "
+            "use df.reset_index() first"
+        )
+    labels = df.index
+    texts = _texts(df[text_col].tolist(), lambda i: f"row {labels[i]!r}", text_col)
+    r = find_duplicates(texts, keep=keep, **options)
+    dup = [None if d is None else labels[d] for d in r.duplicate_of]
+    return df.assign(
+        cluster_id=labels.take(r.cluster_ids),
+        keep=r.keep,
+        duplicate_of=pd.Series(dup, index=labels, dtype=object),
+        similarity=r.similarity,
+    )
+
+
+def _dataset_result(ds: Any, text_column: str, keep: Any, options: dict[str, Any]) -> DedupResult:
+    names = getattr(ds, "column_names", None)
+    if names is None or not hasattr(ds, "select"):
+        raise InputError(
+            f"expected a datasets.Dataset, got {type(ds).__name__} "
+            "(for an IterableDataset, use arabic_dedup.Deduplicator as you iterate)"
+        )
+    if text_column not in names:
+        raise ConfigError(
+            f"no column {text_column!r} (columns: {', '.join(names)}); "
+            "name the text column with text_column="
+        )
+    texts = _texts(list(ds[text_column]), lambda i: f"row {i}", text_column)
+    return find_duplicates(texts, keep=keep, **options)
+
+
+def dedup_dataset(
+    ds: Any, text_column: str = "text", *, keep: Any = "first", **options: Any
+) -> Any:
+    """The rows of a Hugging Face ``Dataset`` that are kept (one per cluster), in order.
+
+    >>> from datasets import Dataset  # doctest: +SKIP
+    >>> dedup_dataset(Dataset.from_dict({"text": texts}), threshold=0.5)  # doctest: +SKIP
+    """
+    kept = _dataset_result(ds, text_column, keep, options).kept()
+    return ds.select(kept)
+
+
+def duplicate_filter(
+    ds: Any, text_column: str = "text", *, keep: Any = "first", **options: Any
+) -> Callable[[Any, int], bool]:
+    """A predicate for ``ds.filter(..., with_indices=True)`` that keeps one row per cluster.
+
+    The duplicates are found once, when this is called; the predicate only looks them up.
+
+    >>> ds = ds.filter(duplicate_filter(ds), with_indices=True)  # doctest: +SKIP
+    """
+    kept = np.asarray(_dataset_result(ds, text_column, keep, options).keep)
+
+    def is_kept(_example: Any, index: int) -> bool:
+        return bool(kept[index])
+
+    return is_kept

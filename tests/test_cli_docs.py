@@ -1,0 +1,47 @@
+"""Every command and every option of ``arabic-dedup`` is documented in docs/cli.md."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+import pytest
+
+from arabic_dedup.cli import build_parser
+
+DOC = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text(encoding="utf-8")
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
+def _options(parser: argparse.ArgumentParser) -> list[str]:
+    return [s for action in parser._actions for s in action.option_strings]
+
+
+PARSER = build_parser()
+COMMANDS = _subcommands(PARSER)
+CASES = [(None, opt) for opt in _options(PARSER)] + [
+    (name, opt) for name, sub in COMMANDS.items() for opt in _options(sub)
+]
+
+
+def test_the_parser_has_the_commands_we_document() -> None:
+    assert set(COMMANDS) == {"dedup", "normalize", "compare"}
+    assert len(CASES) > 60  # the generated normaliser flags are in there
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_command_has_a_section(command: str) -> None:
+    assert f"## `arabic-dedup {command}`" in DOC
+
+
+@pytest.mark.parametrize(("command", "option"), CASES)
+def test_every_option_is_documented(command: str | None, option: str) -> None:
+    # `--k` must not be satisfied by `--keep`: the option must end where a word ends.
+    assert re.search(rf"`{re.escape(option)}[` ]", DOC), f"{command or 'global'}: {option}"
