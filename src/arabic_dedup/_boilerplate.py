@@ -45,7 +45,20 @@ def common_shingles(sets: ShingleSets, limit: float) -> NDArray[np.uint32]:
 
 def filter_boilerplate(sets: ShingleSets, max_df: float | str) -> ShingleSets:
     """``sets`` without the shingles found in more than ``max_df`` documents (see module doc)."""
-    common = common_shingles(sets, max_df_limit(max_df, len(sets)))
+    from ._fast import _kernels, impl
+
+    limit = max_df_limit(max_df, len(sets))
+    k = _kernels()
+    if impl() == "fast" and k is not None:
+        hashes, counts = k.boilerplate_filter(sets.hashes, sets.offsets, limit, EXEMPT_SHARE)
+        offsets = np.zeros(len(sets) + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        return ShingleSets(hashes, offsets)
+    return _filter_reference(sets, limit)
+
+
+def _filter_reference(sets: ShingleSets, limit: float) -> ShingleSets:
+    common = common_shingles(sets, limit)
     if common.size == 0:
         return sets
     hit = np.isin(sets.hashes, common)

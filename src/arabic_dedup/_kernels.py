@@ -223,3 +223,49 @@ def intersect_counts(hashes, offsets, pairs):  # type: ignore[no-untyped-def]
                 q += 1
         out[t] = c
     return out
+
+
+@njit(nogil=True, cache=True)
+def boilerplate_filter(hashes, offsets, limit, exempt_share):  # type: ignore[no-untyped-def]
+    """Drop hashes found in more than ``limit`` documents, except in documents that would lose
+    at least ``exempt_share`` of theirs. Returns (kept hashes, per-document counts).
+
+    Document frequency is counted in an open-addressing table: each document's hashes are
+    distinct, so occurrences are document counts. Shingle hashes are already uniformly mixed,
+    so their low bits index the table directly.
+    """
+    n = offsets.size - 1
+    size = 1
+    while size < hashes.size + hashes.size // 2 + 16:
+        size *= 2
+    mask = size - 1
+    keys = np.empty(size, dtype=np.uint32)
+    counts = np.zeros(size, dtype=np.int32)  # 0 = empty slot
+    slot_of = np.empty(hashes.size, dtype=np.int32)
+    for i in range(hashes.size):
+        h = hashes[i]
+        s = np.int32(h & np.uint32(mask))
+        while counts[s] != 0 and keys[s] != h:
+            s = np.int32((s + 1) & mask)
+        if counts[s] == 0:
+            keys[s] = h
+        counts[s] += 1
+        slot_of[i] = s
+    keep_counts = np.zeros(n, dtype=np.int64)  # kept hashes per document
+    out = np.empty(hashes.size, dtype=np.uint32)
+    w = 0
+    for d in range(n):
+        a = offsets[d]
+        b = offsets[d + 1]
+        lost = 0
+        for i in range(a, b):
+            if counts[slot_of[i]] > limit:
+                lost += 1
+        exempt = lost > 0 and lost >= exempt_share * (b - a)
+        start = w
+        for i in range(a, b):
+            if exempt or counts[slot_of[i]] <= limit:
+                out[w] = hashes[i]
+                w += 1
+        keep_counts[d] = w - start
+    return out[:w], keep_counts
