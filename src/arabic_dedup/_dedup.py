@@ -138,6 +138,7 @@ class DedupConfig:
         from dataclasses import asdict
 
         d = asdict(self)
+        d["threshold"] = self.cutoff
         d["k"] = self.shingle.k
         d["bands"], d["rows"] = self.banding()
         d["lsh_threshold"] = self.effective_lsh_threshold()
@@ -153,8 +154,18 @@ def _config(config: DedupConfig | None, options: dict[str, Any]) -> DedupConfig:
         raise ConfigError(
             f"unknown option(s) {', '.join(unknown)}; valid options: {', '.join(sorted(valid))}"
         )
-    base = config or DedupConfig()
-    return dataclasses.replace(base, **options) if options else base
+    if config is None:
+        return DedupConfig(**options)
+    if not options:
+        return config
+    if (
+        "similarity" in options
+        and "threshold" not in options
+        and config.threshold == DEFAULT_THRESHOLDS[config.similarity]
+    ):
+        # A defaulted threshold follows the similarity asked for.
+        options = {**options, "threshold": None}
+    return dataclasses.replace(config, **options)
 
 
 class Pair(NamedTuple):
@@ -203,6 +214,11 @@ class DedupResult:
 
 
 def _check_texts(texts: Iterable[str]) -> list[str]:
+    if isinstance(texts, str | bytes):
+        raise InputError(
+            "find_duplicates takes a collection of texts, got a single "
+            f"{type(texts).__name__}; wrap it in a list: find_duplicates([text])"
+        )
     out = list(texts) if not isinstance(texts, list) else texts
     for i, t in enumerate(out):
         if not isinstance(t, str):

@@ -40,6 +40,8 @@ __all__ = ["impl", "shingle_sets", "signatures_from_sets"]
 # Documents per kernel call: bounds the UTF-32 buffer (4 bytes a character) and lets
 # callers stream. Large enough that the per-call overhead is negligible.
 BATCH_CHARS = 32_000_000
+# Below this many documents the serial kernels win: no thread-pool start-up.
+PARALLEL_MIN_DOCS = 64
 
 
 def impl() -> str:
@@ -104,7 +106,8 @@ def shingle_sets(
         cps = np.frombuffer("".join(batch).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         offsets = np.zeros(len(batch) + 1, dtype=np.int64)
         np.cumsum([len(t) for t in batch], out=offsets[1:])
-        hashes, counts = k.shingle_batch(
+        kernel = k.shingle_batch if len(batch) >= PARALLEL_MIN_DOCS else k.shingle_batch_serial
+        hashes, counts = kernel(
             cps,
             offsets,
             table.lengths,
@@ -147,4 +150,5 @@ def signatures_from_sets(
                 mixed = fmix32(h)
                 out[i] = (a[:, None] * mixed[None, :] + b[:, None]).min(axis=1)
         return out
-    return k.signature_batch(sets.hashes, sets.offsets, a, b)  # type: ignore[no-any-return]
+    kernel = k.signature_batch if len(sets) >= PARALLEL_MIN_DOCS else k.signature_batch_serial
+    return kernel(sets.hashes, sets.offsets, a, b)  # type: ignore[no-any-return]

@@ -269,3 +269,9 @@ def boilerplate_filter(hashes, offsets, limit, exempt_share):  # type: ignore[no
                 w += 1
         keep_counts[d] = w - start
     return out[:w], keep_counts
+
+
+# Serial twins for small batches (a single document, a stream's add): starting the parallel
+# thread pool costs far more than the work there, especially on a busy machine.
+shingle_batch_serial = njit(nogil=True, cache=True)(shingle_batch.py_func)
+signature_batch_serial = njit(nogil=True, cache=True)(signature_batch.py_func)

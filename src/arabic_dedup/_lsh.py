@@ -41,7 +41,7 @@ def optimal_params(
     """``(bands, rows)`` minimising weighted false positives + negatives at ``threshold``.
 
     >>> optimal_params(0.5, 128)
-    (16, 8)
+    (25, 5)
     """
     if not 0.0 < threshold < 1.0:
         raise ConfigError(f"threshold must be strictly between 0 and 1, got {threshold!r}")

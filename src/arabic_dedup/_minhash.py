@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from ._errors import ConfigError, SignatureError
 from ._normalize import NORMALIZER_VERSION, NormalizerConfig
-from ._shingle import ShingleConfig, ShingleHasher, ShingleUnit, hash_shingles
+from ._shingle import ShingleConfig, ShingleHasher, ShingleUnit
 
 __all__ = ["EMPTY_HASH", "MinHasher", "ShingleSets", "fmix32"]
 
@@ -128,7 +128,8 @@ class MinHasher:
         return shingle_sets(texts, shingle=self.shingle, normalizer=self.normalizer)
 
     def hash_shingles(self, text: str) -> U32:
-        return hash_shingles(text, shingle=self.shingle, normalizer=self.normalizer)
+        """Sorted distinct shingle hashes of one text (the fast path when available)."""
+        return self.shingle_sets([text])[0]
 
     # -- signatures -----------------------------------------------------------------------
     def signature_from_hashes(self, hashes: U32) -> U32:

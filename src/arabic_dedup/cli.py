@@ -26,7 +26,7 @@ from ._errors import ArabicDedupError, ConfigError
 from ._io import FORMATS, OutputDirError, RecordError, Source, dedup_files
 from ._normalize import NormalizerConfig
 
-__all__ = ["build_parser", "main"]
+__all__ = ["UsageError", "build_parser", "main"]
 
 PROG = "arabic-dedup"
 EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130

@@ -19,7 +19,13 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 
-__all__ = ["TRANSFORMS", "split_sentences", "syndicate"]
+__all__ = [
+    "TRANSFORMS",
+    "random_transforms",
+    "split_sentences",
+    "syndicate",
+    "to_presentation_forms",
+]
 
 PREFIXES = [
     "عين اليوم – ",
