@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: test demo bench lint typecheck clean install
+.PHONY: test demo bench lint typecheck services clean install
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,8 +22,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(PY) -m mypy
 
-test: $(STAMP) lint typecheck
+test: $(STAMP) lint typecheck services
 	$(PY) -m pytest -q
+
+# Real servers for the integration tests (Redis from Debian's package; idempotent, quiet).
+services:
+	sh tools/ensure_redis.sh
 
 demo: $(STAMP)
 	$(PY) tools/demo.py seeds

@@ -7,6 +7,7 @@
 
 from ._dedup import (
     DEFAULT_THRESHOLD,
+    DEFAULT_THRESHOLDS,
     DedupConfig,
     DedupResult,
     Pair,
@@ -15,6 +16,8 @@ from ._dedup import (
 from ._errors import (
     ArabicDedupError,
     ConfigError,
+    IndexBusyError,
+    IndexMismatchError,
     InputError,
     NormalizerTypeError,
     OutputDirError,
@@ -23,21 +26,35 @@ from ._errors import (
 )
 from ._lsh import LSHIndex, optimal_params
 from ._minhash import MinHasher, ShingleSets
-from ._normalize import NORMALIZER_VERSION, NormalizerConfig, explain, normalize, tokens
-from ._shingle import ShingleConfig, shingle_hash, shingles
-from ._stream import Deduplicator, Match
+from ._normalize import (
+    NORMALIZER_VERSION,
+    Change,
+    Explanation,
+    NormalizerConfig,
+    explain,
+    normalize,
+    tokens,
+)
+from ._shingle import ShingleConfig, ShingleHasher, shingle_hash, shingles
+from ._stream import Deduplicator, IndexStats, Match
 from ._verify import similarity
 
 __version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_THRESHOLD",
+    "DEFAULT_THRESHOLDS",
     "NORMALIZER_VERSION",
     "ArabicDedupError",
+    "Change",
     "ConfigError",
     "DedupConfig",
     "DedupResult",
     "Deduplicator",
+    "Explanation",
+    "IndexBusyError",
+    "IndexMismatchError",
+    "IndexStats",
     "InputError",
     "LSHIndex",
     "Match",
@@ -48,6 +65,7 @@ __all__ = [
     "Pair",
     "RecordError",
     "ShingleConfig",
+    "ShingleHasher",
     "ShingleSets",
     "SignatureError",
     "__version__",

@@ -13,7 +13,9 @@ Hierarchy::
     ├── InputError(ArabicDedupError, TypeError)            a text that is not a str
     ├── SignatureError(ArabicDedupError, ValueError)       signature of the wrong shape/params
     ├── RecordError(ArabicDedupError, ValueError)          a bad record in a file (file, line)
-    └── OutputDirError(ArabicDedupError, ValueError)       an output directory that is unsafe
+    ├── OutputDirError(ArabicDedupError, ValueError)       an output directory that is unsafe
+    ├── IndexMismatchError(ArabicDedupError, ValueError)   a stored index made with other params
+    └── IndexBusyError(ArabicDedupError, TimeoutError)     a stored index stayed locked too long
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from __future__ import annotations
 __all__ = [
     "ArabicDedupError",
     "ConfigError",
+    "IndexBusyError",
+    "IndexMismatchError",
     "InputError",
     "NormalizerTypeError",
     "OutputDirError",
@@ -54,7 +58,6 @@ class SignatureError(ArabicDedupError, ValueError):
 
 
 # Persistent indexes (Deduplicator(path=...) / Deduplicator(redis_url=...)).
-__all__ += ["IndexBusyError", "IndexMismatchError"]
 
 
 class IndexMismatchError(ArabicDedupError, ValueError):

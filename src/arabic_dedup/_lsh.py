@@ -22,15 +22,6 @@ __all__ = ["LSHIndex", "band_hashes", "candidate_pairs", "optimal_params"]
 _GRID = np.linspace(0.0, 1.0, 2001)
 
 
-def _area(b: int, r: int, lo: float, hi: float, *, positive: bool) -> float:
-    s = _GRID[(_GRID >= lo) & (_GRID <= hi)]
-    if s.size < 2:
-        return 0.0
-    p = 1.0 - (1.0 - s**r) ** b
-    y = p if positive else 1.0 - p
-    return float(np.trapz(y, s)) if hasattr(np, "trapz") else float(np.trapezoid(y, s))
-
-
 @lru_cache(maxsize=256)
 def optimal_params(
     threshold: float,
@@ -40,20 +31,34 @@ def optimal_params(
 ) -> tuple[int, int]:
     """``(bands, rows)`` minimising weighted false positives + negatives at ``threshold``.
 
+    The areas under the S-curve ``1 - (1 - s**r)**b`` below the threshold (false positives)
+    and above it (false negatives) are integrated for every ``b * r <= num_perm`` at once.
+
     >>> optimal_params(0.5, 128)
     (25, 5)
     """
     if not 0.0 < threshold < 1.0:
         raise ConfigError(f"threshold must be strictly between 0 and 1, got {threshold!r}")
-    best, best_err = (1, num_perm), float("inf")
-    for b in range(1, num_perm + 1):
-        for r in range(1, num_perm // b + 1):
-            fp = _area(b, r, 0.0, threshold, positive=True)
-            fn = _area(b, r, threshold, 1.0, positive=False)
-            err = fp * false_positive_weight + fn * false_negative_weight
-            if err < best_err:
-                best, best_err = (b, r), err
-    return best
+    combos = np.array(
+        [(b, r) for b in range(1, num_perm + 1) for r in range(1, num_perm // b + 1)],
+        dtype=np.float64,
+    )
+    b, r = combos[:, :1], combos[:, 1:]
+    lo = _GRID[_GRID <= threshold]
+    hi = _GRID[_GRID >= threshold]
+    fp = _trapezoid(1.0 - (1.0 - lo[None, :] ** r) ** b, lo)
+    fn = _trapezoid((1.0 - hi[None, :] ** r) ** b, hi)
+    err = fp * false_positive_weight + fn * false_negative_weight
+    # First minimum in (b, r) order, as a loop over b then r would find it.
+    best = int(np.argmin(err))
+    return int(combos[best, 0]), int(combos[best, 1])
+
+
+def _trapezoid(y: NDArray[np.float64], x: NDArray[np.float64]) -> NDArray[np.float64]:
+    if x.size < 2:
+        return np.zeros(y.shape[0])
+    dx = np.diff(x)
+    return np.asarray(((y[:, 1:] + y[:, :-1]) * 0.5 * dx).sum(axis=1), dtype=np.float64)
 
 
 def check_params(bands: int, rows: int, num_perm: int) -> None:

@@ -26,6 +26,7 @@ from ._normalize import NormalizerConfig, tokens
 
 __all__ = [
     "ShingleConfig",
+    "ShingleHasher",
     "ShingleUnit",
     "hash_shingles",
     "shingle_hash",

@@ -1,20 +1,62 @@
 """Stage 7b: the streaming dedup API — ``Deduplicator`` checks each new text against every
-text kept so far, so a feed can be deduplicated as it arrives."""
+text kept so far, so a feed can be deduplicated as it arrives.
+
+Where the kept texts live is a store (:mod:`._store`): this process's memory by default, an
+SQLite file (``path=``) that survives restarts, or a Redis namespace (``redis_url=``) shared by
+several workers. The Deduplicator itself only hashes, asks the store for candidates, verifies
+them and decides.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator
-from typing import Any, NamedTuple
+import os
+from collections.abc import Hashable, Iterable, Iterator
+from types import TracebackType
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ._dedup import DedupConfig, _config
 from ._errors import ConfigError, InputError
-from ._lsh import LSHIndex
+from ._lsh import band_hashes
+from ._store import (
+    STORE_FORMAT,
+    Candidate,
+    Decision,
+    IndexStats,
+    MemoryStore,
+    Store,
+    check_params,
+    encode_params,
+)
 from ._verify import similarity
 
-__all__ = ["Deduplicator", "Match"]
+__all__ = ["Deduplicator", "IndexStats", "Match"]
+
+# The parameters a stored index depends on: change any and its signatures, band hashes or
+# recorded decisions no longer mean the same thing.
+INDEX_PARAMS = (
+    "normalizer_version",
+    "normalizer",
+    "scheme",
+    "num_perm",
+    "seed",
+    "shingle_unit",
+    "shingle_k",
+    "bands",
+    "rows",
+    "threshold",
+    "similarity",
+)
+_BATCH = 1024
+
+
+def _check_text(text: object, key: Hashable) -> None:
+    if not isinstance(text, str):
+        of = "" if key is None else f" of {key!r}"
+        hint = " (decode bytes first, e.g. .decode('utf-8'))" if isinstance(text, bytes) else ""
+        raise InputError(f"text{of} must be str, got {type(text).__name__}{hint}")
 
 
 class Match(NamedTuple):
@@ -27,6 +69,13 @@ class Match(NamedTuple):
 class Deduplicator:
     """Streaming dedup: add texts one by one; each is checked against every kept text so far.
 
+    Storage: in memory by default; ``path="feed.index"`` keeps an SQLite index on disk
+    (recommended for pipelines: it survives restarts and can be shared by processes on one
+    host); ``redis_url="redis://host:6379/0"`` shares one index between processes and hosts,
+    under ``namespace``. ``ttl`` (seconds) forgets records that old, so an index can hold
+    "the last 30 days". Persistent indexes take ``str`` keys and refuse to open with other
+    parameters than they were built with (:class:`~arabic_dedup.IndexMismatchError`).
+
     >>> d = Deduplicator(threshold=0.5)
     >>> d.add("a1", "أعلنت وزارة الصحة اليوم عن افتتاح مستشفى جديد في مدينة الرياض") is None
     True
@@ -36,64 +85,177 @@ class Deduplicator:
     (2, True)
     """
 
-    def __init__(self, *, config: DedupConfig | None = None, **options: Any) -> None:
+    def __init__(
+        self,
+        *,
+        config: DedupConfig | None = None,
+        path: str | os.PathLike[str] | None = None,
+        redis_url: str | None = None,
+        namespace: str = "arabic_dedup",
+        ttl: float | None = None,
+        **options: Any,
+    ) -> None:
         self.config = _config(config, options)
-        if self.config.max_df is not None:
+        # "auto" (the default) adapts to a whole corpus; a stream never has one, so it compares
+        # every shingle. Only an explicit number is an error.
+        if self.config.max_df not in (None, "auto"):
             raise ConfigError(
-                "max_df needs the whole corpus and applies to find_duplicates only; "
-                "a Deduplicator compares every shingle"
+                f"max_df={self.config.max_df!r} needs the whole corpus and applies to "
+                "find_duplicates only; a Deduplicator compares every shingle (drop max_df)"
             )
+        if path is not None and redis_url is not None:
+            raise ConfigError("give path= (SQLite) or redis_url= (Redis), not both")
+        if ttl is not None and (
+            isinstance(ttl, bool) or not isinstance(ttl, int | float) or not ttl > 0
+        ):
+            raise ConfigError(f"ttl must be a positive number of seconds or None, got {ttl!r}")
+        if not isinstance(namespace, str) or not namespace:
+            raise ConfigError(f"namespace must be a non-empty str, got {namespace!r}")
+        self.ttl = None if ttl is None else float(ttl)
+        # DedupConfig resolves a None threshold to the similarity's default on construction.
+        self._threshold = float(cast(float, self.config.threshold))
         self._hasher = self.config.hasher()
-        bands, rows = self.config.banding()
-        self._lsh = LSHIndex(bands=bands, rows=rows)
-        self._sets: dict[Hashable, NDArray[np.uint32]] = {}  # kept texts only
-        self._dup_of: dict[Hashable, Hashable] = {}  # duplicate key -> kept key
+        self._bands, self._rows = self.config.banding()
+        self._store: Store
+        where: str
+        if path is not None:
+            from ._store_sqlite import SQLiteStore
+
+            self._store, where = SQLiteStore(path), f"at {os.fspath(path)!r}"
+        elif redis_url is not None:
+            from ._store_redis import RedisStore
+
+            self._store = RedisStore(redis_url, namespace=namespace)
+            where = f"in Redis namespace {namespace!r}"
+        else:
+            self._store, where = MemoryStore(), "in memory"
+        try:
+            p = self.params
+            requested = encode_params({"format": STORE_FORMAT, **{k: p[k] for k in INDEX_PARAMS}})
+            check_params(self._store.init_meta(requested), requested, where)
+        except BaseException:
+            self._store.close()
+            raise
 
     @property
     def params(self) -> dict[str, Any]:
         return {**self.config.as_dict(), **self._hasher.params}
 
-    def _matches(self, hashes: NDArray[np.uint32]) -> list[Match]:
-        if hashes.size == 0:
-            return []
-        sig = self._hasher.signature_from_hashes(hashes)
-        found = []
-        for key in self._lsh.query(sig):
-            s = similarity(hashes, self._sets[key], self.config.similarity)
-            if s >= self.config.threshold:
-                found.append(Match(key, s))
-        found.sort(key=lambda m: -m.similarity)
-        return found
-
-    def _hashes(self, text: str) -> NDArray[np.uint32]:
-        if not isinstance(text, str):
-            raise InputError(f"text must be str, got {type(text).__name__}")
+    # -- hashing ------------------------------------------------------------------------------
+    def _hashes(self, text: str, key: Hashable = None) -> NDArray[np.uint32]:
+        _check_text(text, key)
         return self._hasher.hash_shingles(text)
 
+    def _band_hashes(self, hashes: NDArray[np.uint32]) -> NDArray[np.uint64]:
+        if hashes.size == 0:
+            # No shingles: nothing can match it, so it is kept and filed in no bucket.
+            return np.empty(0, dtype=np.uint64)
+        sig = self._hasher.signature_from_hashes(hashes)
+        bh: NDArray[np.uint64] = band_hashes(sig[None, :], self._bands, self._rows)[0]
+        return bh
+
+    def _verified(self, hashes: NDArray[np.uint32], cands: list[Candidate]) -> list[Match]:
+        scored = []
+        for c in cands:
+            s = similarity(hashes, c.hashes, self.config.similarity)
+            if s >= self._threshold:
+                scored.append((-s, c.seq, Match(c.key, s)))
+        # Most similar first; ties go to the earliest kept text, the same in every store.
+        scored.sort(key=lambda t: (t[0], t[1]))
+        return [m for _, _, m in scored]
+
+    # -- the API ------------------------------------------------------------------------------
     def query(self, text: str) -> list[Match]:
-        """Every kept text that ``text`` duplicates, most similar first."""
-        return self._matches(self._hashes(text))
+        """Every kept text that ``text`` duplicates, most similar first (nothing is recorded)."""
+        return self._query_hashes(self._hashes(text))
+
+    def _query_hashes(self, hashes: NDArray[np.uint32]) -> list[Match]:
+        if hashes.size == 0:
+            return []
+        return self._verified(hashes, self._store.candidates(self._band_hashes(hashes)))
 
     def add(self, key: Hashable, text: str) -> Match | None:
-        """Record ``text`` under ``key``: None if it is new (kept), else its best match."""
-        if key in self:
-            raise KeyError(f"key {key!r} was already added")
-        hashes = self._hashes(text)
-        found = self._matches(hashes)
-        if found:
-            self._dup_of[key] = found[0].key
-            return found[0]
-        self._sets[key] = hashes
-        if hashes.size:
-            self._lsh.insert(key, self._hasher.signature_from_hashes(hashes))
-        return None
+        """Record ``text`` under ``key``: None if it is new (kept), else its best match.
+
+        Returns once the record is committed (on disk, or in Redis). KeyError if ``key`` is
+        already recorded.
+        """
+        return self._add_hashes(key, self._hashes(text, key))
+
+    def add_many(self, items: Iterable[tuple[Hashable, str]]) -> list[Match | None]:
+        """``add`` each ``(key, text)`` in order, hashing texts in batches (much faster).
+
+        Each text is still checked against every text kept before it, including earlier ones
+        in the same call. Every add before a failing one stays recorded.
+        """
+        out: list[Match | None] = []
+        batch: list[tuple[Hashable, str]] = []
+        for item in items:
+            batch.append(item)
+            if len(batch) == _BATCH:
+                out += self._add_batch(batch)
+                batch = []
+        out += self._add_batch(batch)
+        return out
+
+    def _add_batch(self, batch: list[tuple[Hashable, str]]) -> list[Match | None]:
+        if not batch:
+            return []
+        for key, text in batch:
+            _check_text(text, key)
+        sets = self._hasher.shingle_sets([t for _, t in batch])
+        return [self._add_hashes(key, sets[i]) for i, (key, _) in enumerate(batch)]
+
+    def _add_hashes(self, key: Hashable, hashes: NDArray[np.uint32]) -> Match | None:
+        def decide(cands: list[Candidate]) -> Decision:
+            found = self._verified(hashes, cands)
+            return (found[0].key, found[0].similarity) if found else None
+
+        decision = self._store.add(key, hashes, self._band_hashes(hashes), decide, ttl=self.ttl)
+        return None if decision is None else Match(*decision)
+
+    def lookup(self, key: Hashable) -> Match | None:
+        """What ``add`` recorded for ``key``: None if kept, else its match. KeyError if absent."""
+        rec = self._store.get(key)
+        if rec is None:
+            raise KeyError(key)
+        return None if rec.duplicate_of is None else Match(rec.duplicate_of, rec.similarity)
+
+    def remove(self, key: Hashable) -> None:
+        """Forget ``key``. Duplicates recorded against it keep their record. KeyError if absent."""
+        self._store.remove(key)
+
+    def __delitem__(self, key: Hashable) -> None:
+        self.remove(key)
+
+    def stats(self) -> IndexStats:
+        """Live records (kept, duplicates) and the bytes the index takes in its store."""
+        return self._store.stats()
+
+    def close(self) -> None:
+        """Release the file or connection; the index stays where it is."""
+        self._store.close()
+
+    def __enter__(self) -> Deduplicator:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
 
     def __len__(self) -> int:
-        return len(self._sets) + len(self._dup_of)
+        return self._store.count()
 
     def __contains__(self, key: object) -> bool:
-        return key in self._sets or key in self._dup_of
+        try:
+            return self._store.get(key) is not None
+        except (TypeError, InputError):
+            return False
 
     def __iter__(self) -> Iterator[Hashable]:
-        yield from self._sets
-        yield from self._dup_of
+        """Every live key (insertion order in memory and SQLite; any order in Redis)."""
+        return self._store.keys()

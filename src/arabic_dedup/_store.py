@@ -1,0 +1,281 @@
+"""Stage 7c: where a :class:`~arabic_dedup.Deduplicator` keeps what it has seen.
+
+A store holds one record per key — a *kept* text (its sorted shingle hashes and one LSH band
+hash per band, filed in band buckets) or a *duplicate* (the kept key it matched and the
+similarity) — plus the parameters the index was built with. Three implementations:
+
+* :class:`MemoryStore` — this process only (the default);
+* :class:`~arabic_dedup._store_sqlite.SQLiteStore` — an embedded, persistent file;
+* :class:`~arabic_dedup._store_redis.RedisStore` — shared by several processes and hosts.
+
+The one operation that must be atomic is :meth:`Store.add`: read the candidates in the new
+text's buckets, let the caller decide (``decide``), then write the record. Every store runs
+these three steps as one unit, so concurrent writers behave as if their adds ran one after
+another in commit order: an add always sees every record committed before it.
+
+Arrays are stored as raw little-endian bytes (``ndarray.tobytes``), never pickled.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import threading
+import time
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ._errors import IndexMismatchError
+
+__all__ = [
+    "STORE_FORMAT",
+    "Candidate",
+    "Decide",
+    "Decision",
+    "IndexStats",
+    "MemoryStore",
+    "Record",
+    "Store",
+    "check_params",
+    "decode_bands",
+    "decode_hashes",
+    "encode_bands",
+    "encode_hashes",
+    "encode_params",
+]
+
+# Bumped whenever the layout of stored records changes; part of the checked parameters.
+STORE_FORMAT = 1
+
+U32 = NDArray[np.uint32]
+U64 = NDArray[np.uint64]
+
+
+class Candidate(NamedTuple):
+    """A kept record sharing a band bucket with the text being checked."""
+
+    key: Hashable
+    seq: int  # commit order; breaks similarity ties in favour of the earliest record
+    hashes: U32
+
+
+class Record(NamedTuple):
+    """What is stored under a key: ``duplicate_of`` is None for a kept text."""
+
+    duplicate_of: Hashable | None
+    similarity: float
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    """Size of an index: live records (expired ones excluded) and storage bytes."""
+
+    count: int
+    kept: int
+    duplicates: int
+    bytes: int
+
+
+# ``decide`` gets the candidates and returns (matched key, similarity), or None to keep.
+Decision = tuple[Hashable, float] | None
+Decide = Callable[[list[Candidate]], Decision]
+
+
+class Store(Protocol):
+    """The operations a Deduplicator needs from its storage."""
+
+    def init_meta(self, params: Mapping[str, str]) -> dict[str, str]:
+        """Record ``params`` if the store is new; return the stored parameters."""
+        ...
+
+    def add(
+        self, key: Hashable, hashes: U32, bands: U64, decide: Decide, *, ttl: float | None
+    ) -> Decision:
+        """Atomically: fail with KeyError if ``key`` is live, read the candidates in ``bands``,
+        call ``decide`` (possibly more than once, so it must be pure), write the record."""
+        ...
+
+    def candidates(self, bands: U64) -> list[Candidate]:
+        """Live kept records sharing at least one band bucket (read only)."""
+        ...
+
+    def get(self, key: Hashable) -> Record | None: ...
+
+    def remove(self, key: Hashable) -> None:
+        """Delete ``key``'s record and bucket entries; KeyError if it is not there."""
+        ...
+
+    def keys(self) -> Iterator[Hashable]: ...
+
+    def count(self) -> int: ...
+
+    def stats(self) -> IndexStats: ...
+
+    def close(self) -> None: ...
+
+
+# -- encoding ------------------------------------------------------------------------------
+def encode_hashes(hashes: U32) -> bytes:
+    return np.ascontiguousarray(hashes, dtype="<u4").tobytes()
+
+
+def decode_hashes(raw: bytes) -> U32:
+    return np.frombuffer(raw, dtype="<u4").astype(np.uint32)
+
+
+def encode_bands(bands: U64) -> bytes:
+    return np.ascontiguousarray(bands, dtype="<u8").tobytes()
+
+
+def decode_bands(raw: bytes) -> U64:
+    return np.frombuffer(raw, dtype="<u8").astype(np.uint64)
+
+
+def encode_params(params: Mapping[str, Any]) -> dict[str, str]:
+    """Each parameter as canonical JSON, so stored and requested compare as strings."""
+    return {k: json.dumps(v, sort_keys=True, separators=(",", ":")) for k, v in params.items()}
+
+
+def check_params(stored: Mapping[str, str], requested: Mapping[str, str], where: str) -> None:
+    """Raise :class:`IndexMismatchError` naming every parameter that differs."""
+    names = sorted(set(stored) | set(requested))
+    diffs = [
+        f"{n}: stored {stored.get(n, '(absent)')}, requested {requested.get(n, '(absent)')}"
+        for n in names
+        if stored.get(n) != requested.get(n)
+    ]
+    if diffs:
+        raise IndexMismatchError(
+            f"the index {where} was built with other parameters; "
+            + "; ".join(diffs)
+            + ". Open it with the stored parameters, or use a new path/namespace"
+        )
+
+
+# -- in memory -------------------------------------------------------------------------------
+@dataclass
+class _Entry:
+    seq: int
+    hashes: U32 | None
+    bands: tuple[int, ...]
+    duplicate_of: Hashable | None
+    similarity: float
+    expires: float | None
+
+
+class MemoryStore:
+    """Records in dicts; keys may be any hashable. Safe to share between threads."""
+
+    def __init__(self) -> None:
+        self._meta: dict[str, str] = {}
+        self._docs: dict[Hashable, _Entry] = {}
+        # (band, band hash) -> keys in insertion order; a dict keeps order and removes in O(1).
+        self._buckets: dict[tuple[int, int], dict[Hashable, None]] = {}
+        self._expiry: list[tuple[float, int, Hashable]] = []  # heap of (expires, seq, key)
+        self._seq = 0
+        self._lock = threading.RLock()
+
+    def init_meta(self, params: Mapping[str, str]) -> dict[str, str]:
+        with self._lock:
+            if not self._meta:
+                self._meta = dict(params)
+            return dict(self._meta)
+
+    def _purge(self, now: float) -> None:
+        while self._expiry and self._expiry[0][0] <= now:
+            _, seq, key = heapq.heappop(self._expiry)
+            entry = self._docs.get(key)
+            if entry is not None and entry.seq == seq:
+                self._drop(key, entry)
+
+    def _drop(self, key: Hashable, entry: _Entry) -> None:
+        del self._docs[key]
+        for band, h in enumerate(entry.bands):
+            bucket = self._buckets[(band, h)]
+            del bucket[key]
+            if not bucket:
+                del self._buckets[(band, h)]
+
+    def _candidates(self, bands: Sequence[int]) -> list[Candidate]:
+        seen: dict[Hashable, None] = {}
+        for band, h in enumerate(bands):
+            for key in self._buckets.get((band, h), ()):
+                seen[key] = None
+        out = []
+        for key in seen:
+            e = self._docs[key]
+            if e.hashes is not None:
+                out.append(Candidate(key, e.seq, e.hashes))
+        return out
+
+    def add(
+        self, key: Hashable, hashes: U32, bands: U64, decide: Decide, *, ttl: float | None
+    ) -> Decision:
+        with self._lock:
+            now = time.time()
+            self._purge(now)
+            if key in self._docs:
+                raise KeyError(f"key {key!r} was already added")
+            bs = tuple(int(b) for b in bands)
+            decision = decide(self._candidates(bs))
+            self._seq += 1
+            expires = None if ttl is None else now + ttl
+            if decision is None:
+                entry = _Entry(self._seq, hashes, bs, None, 1.0, expires)
+                for band, h in enumerate(bs):
+                    self._buckets.setdefault((band, h), {})[key] = None
+            else:
+                entry = _Entry(self._seq, None, (), decision[0], decision[1], expires)
+            self._docs[key] = entry
+            if expires is not None:
+                heapq.heappush(self._expiry, (expires, self._seq, key))
+            return decision
+
+    def candidates(self, bands: U64) -> list[Candidate]:
+        with self._lock:
+            self._purge(time.time())
+            return self._candidates([int(b) for b in bands])
+
+    def get(self, key: Hashable) -> Record | None:
+        with self._lock:
+            self._purge(time.time())
+            e = self._docs.get(key)
+            return None if e is None else Record(e.duplicate_of, e.similarity)
+
+    def remove(self, key: Hashable) -> None:
+        with self._lock:
+            self._purge(time.time())
+            entry = self._docs.get(key)
+            if entry is None:
+                raise KeyError(key)
+            self._drop(key, entry)
+
+    def keys(self) -> Iterator[Hashable]:
+        with self._lock:
+            self._purge(time.time())
+            snapshot = list(self._docs)
+        return iter(snapshot)
+
+    def count(self) -> int:
+        with self._lock:
+            self._purge(time.time())
+            return len(self._docs)
+
+    def stats(self) -> IndexStats:
+        with self._lock:
+            self._purge(time.time())
+            kept = sum(1 for e in self._docs.values() if e.hashes is not None)
+            # Payload only: shingle hashes plus a band hash and bucket slot per band.
+            nbytes = sum(
+                (e.hashes.nbytes if e.hashes is not None else 0) + 16 * len(e.bands)
+                for e in self._docs.values()
+            )
+            n = len(self._docs)
+            return IndexStats(n, kept, n - kept, nbytes)
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,297 @@
+"""The embedded, persistent store: one SQLite file in WAL mode.
+
+Layout (``STORE_FORMAT`` 1)::
+
+    meta(name TEXT PRIMARY KEY, value TEXT)            parameters, as canonical JSON
+    docs(seq INTEGER PRIMARY KEY, key TEXT UNIQUE,
+         hashes BLOB,      -- kept: sorted distinct shingle hashes, little-endian uint32
+         bands BLOB,       -- kept: one band hash per LSH band, little-endian uint64
+         dup_of TEXT,      -- duplicate: the kept key it matched
+         similarity REAL, expires REAL)                 expires: unix time, NULL = never
+    buckets(band, h, seq) PRIMARY KEY (band, h, seq) WITHOUT ROWID
+
+A query is one primary-key range lookup per band. ``add`` runs inside ``BEGIN IMMEDIATE``,
+which takes the write lock before reading, so several processes adding to one file are
+serialised: each add sees every add committed before it, and a key is recorded once. ``add``
+returns after ``COMMIT``; in WAL mode a committed transaction survives the process being
+killed (``synchronous=NORMAL``), and also a power cut with ``synchronous="full"``.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Hashable, Iterator, Mapping
+from typing import Literal
+
+import numpy as np
+
+from ._errors import ConfigError, IndexBusyError, InputError
+from ._store import (
+    U32,
+    U64,
+    Candidate,
+    Decide,
+    Decision,
+    IndexStats,
+    Record,
+    decode_hashes,
+    encode_bands,
+    encode_hashes,
+)
+
+__all__ = ["SQLiteStore"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS docs (
+    seq INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    hashes BLOB,
+    bands BLOB,
+    dup_of TEXT,
+    similarity REAL NOT NULL,
+    expires REAL
+);
+CREATE INDEX IF NOT EXISTS docs_expires ON docs(expires) WHERE expires IS NOT NULL;
+CREATE TABLE IF NOT EXISTS buckets (
+    band INTEGER NOT NULL,
+    h INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (band, h, seq)
+) WITHOUT ROWID;
+"""
+_OUR_TABLES = {"meta", "docs", "buckets"}
+_LIVE = "(d.expires IS NULL OR d.expires > ?)"
+# Expired records are filtered out of every read at once; their rows are deleted in batches
+# this often (adds per handle), inside an add's transaction.
+_PURGE_EVERY = 512
+_PURGE_BATCH = 2048
+
+
+def _signed(bands: U64) -> list[int]:
+    # SQLite integers are signed 64-bit: store the band hash's bit pattern.
+    return [int(x) for x in np.asarray(bands, dtype="<u8").view("<i8")]
+
+
+def _str_key(key: Hashable) -> str:
+    if not isinstance(key, str):
+        raise InputError(
+            f"keys of a persistent index must be str, got {type(key).__name__} {key!r}; "
+            "convert them, e.g. str(key)"
+        )
+    return key
+
+
+class SQLiteStore:
+    """A Deduplicator index in one SQLite file; several processes may share it."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        busy_timeout: float = 60.0,
+        synchronous: Literal["normal", "full"] = "normal",
+    ) -> None:
+        if synchronous not in ("normal", "full"):
+            raise ConfigError(f"synchronous must be 'normal' or 'full', got {synchronous!r}")
+        self.path = os.fspath(path)
+        self._lock = threading.RLock()
+        self._adds = 0
+        try:
+            self._db = sqlite3.connect(
+                self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.OperationalError as e:
+            raise ConfigError(f"cannot open index file {self.path!r}: {e}") from e
+        try:
+            self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise ConfigError(
+                    f"{self.path!r} cannot use SQLite WAL mode (got {mode!r}); put the index "
+                    "on a local file system"
+                )
+            self._db.execute(f"PRAGMA synchronous = {synchronous.upper()}")
+            with self._write():
+                tables = {
+                    r[0]
+                    for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")
+                }
+                if tables and not tables & _OUR_TABLES:
+                    raise ConfigError(
+                        f"{self.path!r} is an SQLite database but not an arabic-dedup index "
+                        f"(tables: {', '.join(sorted(tables))}); give a new path"
+                    )
+                for stmt in _SCHEMA.split(";"):
+                    if stmt.strip():
+                        self._db.execute(stmt)
+        except sqlite3.DatabaseError as e:
+            self._db.close()
+            if isinstance(e, sqlite3.OperationalError) and "locked" in str(e):
+                raise IndexBusyError(f"index {self.path!r} stayed locked: {e}") from e
+            raise ConfigError(f"{self.path!r} is not an arabic-dedup index: {e}") from e
+        except BaseException:
+            self._db.close()
+            raise
+
+    # -- transactions ----------------------------------------------------------------------
+    class _Txn:
+        def __init__(self, store: SQLiteStore) -> None:
+            self.store = store
+
+        def __enter__(self) -> sqlite3.Connection:
+            self.store._lock.acquire()
+            try:
+                self.store._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as e:
+                self.store._lock.release()
+                raise IndexBusyError(f"index {self.store.path!r} stayed locked: {e}") from e
+            return self.store._db
+
+        def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+            try:
+                self.store._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+            finally:
+                self.store._lock.release()
+
+    def _write(self) -> SQLiteStore._Txn:
+        return SQLiteStore._Txn(self)
+
+    # -- the Store protocol ------------------------------------------------------------------
+    def init_meta(self, params: Mapping[str, str]) -> dict[str, str]:
+        with self._write() as db:
+            stored = dict(db.execute("SELECT name, value FROM meta").fetchall())
+            if not stored:
+                db.executemany("INSERT INTO meta VALUES (?, ?)", sorted(params.items()))
+                stored = dict(params)
+        return stored
+
+    def _delete(self, db: sqlite3.Connection, seq: int, bands: bytes | None) -> None:
+        db.execute("DELETE FROM docs WHERE seq = ?", (seq,))
+        if bands:
+            hs = _signed(np.frombuffer(bands, dtype="<u8"))
+            db.executemany(
+                "DELETE FROM buckets WHERE band = ? AND h = ? AND seq = ?",
+                [(b, h, seq) for b, h in enumerate(hs)],
+            )
+
+    def _purge(self, db: sqlite3.Connection, now: float) -> None:
+        rows = db.execute(
+            "SELECT seq, bands FROM docs WHERE expires IS NOT NULL AND expires <= ? LIMIT ?",
+            (now, _PURGE_BATCH),
+        ).fetchall()
+        for seq, bands in rows:
+            self._delete(db, seq, bands)
+
+    def _candidates(self, db: sqlite3.Connection, bands: U64, now: float) -> list[Candidate]:
+        out: dict[int, Candidate] = {}
+        sql = (
+            "SELECT d.seq, d.key, d.hashes FROM buckets b JOIN docs d ON d.seq = b.seq "
+            f"WHERE b.band = ? AND b.h = ? AND {_LIVE}"
+        )
+        for band, h in enumerate(_signed(bands)):
+            for seq, key, raw in db.execute(sql, (band, h, now)):
+                if seq not in out:
+                    out[seq] = Candidate(key, seq, decode_hashes(raw))
+        return list(out.values())
+
+    def add(
+        self, key: Hashable, hashes: U32, bands: U64, decide: Decide, *, ttl: float | None
+    ) -> Decision:
+        skey = _str_key(key)
+        with self._write() as db:
+            now = time.time()
+            self._adds += 1
+            if self._adds % _PURGE_EVERY == 0:
+                self._purge(db, now)
+            row = db.execute(
+                "SELECT seq, bands, expires FROM docs WHERE key = ?", (skey,)
+            ).fetchone()
+            if row is not None:
+                if row[2] is None or row[2] > now:
+                    raise KeyError(f"key {skey!r} was already added")
+                self._delete(db, row[0], row[1])  # expired: the key is free again
+            decision = decide(self._candidates(db, bands, now))
+            expires = None if ttl is None else now + ttl
+            if decision is None:
+                cur = db.execute(
+                    "INSERT INTO docs (key, hashes, bands, similarity, expires) "
+                    "VALUES (?, ?, ?, 1.0, ?)",
+                    (skey, encode_hashes(hashes), encode_bands(bands), expires),
+                )
+                seq = cur.lastrowid
+                db.executemany(
+                    "INSERT INTO buckets VALUES (?, ?, ?)",
+                    [(b, h, seq) for b, h in enumerate(_signed(bands))],
+                )
+            else:
+                db.execute(
+                    "INSERT INTO docs (key, dup_of, similarity, expires) VALUES (?, ?, ?, ?)",
+                    (skey, _str_key(decision[0]), decision[1], expires),
+                )
+        return decision
+
+    def candidates(self, bands: U64) -> list[Candidate]:
+        with self._lock:
+            return self._candidates(self._db, bands, time.time())
+
+    def get(self, key: Hashable) -> Record | None:
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT d.dup_of, d.similarity FROM docs d WHERE d.key = ? AND {_LIVE}",
+                (_str_key(key), time.time()),
+            ).fetchone()
+        return None if row is None else Record(row[0], float(row[1]))
+
+    def remove(self, key: Hashable) -> None:
+        skey = _str_key(key)
+        with self._write() as db:
+            row = db.execute(
+                f"SELECT d.seq, d.bands FROM docs d WHERE d.key = ? AND {_LIVE}",
+                (skey, time.time()),
+            ).fetchone()
+            if row is None:
+                raise KeyError(key)
+            self._delete(db, row[0], row[1])
+
+    def keys(self) -> Iterator[Hashable]:
+        # Pages by seq, so adds and removals during iteration never break it.
+        last = 0
+        while True:
+            with self._lock:
+                rows = self._db.execute(
+                    f"SELECT d.seq, d.key FROM docs d WHERE d.seq > ? AND {_LIVE} "
+                    "ORDER BY d.seq LIMIT 1000",
+                    (last, time.time()),
+                ).fetchall()
+            if not rows:
+                return
+            for _, key in rows:
+                yield key
+            last = rows[-1][0]
+
+    def count(self) -> int:
+        with self._lock:
+            row = self._db.execute(f"SELECT count(*) FROM docs d WHERE {_LIVE}", (time.time(),))
+            return int(row.fetchone()[0])
+
+    def stats(self) -> IndexStats:
+        with self._lock:
+            n, kept = self._db.execute(
+                f"SELECT count(*), count(d.hashes) FROM docs d WHERE {_LIVE}", (time.time(),)
+            ).fetchone()
+            pages = self._db.execute("PRAGMA page_count").fetchone()[0]
+            size = self._db.execute("PRAGMA page_size").fetchone()[0]
+        return IndexStats(int(n), int(kept), int(n - kept), int(pages * size))
+
+    def checkpoint(self) -> None:
+        """Fold the write-ahead log into the main file (e.g. before measuring or copying it)."""
+        with self._lock:
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

@@ -1,0 +1,217 @@
+"""``arabic_dedup.spark.find_duplicates`` on a real local Spark session equals the single-machine
+``find_duplicates`` exactly: cluster ids, keep flags, duplicate_of and similarities.
+
+One session serves the whole module (starting Spark costs tens of seconds).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import random
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import arabic_dedup
+from arabic_dedup._boilerplate import common_shingles, max_df_limit
+from arabic_dedup.testing import random_transforms, syndicate
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
+SAUDINEWSNET = Path(
+    os.environ.get(
+        "SAUDINEWSNET", ROOT.parent / "shared" / "data" / "saudinewsnet" / "saudinewsnet.jsonl.gz"
+    )
+)
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    pytest.importorskip("pyspark", reason="pyspark is not installed: pip install -e '.[dev]'")
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        pytest.skip("Spark needs a Java runtime (17+): run tools/ensure_java.sh")
+    from pyspark.sql import SparkSession
+
+    # Python workers must be this interpreter (the venv with arabic_dedup), not `python3`.
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("arabic-dedup-tests")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.default.parallelism", "4")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.driver.memory", "1g")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def _single(texts: list[str], keep: str, **opts: Any) -> arabic_dedup.DedupResult:
+    return arabic_dedup.find_duplicates(texts, keep=keep, **opts)  # type: ignore[arg-type]
+
+
+def assert_same(
+    spark: Any,
+    texts: list[str],
+    *,
+    keep: str = "first",
+    min_duplicates: int = 1,
+    on_round: Any = None,
+    **opts: Any,
+) -> arabic_dedup.DedupResult:
+    """Run both detectors on ``texts`` (id = input index) and compare every output column."""
+    from arabic_dedup import spark as ads
+
+    single = _single(texts, keep, **opts)
+    assert single.n_duplicates >= min_duplicates, "the case must contain duplicates to be a test"
+    df = spark.createDataFrame(list(enumerate(texts)), "id long, text string")
+    rows = ads.find_duplicates(df, keep=keep, on_round=on_round, **opts).orderBy("id").collect()  # type: ignore[arg-type]
+    assert [r.id for r in rows] == list(range(len(texts)))
+    assert [r.cluster_id for r in rows] == single.cluster_ids.tolist()
+    assert [r.keep for r in rows] == single.keep.tolist()
+    assert [r.duplicate_of for r in rows] == single.duplicate_of
+    assert [r.similarity for r in rows] == single.similarity.tolist()  # exact, not approx
+    return single
+
+
+def syndicated_corpus(seed: int, copies: int = 4) -> list[str]:
+    rng = random.Random(seed)
+    texts = []
+    for path in SEEDS:
+        base = path.read_text(encoding="utf-8")
+        texts.append(base)
+        texts += [syndicate(base, random_transforms(rng), rng=rng) for _ in range(copies)]
+    rng.shuffle(texts)
+    return texts
+
+
+def chain(n: int, width: int = 100, step: int = 25) -> list[str]:
+    """Texts i and i+1 overlap by width - step words (similar), i and i+2 by less (not)."""
+    words = [f"كلمة{i}" for i in range(width + step * n)]
+    return [" ".join(words[i * step : i * step + width]) for i in range(n)]
+
+
+# -- equality on the cases that matter ---------------------------------------------------------
+
+
+def test_syndicated_copies(spark: Any) -> None:
+    assert_same(spark, syndicated_corpus(1), min_duplicates=10)
+
+
+def test_keep_longest(spark: Any) -> None:
+    assert_same(spark, syndicated_corpus(2), keep="longest", min_duplicates=10)
+
+
+def test_containment(spark: Any) -> None:
+    assert_same(spark, syndicated_corpus(3), similarity="containment", min_duplicates=10)
+
+
+def test_chaining_is_not_followed(spark: Any) -> None:
+    """A~B, B~C, A not~C: C must not join A. A longer chain needs several rounds."""
+    texts = [*chain(7), "نص آخر لا علاقة له بالسلسلة على الإطلاق"]
+    rounds: list[tuple[int, int]] = []
+    single = assert_same(
+        spark,
+        texts,
+        threshold=0.5,
+        k=2,
+        max_df=None,
+        min_duplicates=3,
+        on_round=lambda r, n: rounds.append((r, n)),
+    )
+    pairs = {(p.i, p.j) for p in single.pairs}
+    assert (0, 1) in pairs and (1, 2) in pairs and (0, 2) not in pairs
+    assert single.cluster_ids.tolist() == [0, 0, 2, 2, 4, 4, 6, 7]
+    assert [n for _, n in rounds] == [6, 4, 2]
+    assert len(rounds) == 3  # one per kept link of the chain: the loop really iterates
+
+
+def test_order_col_and_string_ids(spark: Any) -> None:
+    """keep="first" follows order_col, not the DataFrame's row order or the ids' order."""
+    from arabic_dedup import spark as ads
+
+    texts = syndicated_corpus(4, copies=3)
+    single = _single(texts, "first")
+    rng = random.Random(7)
+    ids = [f"doc-{rng.random():.12f}" for _ in texts]
+    rows = [(ids[i], i, texts[i]) for i in range(len(texts))]
+    rng.shuffle(rows)
+    df = spark.createDataFrame(rows, "doc string, pos long, body string")
+    out = {
+        r.doc: r
+        for r in ads.find_duplicates(df, text_col="body", id_col="doc", order_col="pos").collect()
+    }
+    assert [out[i].cluster_id for i in ids] == [ids[c] for c in single.cluster_ids.tolist()]
+    assert [out[i].similarity for i in ids] == single.similarity.tolist()
+
+
+def test_max_df(spark: Any) -> None:
+    """Boilerplate filtering as a fraction and as a count, with common shingles present."""
+    texts = syndicated_corpus(5)
+    sets = arabic_dedup.MinHasher().shingle_sets(texts)
+    for max_df in (0.2, 3):
+        assert common_shingles(sets, max_df_limit(max_df, len(texts))).size > 0
+        assert_same(spark, texts, max_df=max_df, min_duplicates=10)
+
+
+def test_max_df_exempts_widely_copied_texts(spark: Any) -> None:
+    """A story copied more often than max_df keeps its shingles (the exemption rule)."""
+    base = SEEDS[0].read_text(encoding="utf-8")
+    texts = [base] * 5 + [SEEDS[1].read_text(encoding="utf-8")]
+    assert_same(spark, texts, max_df=2, min_duplicates=4)
+
+
+def test_empty_and_whitespace_texts(spark: Any) -> None:
+    base = SEEDS[2].read_text(encoding="utf-8")
+    texts = ["", "   ", base, "\n\t", base + " ", "", "ـ"]
+    assert_same(spark, texts, min_duplicates=1)
+
+
+def test_saudinewsnet(spark: Any) -> None:
+    if not SAUDINEWSNET.exists():
+        pytest.skip(f"SaudiNewsNet not found at {SAUDINEWSNET} (set SAUDINEWSNET=path)")
+    # One day of every outlet: wire copies republished the same day are the duplicates.
+    with gzip.open(SAUDINEWSNET, "rt", encoding="utf-8") as f:
+        day = [r["text"] for r in map(json.loads, f) if r["id"].startswith("2015-07-22")]
+    assert_same(spark, day[::4], min_duplicates=20)
+
+
+# -- errors -------------------------------------------------------------------------------------
+
+
+def test_errors(spark: Any) -> None:
+    from arabic_dedup import spark as ads
+
+    df = spark.createDataFrame([(1, "نص"), (1, "نص آخر")], "id long, text string")
+    with pytest.raises(arabic_dedup.InputError, match="must be unique"):
+        ads.find_duplicates(df)
+    with pytest.raises(arabic_dedup.ConfigError, match="'body' is not a column"):
+        ads.find_duplicates(df, text_col="body")
+    with pytest.raises(arabic_dedup.InputError, match="must be of type string"):
+        ads.find_duplicates(df, text_col="id")
+    with pytest.raises(arabic_dedup.ConfigError, match="unknown option"):
+        ads.find_duplicates(df, treshold=0.5)
+    with pytest.raises(arabic_dedup.ConfigError, match="keep must be"):
+        ads.find_duplicates(df, keep="last")  # type: ignore[arg-type]
+    nulls = spark.createDataFrame([(1, "نص"), (2, None)], "id long, text string")
+    with pytest.raises(Exception, match="'text' of id 2 is null"):
+        ads.find_duplicates(nulls)
+
+
+def test_missing_pyspark_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    from arabic_dedup import spark as ads
+
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)
+    with pytest.raises(ImportError, match=r"pip install 'arabic-dedup\[spark\]'"):
+        ads.find_duplicates(None)  # type: ignore[arg-type]
