@@ -25,9 +25,11 @@ typecheck: $(STAMP)
 test: $(STAMP) lint typecheck services
 	$(PY) -m pytest -q
 
-# Real servers for the integration tests (Redis from Debian's package; idempotent, quiet).
+# Real servers for the integration tests: Redis, and Java for local Spark (Debian's
+# packages; idempotent and quiet when already there).
 services:
 	sh tools/ensure_redis.sh
+	sh tools/ensure_java.sh
 
 demo: $(STAMP)
 	$(PY) tools/demo.py seeds

@@ -6,7 +6,6 @@ When the binary is missing the Redis tests skip with that reason, never silently
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
@@ -15,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from _services import missing_service
 
 
 def _free_port() -> int:
@@ -26,12 +26,11 @@ def _free_port() -> int:
 def _start(tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
     binary = shutil.which("redis-server")
     if binary is None:
-        reason = "redis-server not found on PATH; run tools/ensure_redis.sh to install it"
-        if os.environ.get("CI"):
-            # `make test` installs it; in CI a missing server is a broken set-up, not a skip.
-            pytest.fail(reason)
-        pytest.skip(reason)
-    pytest.importorskip("redis", reason="the redis client is missing: pip install redis>=5")
+        missing_service("redis-server not found on PATH; run tools/ensure_redis.sh to install it")
+    try:
+        import redis
+    except ImportError:
+        missing_service("the redis client is missing: pip install redis>=5")
     import redis
 
     for _ in range(5):  # another process may grab the port between probe and bind

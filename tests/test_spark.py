@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _services import missing_service
 
 import arabic_dedup
 from arabic_dedup._boilerplate import common_shingles, max_df_limit
@@ -33,9 +34,12 @@ SAUDINEWSNET = Path(
 
 @pytest.fixture(scope="module")
 def spark() -> Iterator[Any]:
-    pytest.importorskip("pyspark", reason="pyspark is not installed: pip install -e '.[dev]'")
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        missing_service("pyspark is not installed: pip install -e '.[dev]'")
     if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-        pytest.skip("Spark needs a Java runtime (17+): run tools/ensure_java.sh")
+        missing_service("Spark needs a Java runtime (17+): run tools/ensure_java.sh")
     from pyspark.sql import SparkSession
 
     # Python workers must be this interpreter (the venv with arabic_dedup), not `python3`.
