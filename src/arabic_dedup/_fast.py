@@ -13,7 +13,6 @@ the property tests hold the two to identical output.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._normalize import NormalizerConfig, _has_trigger, compile_table, tokens
+from ._normalize import _impl as _impl_setting
 from ._shingle import (
     FNV_OFFSET,
     FNV_PRIME,
@@ -45,9 +45,13 @@ PARALLEL_MIN_DOCS = 64
 
 
 def impl() -> str:
-    """``"fast"`` or ``"reference"``: which path this process uses right now."""
-    forced = os.environ.get("ARABIC_DEDUP_IMPL", "").strip().lower()
-    if forced == "reference":
+    """``"fast"`` or ``"reference"``: which path this process uses right now.
+
+    ``ARABIC_DEDUP_IMPL`` is read at every call, by the same rule as the normaliser's:
+    ``reference`` forces the plain Python path, ``auto``/``fast`` (or unset) take the compiled
+    kernels when numba is available, anything else is a ConfigError.
+    """
+    if _impl_setting() == "reference":
         return "reference"
     return "fast" if _kernels() is not None else "reference"
 
