@@ -32,7 +32,8 @@ services:
 	sh tools/ensure_java.sh
 
 demo: $(STAMP)
-	$(PY) tools/demo.py seeds
+	$(PY) tools/demo.py seeds --out build/demo/input
+	$(VENV)/bin/arabic-dedup dedup build/demo/input --out build/demo/out
 
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py
