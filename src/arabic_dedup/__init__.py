@@ -11,6 +11,7 @@ from ._dedup import (
     DedupConfig,
     DedupResult,
     Pair,
+    Pairs,
     find_duplicates,
 )
 from ._errors import (
@@ -63,6 +64,7 @@ __all__ = [
     "NormalizerTypeError",
     "OutputDirError",
     "Pair",
+    "Pairs",
     "RecordError",
     "ShingleConfig",
     "ShingleHasher",

@@ -8,9 +8,9 @@ Pipeline: normalise -> tokens -> shingles (:mod:`._shingle`) -> MinHash (:mod:`.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple, TypeVar
+from typing import Any, Literal, NamedTuple, TypeVar, overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -30,6 +30,7 @@ __all__ = [
     "DedupConfig",
     "DedupResult",
     "Pair",
+    "Pairs",
     "find_duplicates",
 ]
 
@@ -176,6 +177,61 @@ class Pair(NamedTuple):
     similarity: float
 
 
+class Pairs(Sequence[Pair]):
+    """Verified pairs, held as three arrays (millions of pairs cost 20 bytes each, not a
+    Python object each); indexing and iteration give :class:`Pair`.
+
+    >>> p = Pairs(np.array([0]), np.array([2]), np.array([0.75]))
+    >>> list(p), p == [(0, 2, 0.75)]
+    ([Pair(i=0, j=2, similarity=0.75)], True)
+    """
+
+    __slots__ = ("i", "j", "similarity")
+
+    def __init__(
+        self, i: NDArray[np.int64], j: NDArray[np.int64], similarity: NDArray[np.float64]
+    ) -> None:
+        self.i = np.asarray(i, dtype=np.int64)
+        self.j = np.asarray(j, dtype=np.int64)
+        self.similarity = np.asarray(similarity, dtype=np.float64)
+
+    def __len__(self) -> int:
+        return int(self.i.size)
+
+    @overload
+    def __getitem__(self, index: int) -> Pair: ...
+    @overload
+    def __getitem__(self, index: slice) -> Pairs: ...
+    def __getitem__(self, index: int | slice) -> Pair | Pairs:
+        if isinstance(index, slice):
+            return Pairs(self.i[index], self.j[index], self.similarity[index])
+        return Pair(int(self.i[index]), int(self.j[index]), float(self.similarity[index]))
+
+    def __iter__(self) -> Iterator[Pair]:
+        for i, j, s in zip(self.i.tolist(), self.j.tolist(), self.similarity.tolist(), strict=True):
+            yield Pair(i, j, s)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Pairs):
+            return (
+                np.array_equal(self.i, other.i)
+                and np.array_equal(self.j, other.j)
+                and np.array_equal(self.similarity, other.similarity)
+            )
+        if isinstance(other, Sequence):
+            return len(self) == len(other) and all(
+                tuple(a) == tuple(b) for a, b in zip(self, other, strict=True)
+            )
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        head = ", ".join(repr(p) for p in self[:3])
+        more = f", ... ({len(self)} pairs)" if len(self) > 3 else ""
+        return f"Pairs([{head}{more}])"
+
+
 @dataclass(frozen=True)
 class DedupResult:
     """What ``find_duplicates`` found, one entry per input text.
@@ -191,7 +247,7 @@ class DedupResult:
     keep: NDArray[np.bool_]
     duplicate_of: list[int | None]
     similarity: NDArray[np.float64]
-    pairs: list[Pair]
+    pairs: Pairs
     params: dict[str, Any]
 
     def __len__(self) -> int:
@@ -213,26 +269,42 @@ class DedupResult:
         return {c: m for c, m in out.items() if len(m) >= min_size}
 
 
-def _check_texts(texts: Iterable[str]) -> list[str]:
+# Texts are read in batches: only their shingle hashes and lengths are kept, so an iterable
+# over a corpus larger than memory can be deduplicated.
+INPUT_BATCH = 10_000
+
+
+def _read_sets(texts: Iterable[str], hasher: MinHasher) -> tuple[ShingleSets, NDArray[np.int64]]:
+    """Shingle sets and lengths of every text, validating each as it is read."""
     if isinstance(texts, str | bytes):
         raise InputError(
             "find_duplicates takes a collection of texts, got a single "
             f"{type(texts).__name__}; wrap it in a list: find_duplicates([text])"
         )
-    out = list(texts) if not isinstance(texts, list) else texts
-    for i, t in enumerate(out):
+    parts: list[ShingleSets] = []
+    lengths: list[int] = []
+    batch: list[str] = []
+    for i, t in enumerate(texts):
         if not isinstance(t, str):
             hint = " (decode bytes first, e.g. .decode('utf-8'))" if isinstance(t, bytes) else ""
             raise InputError(f"text #{i} must be str, got {type(t).__name__}{hint}")
-    return out
+        batch.append(t)
+        lengths.append(len(t))
+        if len(batch) == INPUT_BATCH:
+            parts.append(hasher.shingle_sets(batch))
+            batch = []
+    if batch or not parts:
+        parts.append(hasher.shingle_sets(batch))
+    return ShingleSets.concatenate(parts), np.array(lengths, dtype=np.int64)
 
 
-def _keep_order(texts: Sequence[str], keep: KeepPolicy | Callable[[int], Any]) -> NDArray[np.int64]:
-    n = len(texts)
+def _keep_order(
+    lengths: NDArray[np.int64], keep: KeepPolicy | Callable[[int], Any]
+) -> NDArray[np.int64]:
+    n = lengths.size
     if keep == "first":
         return np.arange(n, dtype=np.int64)
     if keep == "longest":
-        lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=n)
         return np.lexsort((np.arange(n), -lengths)).astype(np.int64)
     if callable(keep):
         return np.array(sorted(range(n), key=lambda i: (keep(i), i)), dtype=np.int64)
@@ -264,11 +336,13 @@ def find_duplicates(
     ([True, False, True], [None, 0, None])
     """
     cfg = _config(config, options)
-    docs = _check_texts(texts)
+    if not (keep in ("first", "longest") or callable(keep)):
+        _keep_order(np.zeros(0, dtype=np.int64), keep)  # raises the ConfigError
     hasher = cfg.hasher()
-    det = detect(hasher.shingle_sets(docs), _keep_order(docs, keep), config=cfg, hasher=hasher)
+    sets, lengths = _read_sets(texts, hasher)
+    det = detect(sets, _keep_order(lengths, keep), config=cfg, hasher=hasher)
     rep = det.clusters.representative
-    keep_mask = rep == np.arange(len(docs))
+    keep_mask = rep == np.arange(len(sets))
     dup_of: list[int | None] = [
         None if k else int(r) for k, r in zip(keep_mask.tolist(), rep.tolist(), strict=True)
     ]
@@ -278,10 +352,7 @@ def find_duplicates(
         keep=keep_mask,
         duplicate_of=dup_of,
         similarity=det.clusters.similarity,
-        pairs=[
-            Pair(int(i), int(j), float(s))
-            for (i, j), s in zip(det.pairs, det.pair_similarity, strict=True)
-        ],
+        pairs=Pairs(det.pairs[:, 0], det.pairs[:, 1], det.pair_similarity),
         params=params,
     )
 

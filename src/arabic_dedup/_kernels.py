@@ -3,17 +3,24 @@ then numba's on-disk cache makes later imports cheap)."""
 
 from __future__ import annotations
 
+import types
+from typing import Any
+
 import numpy as np
 from numba import njit, prange
 
 
 @njit(inline="always")
-def _fold(ring, count, k, seed, mult, m1, m2):  # type: ignore[no-untyped-def]
+def _fold(ring, start, n, k, seed, mult, m1, m2):  # type: ignore[no-untyped-def]
+    """Hash of the ``n`` unit hashes in ``ring`` from ``start`` on (wrapping at ``k``); see
+    ``_shingle._fold``. Indexes wrap by comparison: an integer division per token (``%``)
+    cost more than the rest of the token's work."""
     h = np.uint64(seed)
-    n = k if count >= k else count
     for j in range(n):
-        uh = ring[(count - n + j) % k]
-        h = (h ^ uh) * np.uint64(mult)
+        idx = start + j
+        if idx >= k:
+            idx -= k
+        h = (h ^ ring[idx]) * np.uint64(mult)
         h ^= h >> np.uint64(29)
     h ^= h >> np.uint64(30)
     h = h * np.uint64(m1)
@@ -21,6 +28,20 @@ def _fold(ring, count, k, seed, mult, m1, m2):  # type: ignore[no-untyped-def]
     h = h * np.uint64(m2)
     h ^= h >> np.uint64(31)
     return np.uint32(h >> np.uint64(32))
+
+
+@njit(inline="always")
+def _push(ring, head, count, k, uh, out, pos, seed, mult, m1, m2):  # type: ignore[no-untyped-def]
+    """Append a unit hash to the ring; emit the shingle hash once ``k`` units are in."""
+    ring[head] = uh
+    head += 1
+    if head == k:
+        head = 0
+    count += 1
+    if count >= k:
+        out[pos] = _fold(ring, head, k, k, seed, mult, m1, m2)
+        pos += 1
+    return head, count, pos
 
 
 @njit(nogil=True, parallel=True, cache=True)
@@ -41,6 +62,7 @@ def shingle_batch(  # type: ignore[no-untyped-def]
     m1,
     m2,
 ):
+    """Sorted distinct shingle hashes of every document of a batch of code points."""
     n = offsets.size - 1
     # A document yields at most one shingle per output code point (expansions such as
     # U+FDFA give many), plus one for a text shorter than k: size each region by that.
@@ -60,16 +82,15 @@ def shingle_batch(  # type: ignore[no-untyped-def]
     fp = np.uint64(fnv_prime)
     space_hash = (fo ^ np.uint64(32)) * fp
     for d in prange(n):
-        start = offsets[d]
-        end = offsets[d + 1]
         base = region[d]
         ring = np.empty(k, dtype=np.uint64)
-        count = 0  # units pushed into the ring
-        nout = 0
+        head = 0  # where the next unit hash goes (the oldest once the ring is full)
+        count = 0  # units (tokens, or characters) pushed
+        pos = base
         h = fo
         in_tok = False
         pending_space = False
-        for i in range(start, end):
+        for i in range(offsets[d], offsets[d + 1]):
             c = cps[i]
             length = lengths[c]
             for j in range(length):
@@ -77,30 +98,42 @@ def shingle_batch(  # type: ignore[no-untyped-def]
                 if is_sep[oc]:
                     if in_tok:
                         in_tok = False
-                        if not char_unit:
-                            ring[count % k] = h
-                            count += 1
-                            if count >= k:
-                                out[base + nout] = _fold(
-                                    ring, count, k, fold_seed, fold_mult, m1, m2
-                                )
-                                nout += 1
-                        else:
+                        if char_unit:
                             pending_space = True
+                        else:
+                            head, count, pos = _push(
+                                ring, head, count, k, h, out, pos, fold_seed, fold_mult, m1, m2
+                            )
                     continue
                 if char_unit:
                     if pending_space:
                         pending_space = False
-                        ring[count % k] = space_hash
-                        count += 1
-                        if count >= k:
-                            out[base + nout] = _fold(ring, count, k, fold_seed, fold_mult, m1, m2)
-                            nout += 1
-                    ring[count % k] = (fo ^ np.uint64(oc)) * fp
-                    count += 1
-                    if count >= k:
-                        out[base + nout] = _fold(ring, count, k, fold_seed, fold_mult, m1, m2)
-                        nout += 1
+                        head, count, pos = _push(
+                            ring,
+                            head,
+                            count,
+                            k,
+                            space_hash,
+                            out,
+                            pos,
+                            fold_seed,
+                            fold_mult,
+                            m1,
+                            m2,
+                        )
+                    head, count, pos = _push(
+                        ring,
+                        head,
+                        count,
+                        k,
+                        (fo ^ np.uint64(oc)) * fp,
+                        out,
+                        pos,
+                        fold_seed,
+                        fold_mult,
+                        m1,
+                        m2,
+                    )
                     in_tok = True
                 else:
                     if not in_tok:
@@ -108,16 +141,16 @@ def shingle_batch(  # type: ignore[no-untyped-def]
                         in_tok = True
                     h = (h ^ np.uint64(oc)) * fp
         if in_tok and not char_unit:
-            ring[count % k] = h
-            count += 1
-            if count >= k:
-                out[base + nout] = _fold(ring, count, k, fold_seed, fold_mult, m1, m2)
-                nout += 1
+            head, count, pos = _push(
+                ring, head, count, k, h, out, pos, fold_seed, fold_mult, m1, m2
+            )
         if 0 < count < k:
-            out[base] = _fold(ring, count, k, fold_seed, fold_mult, m1, m2)
-            nout = 1
+            # Fewer units than k: one shingle of all of them (the ring has not wrapped).
+            out[base] = _fold(ring, 0, count, k, fold_seed, fold_mult, m1, m2)
+            pos = base + 1
+        nout = pos - base
         if nout > 1:
-            seg = np.sort(out[base : base + nout])
+            seg = np.sort(out[base:pos])
             w = 1
             for j in range(1, nout):
                 if seg[j] != seg[w - 1]:
@@ -271,7 +304,20 @@ def boilerplate_filter(hashes, offsets, limit, exempt_share):  # type: ignore[no
     return out[:w], keep_counts
 
 
+def _twin(fn: Any, name: str) -> Any:
+    """A copy of ``fn`` under another name. numba's on-disk cache is keyed by the function's
+    qualified name, so two dispatchers built from one function would overwrite each other's
+    cache entries (and the parallel one could load the serial build)."""
+    twin = types.FunctionType(fn.__code__, fn.__globals__, name, fn.__defaults__, fn.__closure__)
+    twin.__qualname__ = name
+    return twin
+
+
 # Serial twins for small batches (a single document, a stream's add): starting the parallel
 # thread pool costs far more than the work there, especially on a busy machine.
-shingle_batch_serial = njit(nogil=True, cache=True)(shingle_batch.py_func)
-signature_batch_serial = njit(nogil=True, cache=True)(signature_batch.py_func)
+shingle_batch_serial = njit(nogil=True, cache=True)(
+    _twin(shingle_batch.py_func, "shingle_batch_serial")
+)
+signature_batch_serial = njit(nogil=True, cache=True)(
+    _twin(signature_batch.py_func, "signature_batch_serial")
+)

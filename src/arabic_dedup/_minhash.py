@@ -57,6 +57,19 @@ class ShingleSets:
         return np.diff(self.offsets)
 
     @classmethod
+    def concatenate(cls, parts: Iterable[ShingleSets]) -> ShingleSets:
+        """One structure holding the documents of ``parts``, in order."""
+        ps = list(parts)
+        if len(ps) == 1:
+            return ps[0]
+        if not ps:
+            return cls(np.empty(0, np.uint32), np.zeros(1, np.int64))
+        sizes = np.concatenate([p.sizes() for p in ps])
+        offsets = np.zeros(sizes.size + 1, dtype=np.int64)
+        np.cumsum(sizes, out=offsets[1:])
+        return cls(np.concatenate([p.hashes for p in ps]), offsets)
+
+    @classmethod
     def from_arrays(cls, arrays: Iterable[U32]) -> ShingleSets:
         arrs = list(arrays)
         offsets = np.zeros(len(arrs) + 1, dtype=np.int64)
