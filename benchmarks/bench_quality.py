@@ -286,12 +286,16 @@ def seeds_part(detector: Detector, rng: random.Random) -> dict[str, Any]:
     }
 
 
-def sweep(rows: list[dict[str, str]], bases: list[dict[str, str]], rng_seed: int) -> list[dict[str, Any]]:
+def sweep(
+    rows: list[dict[str, str]], bases: list[dict[str, str]], rng_seed: int
+) -> list[dict[str, Any]]:
     """The grid behind the defaults: shingle size, similarity and threshold, at max_df="auto"."""
     grid = []
     for k in (2, 3):
-        for sim, thresholds in (("jaccard", (0.3, 0.35, 0.4, 0.5)),
-                                ("containment", (0.5, 0.55, 0.6, 0.7))):
+        for sim, thresholds in (
+            ("jaccard", (0.3, 0.35, 0.4, 0.5)),
+            ("containment", (0.5, 0.55, 0.6, 0.7)),
+        ):
             for t in thresholds:
                 grid.append({"k": k, "similarity": sim, "threshold": t})
     grid.append({"k": 3, "similarity": "jaccard", "threshold": 0.3, "max_df": None})
@@ -301,8 +305,15 @@ def sweep(rows: list[dict[str, str]], bases: list[dict[str, str]], rng_seed: int
         det = ours(**opts)
         syn = synthetic_part({"ours": det}, bases, 20, random.Random(rng_seed))["ours"]
         real = real_part({"ours": det}, rows)["ours"]["merge_rate"] if rows else {}
-        results.append({**opts, "synthetic_f1": syn["f1"], "synthetic_precision": syn["precision"],
-                        "synthetic_recall": syn["recall"], "real_merge_rate": real})
+        results.append(
+            {
+                **opts,
+                "synthetic_f1": syn["f1"],
+                "synthetic_precision": syn["precision"],
+                "synthetic_recall": syn["recall"],
+                "real_merge_rate": real,
+            }
+        )
         print(json.dumps(results[-1], ensure_ascii=False), file=sys.stderr, flush=True)
     return results
 
@@ -373,8 +384,9 @@ def write_doc(res: dict[str, Any]) -> None:
         "",
         "## Seeds",
         "",
-        f"Five independent reports merged with each other: **{s['seeds_merged_with_each_other']}**; "
-        f"syndicated copies joined to their own seed: {s['copies_joined_to_their_seed']}/{s['copies']}.",
+        "Five independent reports merged with each other: "
+        f"**{s['seeds_merged_with_each_other']}**; syndicated copies joined to their own "
+        f"seed: {s['copies_joined_to_their_seed']}/{s['copies']}.",
         "",
     ]
     if res.get("targets"):

@@ -74,8 +74,10 @@ def main() -> int:
         names[i]
         for i in range(len(texts))
         if (recipes[i] == "(seed)") != (result.duplicate_of[i] is None)
-        or (recipes[i] != "(seed)" and not names[result.duplicate_of[i] or 0].startswith(
-            names[i].split(".")[0]))
+        or (
+            recipes[i] != "(seed)"
+            and not names[result.duplicate_of[i] or 0].startswith(names[i].split(".")[0])
+        )
     ]
     if wrong:
         print(f"MISSED OR WRONG: {', '.join(wrong)}")

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from sample_pairs import tokens  # noqa: E402
+from sample_pairs import tokens
 
 DATA = "/work/shared/data/saudinewsnet/saudinewsnet.jsonl.gz"
 SAMPLE = Path(__file__).parent / "sampled_pairs.jsonl"
@@ -50,12 +50,14 @@ def main() -> None:
     for n, r in enumerate(recs, lo):
         a, b = arts[r["a"]], arts[r["b"]]
         print(
-            f"=== #{n} {r['band']} {r.get('family', '')} J={r['jaccard_w5']} C={r['containment_w5']}"
+            f"=== #{n} {r['band']} {r.get('family', '')} "
+            f"J={r['jaccard_w5']} C={r['containment_w5']}"
         )
         for tag, o in (("A", a), ("B", b)):
             t = o["text"].replace("\n", " / ")
             print(
-                f"[{tag}] {o['id']} {o['group']} {o['date'][:16]} len={len(o['text'])} | {o['title']}"
+                f"[{tag}] {o['id']} {o['group']} {o['date'][:16]} "
+                f"len={len(o['text'])} | {o['title']}"
             )
             if len(t) <= head + TAIL + 50:
                 print("   " + t)
