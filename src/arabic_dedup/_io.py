@@ -33,7 +33,7 @@ from typing import IO, Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from ._dedup import DedupConfig, detect
+from ._dedup import DedupConfig, _keep_order, detect
 from ._errors import ConfigError, OutputDirError, RecordError
 from ._minhash import MinHasher, ShingleSets
 
@@ -390,10 +390,7 @@ def run_stages(
     :func:`arabic_dedup._dedup.detect` that ``find_duplicates`` runs, plus timings/progress."""
     n = len(sets)
 
-    if keep == "first":
-        order = np.arange(n, dtype=np.int64)
-    else:
-        order = np.lexsort((np.arange(n), -lengths)).astype(np.int64)
+    order = _keep_order(lengths, keep)
 
     def on_stage(name: str, finished: bool) -> None:
         if progress:
