@@ -388,8 +388,6 @@ def run_stages(
 ) -> StageResult:
     """``find_duplicates``'s stages after shingling, on precomputed shingle sets: the same
     :func:`arabic_dedup._dedup.detect` that ``find_duplicates`` runs, plus timings/progress."""
-    n = len(sets)
-
     order = _keep_order(lengths, keep)
 
     def on_stage(name: str, finished: bool) -> None:
