@@ -9,7 +9,10 @@ the figures are the index's own cost: candidate lookup, verification, the commit
 Also reported: index size per document (SQLite file after a checkpoint; Redis ``used_memory``
 growth; memory: the stored payload).
 
-Run: ``python benchmarks/bench_index.py [--quick] [--n N] [--large] [--redis-url URL]``.
+Run: ``python benchmarks/bench_index.py [--quick] [--n N] [--large] [--redis-url URL]
+[--max-df auto|none]``. ``--max-df`` compares the cost of document-frequency counting (the
+default, "auto") with none; its results go to ``results/index_max_df_<value>.json`` and the
+markdown page is left alone.
 Without ``--redis-url`` a private ``redis-server`` is started on a free loopback port (and
 killed at the end); if none is installed the Redis row is skipped and says so.
 """
@@ -62,7 +65,7 @@ def _pct(lat: np.ndarray, q: float) -> float:
 
 
 def bench_store(name: str, kw: dict[str, Any], sets: Any, n: int, qidx: np.ndarray,
-                qsets: Any) -> dict[str, Any]:  # fmt: skip
+                qsets: Any, max_df: Any = "auto") -> dict[str, Any]:  # fmt: skip
     from arabic_dedup import Deduplicator
 
     redis_before = 0
@@ -76,7 +79,7 @@ def bench_store(name: str, kw: dict[str, Any], sets: Any, n: int, qidx: np.ndarr
             r.ping()
         ping_ms = time.perf_counter() - t0  # seconds for 1000 = ms per ping
         redis_before = int(r.info("memory")["used_memory"])
-    d = Deduplicator(**kw)
+    d = Deduplicator(max_df=max_df, **kw)
     lat = np.empty(n)
     dups = 0
     t_all = time.perf_counter()
@@ -146,7 +149,11 @@ def main() -> None:
     p.add_argument(
         "--docs-only", action="store_true", help="rewrite the markdown from the saved JSON"
     )
+    p.add_argument("--max-df", choices=("auto", "none"), default=None,
+                   help="index max_df (default: the library default, 'auto'); results to "
+                        "index_max_df_<value>.json")  # fmt: skip
     args = p.parse_args()
+    max_df = "auto" if args.max_df in (None, "auto") else None
     if args.docs_only:
         import json
 
@@ -209,7 +216,7 @@ def main() -> None:
             else:
                 raise SystemExit(f"unknown store {name!r}")
             print(f"  {name} ...", file=sys.stderr, flush=True)
-            res = bench_store(name, kw, all_sets, n, qidx, qsets)
+            res = bench_store(name, kw, all_sets, n, qidx, qsets, max_df)
             results.append(res)
             print(
                 f"  {name}: add {res['add']['per_s']:,.0f}/s p50 {res['add']['p50_ms']:.3f} ms "
@@ -228,7 +235,9 @@ def main() -> None:
     payload = {
         "n_docs": n,
         "corpus": corpus.note,
-        "params": {k: v for k, v in DedupConfig().as_dict().items() if k != "normalizer"},
+        "params": {
+            k: v for k, v in DedupConfig(max_df=max_df).as_dict().items() if k != "normalizer"
+        },
         "hashing": {
             "batch_docs_per_s": len(texts) / hash_s,
             "reference_ms_per_doc": ref_ms,
@@ -238,6 +247,9 @@ def main() -> None:
         "skipped": skipped,
         "note": payload_note(),
     }
+    if args.max_df is not None:
+        c.write_results(f"index_max_df_{args.max_df}", payload)
+        return
     c.write_results("index", payload)
     write_docs(payload)
 

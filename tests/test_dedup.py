@@ -462,9 +462,12 @@ def test_deduplicator_texts_without_tokens_are_kept() -> None:
     assert len(d) == 3
 
 
-def test_deduplicator_rejects_max_df() -> None:
+def test_deduplicator_takes_max_df_and_validates_it() -> None:
+    # A Deduplicator counts document frequencies as it goes (tests/test_stream_boilerplate.py),
+    # so max_df is an option like any other, validated the same way.
+    assert Deduplicator(max_df=10).config.max_df == 10
     with pytest.raises(ConfigError, match="max_df"):
-        Deduplicator(max_df=10)
+        Deduplicator(max_df=0)
 
 
 def test_deduplicator_non_str_raises_input_error_naming_the_key() -> None:

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from _redis_server import redis_ns, redis_url  # noqa: F401  (fixtures)
 from _stream_helpers import news_stream
@@ -140,15 +141,42 @@ def _check_four_writers(kw: dict[str, Any], lines: list[list[str]]) -> None:
         st = d.stats()
         assert st.count == len(keys) == st.kept + st.duplicates
         assert st.duplicates == sum(1 for ln in lines if ln[0] == "added" and ln[2] != "-")
-        # Serialisable check-then-insert: no kept text matches another kept text (an add that
-        # committed second would have seen the first), and duplicates point at kept texts.
+        # Serialisable check-then-insert, counts included: the outcome is exactly that of one
+        # writer adding the texts in commit order (an add that committed second saw the first,
+        # and every count committed before it), and duplicates point at kept texts.
         text = dict(ITEMS)
-        kept = {k for k in keys if d.lookup(k) is None}
-        for k in kept:
-            assert [m.key for m in d.query(text[k])] == [k]
+        order = _commit_order(kw)
+        assert sorted(order) == sorted(keys)
+        outcome = {k: d.lookup(k) for k in keys}
+        with Deduplicator() as serial:
+            assert [serial.add(k, text[k]) for k in order] == [outcome[k] for k in order]
+        kept = {k for k in keys if outcome[k] is None}
         for k in set(keys) - kept:
-            m = d.lookup(k)
+            m = outcome[k]
             assert m is not None and m.key in kept
+        # Document frequencies are exact: every text counted once, whoever added it.
+        probe = np.unique(np.concatenate([d._hashes(t) for _, t in ITEMS]))
+        with Deduplicator() as ref:
+            ref.add_many(ITEMS)
+            expected = ref._store.doc_freq(probe)
+        n, counts = d._store.doc_freq(probe)
+        assert n == len(keys) == expected[0]
+        assert counts.tolist() == expected[1].tolist()
+
+
+def _commit_order(kw: dict[str, Any]) -> list[str]:
+    """Every key in the order its add committed (SQLite rowid / the Redis commit counter)."""
+    if "path" in kw:
+        import sqlite3
+
+        with sqlite3.connect(kw["path"]) as db:
+            return [k for (k,) in db.execute("SELECT key FROM docs ORDER BY seq")]
+    import redis
+
+    r = redis.Redis.from_url(kw["redis_url"])
+    ns = kw["namespace"]
+    seqs = {k: int(r.hget(f"{ns}:doc:{k}", "n")) for k, _ in ITEMS}
+    return sorted(seqs, key=seqs.__getitem__)
 
 
 def test_sqlite_four_writers(four_writers: dict[str, Any]) -> None:
@@ -166,10 +194,10 @@ def test_redis_four_writers(four_writers: dict[str, Any], redis_url: str) -> Non
 
 
 def test_redis_layout_is_plain_bytes(redis_url: str, redis_ns: str) -> None:  # noqa: F811
-    import numpy as np
     import redis
 
     from arabic_dedup._lsh import band_hashes
+    from arabic_dedup._store import DF_CELLS, df_cells
 
     with Deduplicator(redis_url=redis_url, namespace=redis_ns) as d:
         d.add("a", "أعلنت وزارة الصحة اليوم عن افتتاح مستشفى جديد في مدينة الرياض")
@@ -186,7 +214,16 @@ def test_redis_layout_is_plain_bytes(redis_url: str, redis_ns: str) -> None:  # 
         assert r.zrange(f"{redis_ns}:band:{band}:{h:016x}", 0, -1) == [b"a"]
     assert r.hgetall(f"{redis_ns}:doc:b") == {b"n": b"2", b"s": b"1.0", b"d": b"a"}
     meta = r.hgetall(f"{redis_ns}:meta")
-    assert meta[b"num_perm"] == b"128" and meta[b"format"] == b"1"
+    assert meta[b"num_perm"] == b"128" and meta[b"format"] == b"2"
+    assert meta[b"max_df"] == b'"auto"'
+    # Document frequencies: one string of big-endian uint32 cells (BITFIELD u32 #cell).
+    assert r.get(f"{redis_ns}:ndocs") == b"2"
+    cells = np.frombuffer(r.get(f"{redis_ns}:df"), dtype=">u4")
+    assert cells.size <= DF_CELLS
+    both = np.concatenate([hashes, d._hashes(
+        "اعلنت وزارة الصحه اليوم عن افتتاح مستشفى جديد فى مدينة الرياض")])  # fmt: skip
+    expected = np.bincount(df_cells(both), minlength=DF_CELLS)[: cells.size]
+    assert cells.tolist() == expected.tolist()
     assert json_ok(meta)
     assert np.isinf(r.zscore(f"{redis_ns}:keys", "a"))
 
@@ -220,12 +257,12 @@ def test_redis_add_racing_a_near_duplicate_sees_it(redis_url: str, redis_ns: str
         hashes = ours._hashes(t2)
         seen: list[list[str]] = []
 
-        def decide(cands: list[Any]) -> Any:
-            seen.append([c.key for c in cands])
+        def decide(found: Any) -> Any:
+            seen.append([c.key for c in found.candidates])
             if len(seen) == 1:
                 assert other.add("first", t1) is None  # the other worker commits now
-            found = ours._verified(hashes, cands)
-            return (found[0].key, found[0].similarity) if found else None
+            matches = ours._verified(hashes, found)
+            return (matches[0].key, matches[0].similarity) if matches else None
 
         decision = ours._store.add("second", hashes, ours._band_hashes(hashes), decide, ttl=None)
         assert seen == [[], ["first"]]

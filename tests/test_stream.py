@@ -201,7 +201,7 @@ def test_config_errors(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="ttl"):
         Deduplicator(ttl=0)
     with pytest.raises(ConfigError, match="max_df"):
-        Deduplicator(max_df=0.5)
+        Deduplicator(max_df=-1)
     (tmp_path / "junk").write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(ConfigError, match="not an arabic-dedup index"):
         Deduplicator(path=tmp_path / "junk")

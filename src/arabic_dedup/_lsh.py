@@ -32,6 +32,7 @@ def sorted_unique(values: NDArray[Any]) -> NDArray[Any]:
     np.not_equal(s[1:], s[:-1], out=keep[1:])
     return s[keep]
 
+
 _GRID = np.linspace(0.0, 1.0, 2001)
 
 

@@ -2,16 +2,28 @@
 
 A store holds one record per key — a *kept* text (its sorted shingle hashes and one LSH band
 hash per band, filed in band buckets) or a *duplicate* (the kept key it matched and the
-similarity) — plus the parameters the index was built with. Three implementations:
+similarity) — plus the parameters the index was built with. A store opened with a
+:class:`~arabic_dedup._boilerplate.DFLimit` (``max_df`` not None) also counts documents: how
+many texts it has seen and, per shingle, in how many of them it occurs (kept texts and
+duplicates alike). Shingle hashes are counted in ``DF_CELLS`` cells (the hash's low 22 bits),
+not one counter per distinct shingle: almost every shingle occurs in one text only, and exact
+counters would cost ~300 entries per text, forever (10-30 kB per text in Redis or Python).
+A cell's count is its shingles' document frequencies summed, so it can exceed a shingle's own
+by about (texts seen x 300 / 4.2 M) on average — 7 at 100,000 texts, against an "auto" limit of
+100; the excess grows as fast as the "auto" limit does, so it stays ~7 % of it. ``remove`` of
+a kept text takes it back out of the counts; removing a duplicate (whose hashes are not
+stored) and expiry (``ttl``) do not, so the counts cover every text ever added minus the kept
+texts removed. Three implementations:
 
 * :class:`MemoryStore` — this process only (the default);
 * :class:`~arabic_dedup._store_sqlite.SQLiteStore` — an embedded, persistent file;
 * :class:`~arabic_dedup._store_redis.RedisStore` — shared by several processes and hosts.
 
 The one operation that must be atomic is :meth:`Store.add`: read the candidates in the new
-text's buckets, let the caller decide (``decide``), then write the record. Every store runs
-these three steps as one unit, so concurrent writers behave as if their adds ran one after
-another in commit order: an add always sees every record committed before it.
+text's buckets and the boilerplate among their shingles, let the caller decide (``decide``),
+then write the record and count the text. Every store runs these steps as one unit, so
+concurrent writers behave as if their adds ran one after another in commit order: an add
+always sees every record and every count committed before it.
 
 Arrays are stored as raw little-endian bytes (``ndarray.tobytes``), never pickled.
 """
@@ -29,13 +41,16 @@ from typing import Any, NamedTuple, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from ._boilerplate import DFLimit
 from ._errors import IndexMismatchError
 
 __all__ = [
+    "DF_CELLS",
     "STORE_FORMAT",
     "Candidate",
     "Decide",
     "Decision",
+    "Found",
     "IndexStats",
     "MemoryStore",
     "Record",
@@ -43,13 +58,15 @@ __all__ = [
     "check_params",
     "decode_bands",
     "decode_hashes",
+    "df_cells",
     "encode_bands",
     "encode_hashes",
     "encode_params",
 ]
 
 # Bumped whenever the layout of stored records changes; part of the checked parameters.
-STORE_FORMAT = 1
+# 2: document-frequency counts (boilerplate in streams).
+STORE_FORMAT = 2
 
 U32 = NDArray[np.uint32]
 U64 = NDArray[np.uint64]
@@ -61,6 +78,26 @@ class Candidate(NamedTuple):
     key: Hashable
     seq: int  # commit order; breaks similarity ties in favour of the earliest record
     hashes: U32
+
+
+class Found(NamedTuple):
+    """What an add or a query reads: the candidates, and ``common`` — the sorted hashes, among
+    the text's and the candidates' shingles, found in more than ``DFLimit(docs seen)``
+    documents (empty when the store counts nothing, or when there is no candidate)."""
+
+    candidates: list[Candidate]
+    common: U32
+
+
+NO_COMMON: U32 = np.empty(0, dtype=np.uint32)
+
+# Document-frequency cells: a hash counts in cell ``hash & (DF_CELLS - 1)`` (part of format 2).
+DF_CELLS = 1 << 22
+
+
+def df_cells(hashes: U32) -> NDArray[np.int64]:
+    """The counting cell of each hash."""
+    return (np.asarray(hashes, dtype=np.uint32) & np.uint32(DF_CELLS - 1)).astype(np.int64)
 
 
 class Record(NamedTuple):
@@ -80,9 +117,9 @@ class IndexStats:
     bytes: int
 
 
-# ``decide`` gets the candidates and returns (matched key, similarity), or None to keep.
+# ``decide`` gets what the add read and returns (matched key, similarity), or None to keep.
 Decision = tuple[Hashable, float] | None
-Decide = Callable[[list[Candidate]], Decision]
+Decide = Callable[[Found], Decision]
 
 
 class Store(Protocol):
@@ -95,12 +132,18 @@ class Store(Protocol):
     def add(
         self, key: Hashable, hashes: U32, bands: U64, decide: Decide, *, ttl: float | None
     ) -> Decision:
-        """Atomically: fail with KeyError if ``key`` is live, read the candidates in ``bands``,
-        call ``decide`` (possibly more than once, so it must be pure), write the record."""
+        """Atomically: fail with KeyError if ``key`` is live, read the candidates in ``bands``
+        (and the common shingles), call ``decide`` (possibly more than once, so it must be
+        pure), write the record, count ``hashes`` as one more document."""
         ...
 
-    def candidates(self, bands: U64) -> list[Candidate]:
-        """Live kept records sharing at least one band bucket (read only)."""
+    def candidates(self, hashes: U32, bands: U64) -> Found:
+        """Live kept records sharing at least one band bucket, and the common shingles
+        among theirs and ``hashes`` (read only)."""
+        ...
+
+    def doc_freq(self, hashes: U32) -> tuple[int, NDArray[np.int64]]:
+        """Documents seen, and the document frequency of each of ``hashes`` (read only)."""
         ...
 
     def get(self, key: Hashable) -> Record | None: ...
@@ -148,6 +191,13 @@ def check_params(stored: Mapping[str, str], requested: Mapping[str, str], where:
         for n in names
         if stored.get(n) != requested.get(n)
     ]
+    if stored and stored.get("format") != requested.get("format"):
+        raise IndexMismatchError(
+            f"the index {where} uses storage format {stored.get('format', '(absent)')}; this "
+            f"version of arabic-dedup reads format {requested.get('format')} (format 2 added "
+            "document-frequency counts for max_df). Re-add the history to a new "
+            "path/namespace, or keep using the version that wrote it"
+        )
     if diffs:
         raise IndexMismatchError(
             f"the index {where} was built with other parameters; "
@@ -167,10 +217,21 @@ class _Entry:
     expires: float | None
 
 
+def union_hashes(hashes: U32, cands: Sequence[Candidate]) -> U32:
+    """Every distinct hash of the text and its candidates, sorted."""
+    if not cands:
+        return hashes
+    return np.unique(np.concatenate([hashes, *(c.hashes for c in cands)]))
+
+
 class MemoryStore:
     """Records in dicts; keys may be any hashable. Safe to share between threads."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, df: DFLimit | None = None) -> None:
+        self._df_limit = df
+        # Documents each cell's shingles occur in (calloc'd: untouched pages cost nothing).
+        self._df = np.zeros(DF_CELLS if df is not None else 0, dtype=np.int32)
+        self._n_docs = 0
         self._meta: dict[str, str] = {}
         self._docs: dict[Hashable, _Entry] = {}
         # (band, band hash) -> keys in insertion order; a dict keeps order and removes in O(1).
@@ -200,6 +261,19 @@ class MemoryStore:
             if not bucket:
                 del self._buckets[(band, h)]
 
+    def _found(self, hashes: U32, cands: list[Candidate]) -> Found:
+        lim = self._df_limit
+        if lim is None or not cands:
+            return Found(cands, NO_COMMON)
+        u = union_hashes(hashes, cands)
+        return Found(cands, u[self._df[df_cells(u)] > lim(self._n_docs)])
+
+    def _count(self, hashes: U32, step: int) -> None:
+        if self._df_limit is None:
+            return
+        np.add.at(self._df, df_cells(hashes), step)  # two hashes may share a cell
+        self._n_docs += step
+
     def _candidates(self, bands: Sequence[int]) -> list[Candidate]:
         seen: dict[Hashable, None] = {}
         for band, h in enumerate(bands):
@@ -221,7 +295,7 @@ class MemoryStore:
             if key in self._docs:
                 raise KeyError(f"key {key!r} was already added")
             bs = tuple(int(b) for b in bands)
-            decision = decide(self._candidates(bs))
+            decision = decide(self._found(hashes, self._candidates(bs)))
             self._seq += 1
             expires = None if ttl is None else now + ttl
             if decision is None:
@@ -231,14 +305,21 @@ class MemoryStore:
             else:
                 entry = _Entry(self._seq, None, (), decision[0], decision[1], expires)
             self._docs[key] = entry
+            self._count(hashes, 1)
             if expires is not None:
                 heapq.heappush(self._expiry, (expires, self._seq, key))
             return decision
 
-    def candidates(self, bands: U64) -> list[Candidate]:
+    def candidates(self, hashes: U32, bands: U64) -> Found:
         with self._lock:
             self._purge(time.time())
-            return self._candidates([int(b) for b in bands])
+            return self._found(hashes, self._candidates([int(b) for b in bands]))
+
+    def doc_freq(self, hashes: U32) -> tuple[int, NDArray[np.int64]]:
+        with self._lock:
+            if self._df_limit is None:
+                return self._n_docs, np.zeros(hashes.size, dtype=np.int64)
+            return self._n_docs, self._df[df_cells(hashes)].astype(np.int64)
 
     def get(self, key: Hashable) -> Record | None:
         with self._lock:
@@ -253,6 +334,8 @@ class MemoryStore:
             if entry is None:
                 raise KeyError(key)
             self._drop(key, entry)
+            if entry.hashes is not None:  # a kept text: its hashes are known, uncount them
+                self._count(entry.hashes, -1)
 
     def keys(self) -> Iterator[Hashable]:
         with self._lock:
@@ -274,6 +357,7 @@ class MemoryStore:
                 (e.hashes.nbytes if e.hashes is not None else 0) + 16 * len(e.bands)
                 for e in self._docs.values()
             )
+            nbytes += self._df.nbytes  # the document-frequency cells
             n = len(self._docs)
             return IndexStats(n, kept, n - kept, nbytes)
 

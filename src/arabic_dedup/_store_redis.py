@@ -10,15 +10,21 @@ Keys (``P`` is the namespace, default ``arabic_dedup``)::
                                   h = shingle hashes (LE uint32), b = band hashes (LE uint64)
                                   for a kept text, or d = the kept key a duplicate matched
     P:band:<b>:<hex>      zset    kept keys whose band ``b`` hashes to ``hex``, same scores
+    P:df                  string  DF_CELLS unsigned 32-bit counters (BITFIELD u32 #cell):
+                                  documents each cell's shingles occur in (only with max_df;
+                                  cell = the hash's low 22 bits, see _store), 16 MiB
+    P:ndocs               string  documents seen (INCR)
 
 Atomic check-then-insert, optimistically, in two round trips: ``add`` reads the live
 candidates in the new text's band buckets with one Lua script, verifies them in Python, then
 sends the record to a second Lua script, which (atomically, as every script runs) refuses if
 the key is live already, or if a kept record that the read did not return has joined any of
-those buckets since — then ``add`` reads and decides again. So two near-duplicates added at the
-same moment by two workers — which share a band bucket, or LSH could not pair them anyway —
-are serialised: the one that commits second sees the first and is recorded as its duplicate,
-and a key is never recorded twice.
+those buckets since, or if a shingle of the text or of its candidates has crossed the
+boilerplate limit since (the script recomputes the common shingles the decision rested on) —
+then ``add`` reads and decides again. The same write script counts the text. So two
+near-duplicates added at the same moment by two workers — which share a band bucket, or LSH
+could not pair them anyway — are serialised: the one that commits second sees the first and
+is recorded as its duplicate, and a key is never recorded twice.
 
 Expiry (``ttl``): the doc hash gets PEXPIREAT; its zset members carry the same time as
 score, so reads skip them from that instant and writes prune them (ZREMRANGEBYSCORE); each
@@ -35,31 +41,96 @@ import time
 from collections.abc import Hashable, Iterator, Mapping
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
+
+from ._boilerplate import DFLimit
 from ._errors import IndexBusyError, InputError
 from ._store import (
+    DF_CELLS,
     U32,
     U64,
     Candidate,
     Decide,
     Decision,
+    Found,
     IndexStats,
     Record,
     decode_bands,
     decode_hashes,
+    df_cells,
     encode_bands,
     encode_hashes,
 )
 
 __all__ = ["RedisStore"]
 
-# KEYS[1]: a doc key whose existence is reported; KEYS[2..]: band buckets.
-# ARGV[1]: the doc key prefix. Returns {sec, usec, exists, member, seq, hashes, ...}.
-_READ = """
+# Shared by the scripts. cell(f): the counting cell of a hash given as its 4 little-endian
+# bytes. count(dfkey, fields, step): add ``step`` to each field's cell. common(...): the common
+# shingles (cell count above the limit) among the 4-byte hashes of ``blobs``, as sorted,
+# concatenated 4-byte strings; limit = max(floor, fraction * documents seen), as DFLimit says.
+_COMMON = """
+local function cell(f)
+  local b1, b2, b3, b4 = string.byte(f, 1, 4)
+  return (b1 + b2 * 256 + b3 * 65536 + b4 * 16777216) % %(cells)d
+end
+local function count(dfkey, h, step)
+  local args = {'OVERFLOW', 'SAT'}
+  for i = 1, #h, 4 do
+    args[#args + 1] = 'INCRBY'
+    args[#args + 1] = 'u32'
+    args[#args + 1] = '#' .. cell(string.sub(h, i, i + 3))
+    args[#args + 1] = step
+    if #args >= 4000 then
+      redis.call('BITFIELD', dfkey, unpack(args))
+      args = {'OVERFLOW', 'SAT'}
+    end
+  end
+  if #args > 2 then redis.call('BITFIELD', dfkey, unpack(args)) end
+end
+local function common(dfkey, nkey, floor, fraction, blobs)
+  local limit = math.max(floor, fraction * tonumber(redis.call('GET', nkey) or '0'))
+  local seen, fields = {}, {}
+  for _, b in ipairs(blobs) do
+    for i = 1, #b, 4 do
+      local f = string.sub(b, i, i + 3)
+      if not seen[f] then
+        seen[f] = true
+        fields[#fields + 1] = f
+      end
+    end
+  end
+  local out = {}
+  for i = 1, #fields, 1000 do
+    local last = math.min(i + 999, #fields)
+    local args = {}
+    for j = i, last do
+      args[#args + 1] = 'GET'
+      args[#args + 1] = 'u32'
+      args[#args + 1] = '#' .. cell(fields[j])
+    end
+    local counts = redis.call('BITFIELD', dfkey, unpack(args))
+    for j = 1, last - i + 1 do
+      if counts[j] > limit then out[#out + 1] = fields[i + j - 1] end
+    end
+  end
+  table.sort(out)
+  return table.concat(out)
+end
+""".replace("%(cells)d", str(DF_CELLS))
+
+# KEYS[1]: a doc key whose existence is reported; KEYS[2]: P:df; KEYS[3]: P:ndocs;
+# KEYS[4..]: band buckets. ARGV: doc key prefix, floor ('' = no counts), fraction, the text's
+# hashes. Returns {sec, usec, exists, common, member, seq, hashes, member, seq, hashes, ...}.
+_READ = (
+    _COMMON
+    + """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local out = {t[1], t[2], redis.call('EXISTS', KEYS[1])}
+local out = {t[1], t[2], redis.call('EXISTS', KEYS[1]), ''}
 local seen = {}
-for i = 2, #KEYS do
+local blobs = {ARGV[4]}
+for i = 4, #KEYS do
   local members = redis.call('ZRANGEBYSCORE', KEYS[i], '(' .. string.format('%.6f', now), '+inf')
   for _, m in ipairs(members) do
     if not seen[m] then
@@ -69,29 +140,50 @@ for i = 2, #KEYS do
         out[#out + 1] = m
         out[#out + 1] = v[2]
         out[#out + 1] = v[1]
+        blobs[#blobs + 1] = v[1]
       end
     end
   end
 end
+if ARGV[2] ~= '' and #blobs > 1 then
+  out[4] = common(KEYS[2], KEYS[3], tonumber(ARGV[2]), tonumber(ARGV[3]), blobs)
+end
 return out
 """
+)
 
-# KEYS: doc, keys zset, kept zset, seq counter, buckets...
-# ARGV: member, expires-at ms (0 = never), kind ('k' kept / 'd' duplicate), hashes, bands,
-#       dup_of, similarity, doc key prefix, then every candidate member the read returned.
-# Returns -1 if the key is live already, -2 if a kept record the read did not see has joined
-# one of the buckets since (the caller re-reads and decides again), else the commit's seq.
-_WRITE = """
+# KEYS: doc, keys zset, kept zset, seq counter, P:df, P:ndocs, buckets...
+# ARGV: 1 member, 2 expires-at ms (0 = never), 3 kind ('k' kept / 'd' duplicate), 4 hashes,
+#       5 bands, 6 dup_of, 7 similarity, 8 doc key prefix, 9 floor ('' = no counts),
+#       10 fraction, 11 the common shingles the read returned, 12.. every candidate member the
+#       read returned.
+# Returns -1 if the key is live already, -2 if what the decision rests on has changed since the
+# read — a kept record the read did not see has joined one of the buckets, or a shingle of the
+# text or its candidates has crossed the boilerplate limit — (the caller re-reads and decides
+# again), else the commit's seq.
+_WRITE = (
+    _COMMON
+    + """
 if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
 local member, at_ms, kind = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local t = redis.call('TIME')
 local now = string.format('%.6f', tonumber(t[1]) + tonumber(t[2]) / 1000000)
 local seen = {}
-for i = 9, #ARGV do seen[ARGV[i]] = true end
-for i = 5, #KEYS do
+for i = 12, #ARGV do seen[ARGV[i]] = true end
+for i = 7, #KEYS do
   for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[i], '(' .. now, '+inf')) do
     if not seen[m] and redis.call('HEXISTS', ARGV[8] .. m, 'h') == 1 then return -2 end
   end
+end
+local counted = ARGV[9] ~= ''
+if counted and #ARGV >= 12 then
+  local blobs = {ARGV[4]}
+  for i = 12, #ARGV do
+    local h = redis.call('HGET', ARGV[8] .. ARGV[i], 'h')
+    if h then blobs[#blobs + 1] = h end
+  end
+  local now_common = common(KEYS[5], KEYS[6], tonumber(ARGV[9]), tonumber(ARGV[10]), blobs)
+  if now_common ~= ARGV[11] then return -2 end
 end
 local score = '+inf'
 if at_ms > 0 then score = string.format('%.3f', at_ms / 1000) end
@@ -102,7 +194,7 @@ if kind == 'k' then
   redis.call('HSET', KEYS[1], 'n', seq, 's', '1.0', 'h', ARGV[4], 'b', ARGV[5])
   redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
   redis.call('ZADD', KEYS[3], score, member)
-  for i = 5, #KEYS do
+  for i = 7, #KEYS do
     redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now)
     redis.call('ZADD', KEYS[i], score, member)
     -- A bucket lives as long as its longest-lived member.
@@ -117,8 +209,34 @@ else
   redis.call('HSET', KEYS[1], 'n', seq, 's', ARGV[7], 'd', ARGV[6])
 end
 if at_ms > 0 then redis.call('PEXPIREAT', KEYS[1], at_ms) end
+if counted then
+  count(KEYS[5], ARGV[4], 1)
+  redis.call('INCR', KEYS[6])
+end
 return seq
 """
+)
+
+# KEYS: doc, keys zset, kept zset, P:df, P:ndocs, the doc's buckets...
+# ARGV: member, the band hashes the caller read ('' for a duplicate), '1' to uncount.
+# Returns 0 if the key is not live, -1 if the record changed since the caller read it, else 1.
+_REMOVE = (
+    _COMMON
+    + """
+local v = redis.call('HMGET', KEYS[1], 'n', 'b', 'h')
+if not v[1] then return 0 end
+if (v[2] or '') ~= ARGV[2] then return -1 end
+if ARGV[3] == '1' and v[3] then
+  count(KEYS[4], v[3], -1)
+  redis.call('DECR', KEYS[5])
+end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
+for i = 6, #KEYS do redis.call('ZREM', KEYS[i], ARGV[1]) end
+return 1
+"""
+)
 
 _INIT_META = """
 if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('HSET', KEYS[1], unpack(ARGV)) end
@@ -145,7 +263,13 @@ class RedisStore:
     """A Deduplicator index in Redis, shared by every process that opens the same namespace."""
 
     def __init__(
-        self, url: str, *, namespace: str = "arabic_dedup", retries: int = 100, client: Any = None
+        self,
+        url: str,
+        *,
+        namespace: str = "arabic_dedup",
+        retries: int = 100,
+        client: Any = None,
+        df: DFLimit | None = None,
     ) -> None:
         if client is None:
             try:
@@ -168,8 +292,15 @@ class RedisStore:
             p + b"seq",
         )
         self._docp = p + b"doc:"
+        self._df, self._ndocs = p + b"df", p + b"ndocs"
+        # The limit travels to the scripts as two decimal strings; repr round-trips a float
+        # exactly, so Lua compares against the same double as Python.
+        self._limit_args = (
+            ["", ""] if df is None else [repr(float(df.floor)), repr(float(df.fraction))]
+        )
         self._read = self._r.register_script(_READ)
         self._write = self._r.register_script(_WRITE)
+        self._remove = self._r.register_script(_REMOVE)
         self._init = self._r.register_script(_INIT_META)
         self._r.ping()  # fail at open, with the client's message, if the server is unreachable
 
@@ -189,11 +320,18 @@ class RedisStore:
         return {raw[i].decode(): raw[i + 1].decode() for i in range(0, len(raw), 2)}
 
     @staticmethod
-    def _parse(raw: list[bytes], start: int) -> list[Candidate]:
-        return [
+    def _parse(raw: list[bytes]) -> Found:
+        cands = [
             Candidate(raw[i].decode("utf-8"), int(raw[i + 1]), decode_hashes(raw[i + 2]))
-            for i in range(start, len(raw), 3)
+            for i in range(4, len(raw), 3)
         ]
+        # Lua sorted the 4-byte fields as strings; the verifier wants numeric order.
+        return Found(cands, np.sort(decode_hashes(raw[3])))
+
+    def _read_found(self, first: bytes, hb: bytes, buckets: list[bytes]) -> list[Any]:
+        keys = [first, self._df, self._ndocs, *buckets]
+        hashes = hb if self._limit_args[0] else b""
+        return list(self._read(keys=keys, args=[self._docp, *self._limit_args, hashes]))
 
     def add(
         self, key: Hashable, hashes: U32, bands: U64, decide: Decide, *, ttl: float | None
@@ -202,39 +340,51 @@ class RedisStore:
         doc = self._docp + member
         buckets = [self._bucket(b, int(h)) for b, h in enumerate(bands)]
         hb, bb = encode_hashes(hashes), encode_bands(bands)
+        keys = [doc, self._keys, self._kept, self._seq, self._df, self._ndocs, *buckets]
         for attempt in range(self._retries):
-            raw = self._read(keys=[doc, *buckets], args=[self._docp])
+            raw = self._read_found(doc, hb, buckets)
             if int(raw[2]):
                 raise KeyError(f"key {key!r} was already added")
-            cands = self._parse(raw, 3)
-            decision = decide(cands)
+            decision = decide(self._parse(raw))
             at_ms = 0
             if ttl is not None:
                 at_ms = int(raw[0]) * 1000 + int(raw[1]) // 1000 + math.ceil(ttl * 1000)
             if decision is None:
                 args = [member, at_ms, "k", hb, bb, b"", b""]
             else:
-                args = [member, at_ms, "d", b"", b"", _member(decision[0]), repr(decision[1])]
-            args += [self._docp, *(raw[i] for i in range(3, len(raw), 3))]
-            seq = int(
-                self._write(keys=[doc, self._keys, self._kept, self._seq, *buckets], args=args)
-            )
+                args = [member, at_ms, "d", hb, b"", _member(decision[0]), repr(decision[1])]
+            args += [self._docp, *self._limit_args, raw[3]]
+            args += [raw[i] for i in range(4, len(raw), 3)]
+            seq = int(self._write(keys=keys, args=args))
             if seq == -1:
                 raise KeyError(f"key {key!r} was already added")
             if seq > 0:
                 return decision
-            # Another writer committed a kept text into one of our buckets between our read
-            # and our write: decide again with it. Jitter keeps two writers out of lockstep.
+            # Another writer changed what the decision rests on between our read and our write
+            # (a kept text in our buckets, a shingle past the limit): decide again. Jitter
+            # keeps two writers out of lockstep.
             time.sleep(random.random() * 0.0005 * min(attempt + 1, 20))
         raise IndexBusyError(
             f"adding {key!r}: the Redis band buckets kept changing through {self._retries} "
             "retries; retry the add"
         )
 
-    def candidates(self, bands: U64) -> list[Candidate]:
+    def candidates(self, hashes: U32, bands: U64) -> Found:
         buckets = [self._bucket(b, int(h)) for b, h in enumerate(bands)]
-        raw = self._read(keys=[self._meta, *buckets], args=[self._docp])
-        return self._parse(raw, 3)
+        return self._parse(self._read_found(self._meta, encode_hashes(hashes), buckets))
+
+    def doc_freq(self, hashes: U32) -> tuple[int, NDArray[np.int64]]:
+        cells = df_cells(hashes).tolist()
+        with self._r.pipeline(transaction=True) as pipe:
+            pipe.get(self._ndocs)
+            if cells:
+                bf = pipe.bitfield(self._df)
+                for c in cells:
+                    bf.get("u32", f"#{c}")
+                bf.execute()
+            got = pipe.execute()
+        counts = np.array(got[1] if cells else [], dtype=np.int64)
+        return int(got[0] or 0), counts
 
     def get(self, key: Hashable) -> Record | None:
         dup, sim, n = self._r.hmget(self._docp + _member(key), ["d", "s", "n"])
@@ -243,28 +393,24 @@ class RedisStore:
         return Record(None if dup is None else dup.decode("utf-8"), float(sim))
 
     def remove(self, key: Hashable) -> None:
-        from redis.exceptions import WatchError
-
         member = _member(key)
         doc = self._docp + member
-        with self._r.pipeline(transaction=True) as pipe:
-            for _ in range(self._retries):
-                try:
-                    pipe.watch(doc)
-                    raw_bands, n = pipe.hmget(doc, ["b", "n"])
-                    if n is None:
-                        raise KeyError(key)
-                    pipe.multi()
-                    pipe.delete(doc)
-                    pipe.zrem(self._keys, member)
-                    pipe.zrem(self._kept, member)
-                    if raw_bands:
-                        for b, h in enumerate(decode_bands(raw_bands).tolist()):
-                            pipe.zrem(self._bucket(b, h), member)
-                    pipe.execute()
-                    return
-                except WatchError:
-                    continue
+        uncount = "1" if self._limit_args[0] else ""
+        for _ in range(self._retries):
+            raw_bands, n = self._r.hmget(doc, ["b", "n"])
+            if n is None:
+                raise KeyError(key)
+            buckets = []
+            if raw_bands:
+                buckets = [
+                    self._bucket(b, h) for b, h in enumerate(decode_bands(raw_bands).tolist())
+                ]
+            keys = [doc, self._keys, self._kept, self._df, self._ndocs, *buckets]
+            done = int(self._remove(keys=keys, args=[member, raw_bands or b"", uncount]))
+            if done == 0:
+                raise KeyError(key)
+            if done == 1:
+                return
         raise IndexBusyError(f"removing {key!r}: the record kept changing; retry")
 
     def keys(self) -> Iterator[Hashable]:

@@ -1,6 +1,6 @@
 """The embedded, persistent store: one SQLite file in WAL mode.
 
-Layout (``STORE_FORMAT`` 1)::
+Layout (``STORE_FORMAT`` 2)::
 
     meta(name TEXT PRIMARY KEY, value TEXT)            parameters, as canonical JSON
     docs(seq INTEGER PRIMARY KEY, key TEXT UNIQUE,
@@ -9,10 +9,15 @@ Layout (``STORE_FORMAT`` 1)::
          dup_of TEXT,      -- duplicate: the kept key it matched
          similarity REAL, expires REAL)                 expires: unix time, NULL = never
     buckets(band, h, seq) PRIMARY KEY (band, h, seq) WITHOUT ROWID
+    df(cell INTEGER PRIMARY KEY, n INTEGER)            documents the cell's shingles occur in
+    counts(name TEXT PRIMARY KEY, n INTEGER)           'docs': documents seen
+
+(``df`` and ``counts`` stay empty when the index was built with ``max_df=None``.)
 
 A query is one primary-key range lookup per band. ``add`` runs inside ``BEGIN IMMEDIATE``,
 which takes the write lock before reading, so several processes adding to one file are
-serialised: each add sees every add committed before it, and a key is recorded once. ``add``
+serialised: each add sees every add (and every count) committed before it, and a key is
+recorded once; the counts are updated in the same transaction as the record. ``add``
 returns after ``COMMIT``; in WAL mode a committed transaction survives the process being
 killed (``synchronous=NORMAL``), and also a power cut with ``synchronous="full"``.
 """
@@ -27,19 +32,25 @@ from collections.abc import Hashable, Iterator, Mapping
 from typing import Literal
 
 import numpy as np
+from numpy.typing import NDArray
 
+from ._boilerplate import DFLimit
 from ._errors import ConfigError, IndexBusyError, InputError
 from ._store import (
+    NO_COMMON,
     U32,
     U64,
     Candidate,
     Decide,
     Decision,
+    Found,
     IndexStats,
     Record,
     decode_hashes,
+    df_cells,
     encode_bands,
     encode_hashes,
+    union_hashes,
 )
 
 __all__ = ["SQLiteStore"]
@@ -62,6 +73,8 @@ CREATE TABLE IF NOT EXISTS buckets (
     seq INTEGER NOT NULL,
     PRIMARY KEY (band, h, seq)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS df (cell INTEGER PRIMARY KEY, n INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS counts (name TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
 """
 _OUR_TABLES = {"meta", "docs", "buckets"}
 _LIVE = "(d.expires IS NULL OR d.expires > ?)"
@@ -69,6 +82,13 @@ _LIVE = "(d.expires IS NULL OR d.expires > ?)"
 # this often (adds per handle), inside an add's transaction.
 _PURGE_EVERY = 512
 _PURGE_BATCH = 2048
+_COUNT = "INSERT INTO df VALUES (?, 1) ON CONFLICT(cell) DO UPDATE SET n = n + 1"
+_UNCOUNT = "UPDATE df SET n = n - 1 WHERE cell = ?"
+_COUNT_DOCS = (
+    "INSERT INTO counts VALUES ('docs', ?) ON CONFLICT(name) DO UPDATE SET n = n + excluded.n"
+)
+# Cells per "IN (...)" lookup (well under SQLite's bound-parameter limit).
+_CHUNK = 500
 
 
 def _signed(bands: U64) -> list[int]:
@@ -94,10 +114,12 @@ class SQLiteStore:
         *,
         busy_timeout: float = 60.0,
         synchronous: Literal["normal", "full"] = "normal",
+        df: DFLimit | None = None,
     ) -> None:
         if synchronous not in ("normal", "full"):
             raise ConfigError(f"synchronous must be 'normal' or 'full', got {synchronous!r}")
         self.path = os.fspath(path)
+        self._df_limit = df
         self._lock = threading.RLock()
         self._adds = 0
         try:
@@ -198,6 +220,41 @@ class SQLiteStore:
                     out[seq] = Candidate(key, seq, decode_hashes(raw))
         return list(out.values())
 
+    @staticmethod
+    def _n_docs(db: sqlite3.Connection) -> int:
+        row = db.execute("SELECT n FROM counts WHERE name = 'docs'").fetchone()
+        return 0 if row is None else int(row[0])
+
+    @staticmethod
+    def _counts(db: sqlite3.Connection, hashes: U32, above: float) -> NDArray[np.int64]:
+        """The count of each of ``hashes``' cells, 0 where it is ``above`` or less."""
+        cells = df_cells(hashes)
+        uniq = np.unique(cells).tolist()
+        got: dict[int, int] = {}
+        for i in range(0, len(uniq), _CHUNK):
+            part = uniq[i : i + _CHUNK]
+            sql = f"SELECT cell, n FROM df WHERE cell IN ({','.join('?' * len(part))}) AND n > ?"
+            got.update(db.execute(sql, (*part, above)).fetchall())
+        return np.array([got.get(c, 0) for c in cells.tolist()], dtype=np.int64)
+
+    def _found(self, db: sqlite3.Connection, hashes: U32, cands: list[Candidate]) -> Found:
+        lim = self._df_limit
+        if lim is None or not cands:
+            return Found(cands, NO_COMMON)
+        u = union_hashes(hashes, cands)
+        return Found(cands, u[self._counts(db, u, lim(self._n_docs(db))) > 0])
+
+    def _count(self, db: sqlite3.Connection, hashes: U32, step: int) -> None:
+        if self._df_limit is None:
+            return
+        rows = [(c,) for c in np.sort(df_cells(hashes)).tolist()]  # a cell twice counts twice
+        if step > 0:
+            db.executemany(_COUNT, rows)
+        else:
+            db.executemany(_UNCOUNT, rows)
+            db.executemany("DELETE FROM df WHERE cell = ? AND n <= 0", rows)
+        db.execute(_COUNT_DOCS, (step,))
+
     def add(
         self, key: Hashable, hashes: U32, bands: U64, decide: Decide, *, ttl: float | None
     ) -> Decision:
@@ -214,7 +271,7 @@ class SQLiteStore:
                 if row[2] is None or row[2] > now:
                     raise KeyError(f"key {skey!r} was already added")
                 self._delete(db, row[0], row[1])  # expired: the key is free again
-            decision = decide(self._candidates(db, bands, now))
+            decision = decide(self._found(db, hashes, self._candidates(db, bands, now)))
             expires = None if ttl is None else now + ttl
             if decision is None:
                 cur = db.execute(
@@ -232,11 +289,27 @@ class SQLiteStore:
                     "INSERT INTO docs (key, dup_of, similarity, expires) VALUES (?, ?, ?, ?)",
                     (skey, _str_key(decision[0]), decision[1], expires),
                 )
+            self._count(db, hashes, 1)
         return decision
 
-    def candidates(self, bands: U64) -> list[Candidate]:
+    def candidates(self, hashes: U32, bands: U64) -> Found:
         with self._lock:
-            return self._candidates(self._db, bands, time.time())
+            # One read transaction: the candidates and the counts are one snapshot.
+            self._db.execute("BEGIN")
+            try:
+                return self._found(self._db, hashes, self._candidates(self._db, bands, time.time()))
+            finally:
+                self._db.execute("COMMIT")
+
+    def doc_freq(self, hashes: U32) -> tuple[int, NDArray[np.int64]]:
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                n = self._n_docs(self._db)
+                counts = self._counts(self._db, hashes, 0)
+            finally:
+                self._db.execute("COMMIT")
+        return n, counts
 
     def get(self, key: Hashable) -> Record | None:
         with self._lock:
@@ -250,12 +323,14 @@ class SQLiteStore:
         skey = _str_key(key)
         with self._write() as db:
             row = db.execute(
-                f"SELECT d.seq, d.bands FROM docs d WHERE d.key = ? AND {_LIVE}",
+                f"SELECT d.seq, d.bands, d.hashes FROM docs d WHERE d.key = ? AND {_LIVE}",
                 (skey, time.time()),
             ).fetchone()
             if row is None:
                 raise KeyError(key)
             self._delete(db, row[0], row[1])
+            if row[2] is not None:  # a kept text: its hashes are known, uncount them
+                self._count(db, decode_hashes(row[2]), -1)
 
     def keys(self) -> Iterator[Hashable]:
         # Pages by seq, so adds and removals during iteration never break it.

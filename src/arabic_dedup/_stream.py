@@ -5,6 +5,12 @@ Where the kept texts live is a store (:mod:`._store`): this process's memory by 
 SQLite file (``path=``) that survives restarts, or a Redis namespace (``redis_url=``) shared by
 several workers. The Deduplicator itself only hashes, asks the store for candidates, verifies
 them and decides.
+
+Boilerplate (``max_df``, "auto" by default) works as in ``find_duplicates`` but over the texts
+seen so far: the store counts in how many texts each shingle occurs, and a text and each
+candidate are compared without the shingles counted in more than ``max_df`` texts (limit
+computed on the texts seen before this one; see :mod:`._boilerplate`). Candidates still come
+from LSH on the full shingle sets.
 """
 
 from __future__ import annotations
@@ -17,13 +23,14 @@ from typing import Any, NamedTuple, cast
 import numpy as np
 from numpy.typing import NDArray
 
+from ._boilerplate import DFLimit, filter_hits
 from ._dedup import DedupConfig, _config
 from ._errors import ConfigError, InputError
 from ._lsh import band_hashes
 from ._store import (
     STORE_FORMAT,
-    Candidate,
     Decision,
+    Found,
     IndexStats,
     MemoryStore,
     Store,
@@ -48,6 +55,7 @@ INDEX_PARAMS = (
     "rows",
     "threshold",
     "similarity",
+    "max_df",
 )
 _BATCH = 1024
 
@@ -96,13 +104,8 @@ class Deduplicator:
         **options: Any,
     ) -> None:
         self.config = _config(config, options)
-        # "auto" (the default) adapts to a whole corpus; a stream never has one, so it compares
-        # every shingle. Only an explicit number is an error.
-        if self.config.max_df not in (None, "auto"):
-            raise ConfigError(
-                f"max_df={self.config.max_df!r} needs the whole corpus and applies to "
-                "find_duplicates only; a Deduplicator compares every shingle (drop max_df)"
-            )
+        max_df = self.config.max_df
+        df = None if max_df is None else DFLimit.of(max_df)
         if path is not None and redis_url is not None:
             raise ConfigError("give path= (SQLite) or redis_url= (Redis), not both")
         if ttl is not None and (
@@ -121,14 +124,14 @@ class Deduplicator:
         if path is not None:
             from ._store_sqlite import SQLiteStore
 
-            self._store, where = SQLiteStore(path), f"at {os.fspath(path)!r}"
+            self._store, where = SQLiteStore(path, df=df), f"at {os.fspath(path)!r}"
         elif redis_url is not None:
             from ._store_redis import RedisStore
 
-            self._store = RedisStore(redis_url, namespace=namespace)
+            self._store = RedisStore(redis_url, namespace=namespace, df=df)
             where = f"in Redis namespace {namespace!r}"
         else:
-            self._store, where = MemoryStore(), "in memory"
+            self._store, where = MemoryStore(df=df), "in memory"
         try:
             p = self.params
             requested = encode_params({"format": STORE_FORMAT, **{k: p[k] for k in INDEX_PARAMS}})
@@ -154,10 +157,21 @@ class Deduplicator:
         bh: NDArray[np.uint64] = band_hashes(sig[None, :], self._bands, self._rows)[0]
         return bh
 
-    def _verified(self, hashes: NDArray[np.uint32], cands: list[Candidate]) -> list[Match]:
+    def _verified(self, hashes: NDArray[np.uint32], found: Found) -> list[Match]:
+        common = found.common
+
+        def kept(h: NDArray[np.uint32]) -> NDArray[np.uint32]:
+            # Both sides lose the shingles common in the same snapshot of the counts.
+            if common.size == 0:
+                return h
+            # Membership in the sorted ``common`` by binary search (np.isin sorts: slower).
+            at = np.minimum(np.searchsorted(common, h), common.size - 1)
+            return filter_hits(h, common[at] == h)
+
+        mine = kept(hashes)
         scored = []
-        for c in cands:
-            s = similarity(hashes, c.hashes, self.config.similarity)
+        for c in found.candidates:
+            s = similarity(mine, kept(c.hashes), self.config.similarity)
             if s >= self._threshold:
                 scored.append((-s, c.seq, Match(c.key, s)))
         # Most similar first; ties go to the earliest kept text, the same in every store.
@@ -172,7 +186,7 @@ class Deduplicator:
     def _query_hashes(self, hashes: NDArray[np.uint32]) -> list[Match]:
         if hashes.size == 0:
             return []
-        return self._verified(hashes, self._store.candidates(self._band_hashes(hashes)))
+        return self._verified(hashes, self._store.candidates(hashes, self._band_hashes(hashes)))
 
     def add(self, key: Hashable, text: str) -> Match | None:
         """Record ``text`` under ``key``: None if it is new (kept), else its best match.
@@ -207,9 +221,9 @@ class Deduplicator:
         return [self._add_hashes(key, sets[i]) for i, (key, _) in enumerate(batch)]
 
     def _add_hashes(self, key: Hashable, hashes: NDArray[np.uint32]) -> Match | None:
-        def decide(cands: list[Candidate]) -> Decision:
-            found = self._verified(hashes, cands)
-            return (found[0].key, found[0].similarity) if found else None
+        def decide(found: Found) -> Decision:
+            matches = self._verified(hashes, found)
+            return (matches[0].key, matches[0].similarity) if matches else None
 
         decision = self._store.add(key, hashes, self._band_hashes(hashes), decide, ttl=self.ttl)
         return None if decision is None else Match(*decision)

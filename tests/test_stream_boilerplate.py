@@ -1,0 +1,159 @@
+"""Boilerplate in a stream (``max_df``): the same on memory, SQLite and a real Redis."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from _redis_server import redis_ns, redis_url  # noqa: F401  (fixtures)
+from _stream_helpers import base_text, news_stream
+from test_stream import stored, where  # noqa: F401  (fixtures)
+
+from arabic_dedup import Deduplicator, Match
+from arabic_dedup._boilerplate import DFLimit, filter_with_counts, max_df_limit
+from arabic_dedup._errors import IndexMismatchError
+from arabic_dedup._store import df_cells
+
+TEMPLATE = (
+    "توقعت الهيئة العامة للأرصاد وحماية البيئة في نشرتها الجوية الصادرة صباح اليوم أن تكون "
+    "الأجواء حارة إلى شديدة الحرارة على معظم مناطق المملكة مع نشاط في الرياح السطحية المثيرة "
+    "للأتربة والغبار على منطقة {region} وتبلغ درجة الحرارة العظمى {t} درجة مئوية. "
+)
+FOOTERS = (
+    " رابط الخبر بصحيفة الوئام حقوق النشر محفوظة للصحيفة",
+    " تابعونا على تويتر وفيسبوك للاطلاع على آخر الأخبار المحلية",
+)
+REGIONS = ("الرياض", "مكة المكرمة", "الشرقية", "القصيم", "تبوك", "جازان", "حائل", "نجران")
+
+
+def template_stream(n: int = 40, seed: int = 1) -> list[tuple[str, str]]:
+    """``n`` weather bulletins from one template (fixed formula ~55 % of each text's shingles,
+    a different region, figure and two sentences of news each, one of two shared footers),
+    then a true copy of bulletin ``n // 2`` (new prefix, other footer)."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        text = TEMPLATE.format(region=rng.choice(REGIONS), t=rng.randint(38, 50))
+        out.append((f"bulletin-{i:02d}", text + base_text(rng, 2) + FOOTERS[i % 2]))
+    copy = "الرياض - واس: " + out[n // 2][1].replace(FOOTERS[0], FOOTERS[1])
+    out.append((f"copy-of-{n // 2}", copy))
+    return out
+
+
+def test_filter_with_counts_and_limit() -> None:
+    h = np.array([5, 6, 7, 8, 9], dtype=np.uint32)
+    assert filter_with_counts(h, np.array([1, 9, 1, 9, 1]), 5).tolist() == [5, 7, 9]
+    assert filter_with_counts(h, np.array([9, 9, 9, 9, 1]), 5).tolist() == h.tolist()  # exempt
+    assert filter_with_counts(h, np.array([6, 6, 6, 1, 1]), 5.0).tolist() == [8, 9]  # 60 %
+    for max_df in ("auto", 5, 0.2, 1):
+        for n in (0, 10, 29_999, 100_000):
+            assert DFLimit.of(max_df)(n) == max_df_limit(max_df, n)
+
+
+def test_templates_stay_apart_copies_match(where: dict[str, Any]) -> None:  # noqa: F811
+    items = template_stream()
+    with Deduplicator(max_df=5, **where) as d:
+        got = d.add_many(items)
+        # Warm-up: the formula is common only once more than 5 texts carry it.
+        assert all(m is None for m in got[6:40]), got[6:40]
+        copy = got[40]
+        assert copy is not None and copy.key == "bulletin-20" and copy.similarity > 0.8
+        assert [m.key for m in d.query(items[20][1])] == ["bulletin-20"]
+        n_docs, _ = d._store.doc_freq(np.empty(0, dtype=np.uint32))
+        assert n_docs == len(items)
+
+
+def test_without_max_df_templates_merge(where: dict[str, Any]) -> None:  # noqa: F811
+    with Deduplicator(max_df=None, **where) as d:
+        got = d.add_many(template_stream())
+        assert sum(m is not None for m in got[6:40]) >= 30  # the test above can fail
+        assert d._store.doc_freq(np.empty(0, dtype=np.uint32))[0] == 0  # nothing counted
+
+
+def test_story_copied_more_than_max_df_still_matches(where: dict[str, Any]) -> None:  # noqa: F811
+    rng = random.Random(4)
+    story = base_text(rng, 6)
+    prefixes = ("", "واس - ", "الرياض: ", "سبق - ", "عاجل: ", "المدينة - ")
+    items = [(f"c{i:02d}", prefixes[i % 6] + story + FOOTERS[i % 2]) for i in range(15)]
+    with Deduplicator(max_df=5, **where) as d:
+        got = d.add_many(items)
+        assert got[0] is None
+        assert all(isinstance(m, Match) and m.key == "c00" for m in got[1:]), got
+
+
+def test_same_decisions_on_every_backend(tmp_path: Path, redis_url: str) -> None:  # noqa: F811
+    items = template_stream(30, seed=2) + news_stream(120, seed=8)
+    results: dict[str, Any] = {}
+    backends: dict[str, dict[str, Any]] = {
+        "memory": {},
+        "sqlite": {"path": tmp_path / "x.sqlite"},
+        "redis": {"redis_url": redis_url, "namespace": "t:bp-equal"},
+    }
+    for name, kw in backends.items():
+        with Deduplicator(max_df=5, **kw) as d:
+            results[name] = [d.add(k, t) for k, t in items]
+            hashes = np.unique(np.concatenate([d._hashes(t) for _, t in items]))
+            results[name + " counts"] = d._store.doc_freq(hashes)[1].tolist()
+    assert results["memory"] == results["sqlite"] == results["redis"]
+    assert results["memory counts"] == results["sqlite counts"] == results["redis counts"]
+    with Deduplicator(max_df=None) as d:
+        assert [d.add(k, t) for k, t in items] != results["memory"]  # max_df mattered
+
+
+def _expected_counts(d: Deduplicator, texts: list[str], probe: np.ndarray) -> list[int]:
+    cells = np.zeros(1 << 22, dtype=np.int64)
+    for t in texts:
+        np.add.at(cells, df_cells(d._hashes(t)), 1)
+    out: list[int] = cells[df_cells(probe)].tolist()
+    return out
+
+
+def test_counts_persist_across_reopen(stored: dict[str, Any]) -> None:  # noqa: F811
+    items = template_stream(30, seed=3)
+    with Deduplicator(max_df=5, **stored) as d:
+        first = d.add_many(items[:20])
+    with Deduplicator(max_df=5, **stored) as d:
+        probe = np.unique(np.concatenate([d._hashes(t) for _, t in items]))
+        n, counts = d._store.doc_freq(probe)
+        assert n == 20
+        assert counts.tolist() == _expected_counts(d, [t for _, t in items[:20]], probe)
+        rest = d.add_many(items[20:])
+    with Deduplicator(max_df=5) as ref:
+        assert ref.add_many(items) == first + rest
+    with pytest.raises(IndexMismatchError, match='max_df: stored 5, requested "auto"'):
+        Deduplicator(**stored)
+
+
+def test_remove_uncounts_a_kept_text(where: dict[str, Any]) -> None:  # noqa: F811
+    items = template_stream(10, seed=5)
+    with Deduplicator(max_df=5, **where) as d:
+        d.add_many(items[:9])
+        probe = np.unique(np.concatenate([d._hashes(t) for _, t in items]))
+        before = d._store.doc_freq(probe)
+        assert d.add(*items[9]) is None
+        n, counts = d._store.doc_freq(probe)
+        assert n == before[0] + 1 and counts.tolist() != before[1].tolist()
+        d.remove(items[9][0])
+        n, counts = d._store.doc_freq(probe)
+        assert n == before[0] and counts.tolist() == before[1].tolist()
+        # A duplicate's hashes are not stored: removing it leaves the counts as they are.
+        assert d.add("dup", items[0][1]) is not None
+        after_dup = d._store.doc_freq(probe)
+        d.remove("dup")
+        n, counts = d._store.doc_freq(probe)
+        assert n == after_dup[0] == before[0] + 1 and counts.tolist() == after_dup[1].tolist()
+
+
+def test_old_format_index_is_refused(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.sqlite"
+    Deduplicator(path=path).close()
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE meta SET value = '1' WHERE name = 'format'")
+        db.execute("DELETE FROM meta WHERE name = 'max_df'")
+    with pytest.raises(IndexMismatchError, match=r"storage format 1.*reads format 2"):
+        Deduplicator(path=path)
