@@ -42,13 +42,17 @@ for d in ds:
 
 
 def _spawn(
-    kws: list[dict[str, Any]], items: list[tuple[str, str]], tmp: Path, name: str
+    kws: list[dict[str, Any]],
+    items: list[tuple[str, str]],
+    tmp: Path,
+    name: str,
+    worker: str = WORKER,
 ) -> subprocess.Popen[str]:
     f = tmp / f"{name}.json"
     f.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([TESTS, *sys.path])}
     return subprocess.Popen(
-        [sys.executable, "-c", WORKER, json.dumps(kws), str(f)],
+        [sys.executable, "-c", worker, json.dumps(kws), str(f)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -181,6 +185,33 @@ def _commit_order(kw: dict[str, Any]) -> list[str]:
 
 def test_sqlite_four_writers(four_writers: dict[str, Any]) -> None:
     _check_four_writers(*four_writers["sqlite"])
+
+
+# SQLite folds its pending document-frequency rows every _FOLD_EVERY (512) adds; here every 5,
+# so the four writers fold each other's rows dozens of times while they race.
+FOLDING_WORKER = "import arabic_dedup._store_sqlite as s\ns._FOLD_EVERY = 5\n" + WORKER
+
+
+def test_sqlite_four_writers_folding(tmp_path: Path) -> None:
+    import random
+    import sqlite3
+
+    kw = {"path": str(tmp_path / "folding.sqlite")}
+    procs = []
+    for w in range(4):
+        mine = list(ITEMS)
+        random.Random(10 + w).shuffle(mine)
+        procs.append(_spawn([kw], mine, tmp_path, f"f{w}", FOLDING_WORKER))
+    lines: list[list[str]] = []
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+        lines += [ln.split()[1:] for ln in out.splitlines()]
+    with sqlite3.connect(kw["path"]) as db:
+        folded = db.execute("SELECT n FROM counts WHERE name = 'folded'").fetchone()[0]
+        pending = db.execute("SELECT count(*) FROM df_pending").fetchone()[0]
+    assert folded >= len(ITEMS) - 5 and pending < 2 * 5  # folded all along
+    _check_four_writers(kw, lines)
 
 
 def test_redis_four_writers(four_writers: dict[str, Any], redis_url: str) -> None:  # noqa: F811

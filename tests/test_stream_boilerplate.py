@@ -157,3 +157,153 @@ def test_old_format_index_is_refused(tmp_path: Path) -> None:
         db.execute("DELETE FROM meta WHERE name = 'max_df'")
     with pytest.raises(IndexMismatchError, match=r"storage format 1.*reads format 2"):
         Deduplicator(path=path)
+
+
+# -- SQLite: pending document-frequency rows folded into ``df`` ------------------------------
+def _pending(path: Path) -> tuple[int, int, int]:
+    """(pending rows, df rows, last seq folded) as stored in the file."""
+    import sqlite3
+
+    with sqlite3.connect(path) as db:
+        pend = db.execute("SELECT count(*) FROM df_pending").fetchone()[0]
+        df = db.execute("SELECT count(*) FROM df").fetchone()[0]
+        row = db.execute("SELECT n FROM counts WHERE name = 'folded'").fetchone()
+    return int(pend), int(df), 0 if row is None else int(row[0])
+
+
+def _fold_ops() -> list[tuple[str, str]]:
+    """Adds with removals of kept texts in between (("-", key) removes key)."""
+    items = template_stream(30, seed=6) + news_stream(70, seed=9)
+    ops: list[tuple[str, str]] = []
+    for i, item in enumerate(items):
+        ops.append(item)
+        if i % 9 == 8:
+            ops.append(("-", items[i - 3][0]))
+    return ops
+
+
+def _replay(d: Deduplicator, ops: list[tuple[str, str]], ref: Deduplicator) -> list[Any]:
+    """Apply ``ops`` to ``d`` and ``ref`` alike (removing only what is kept in both)."""
+    got = []
+    for key, text in ops:
+        if key == "-":
+            if text in d and d.lookup(text) is None and ref.lookup(text) is None:
+                d.remove(text)
+                ref.remove(text)
+        else:
+            got.append((d.add(key, text), ref.add(key, text)))
+    return got
+
+
+def _assert_counts(d: Deduplicator, ref: Deduplicator, probe: np.ndarray) -> None:
+    n, counts = d._store.doc_freq(probe)
+    rn, rcounts = ref._store.doc_freq(probe)
+    assert n == rn
+    assert counts.tolist() == rcounts.tolist()
+
+
+def test_sqlite_counts_exact_across_folds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from arabic_dedup import _store_sqlite
+
+    monkeypatch.setattr(_store_sqlite, "_FOLD_EVERY", 7)
+    path = tmp_path / "fold.sqlite"
+    ops = _fold_ops()
+    texts = [t for k, t in ops if k != "-"]
+    with Deduplicator(max_df=5) as ref:
+        with Deduplicator(max_df=5, path=path) as d:
+            probe = np.unique(np.concatenate([d._hashes(t) for t in texts]))
+            got = _replay(d, ops[:60], ref)
+            assert [a for a, _ in got] == [b for _, b in got]  # same decisions as in memory
+            _assert_counts(d, ref, probe)
+        pend, df_rows, folded = _pending(path)
+        # Several folds happened; the rows of the last one stay until the next.
+        assert folded >= 7 * 5 and pend < 2 * 7 and df_rows > 0
+        with Deduplicator(max_df=5, path=path) as d:  # reopened: df rows + pending rows
+            _assert_counts(d, ref, probe)
+            got = _replay(d, ops[60:], ref)
+            assert [a for a, _ in got] == [b for _, b in got]
+            _assert_counts(d, ref, probe)
+        # And a from-scratch recount of what is counted: every add, minus kept texts removed.
+        with Deduplicator(max_df=5, path=path) as d:
+            removed = sorted({t for k, t in ops if k == "-"} - set(d))
+            assert removed
+            text = {k: t for k, t in ops if k != "-"}
+            n, counts = d._store.doc_freq(probe)
+            assert n == len(texts) - len(removed)
+            adds = _expected_counts(d, texts, probe)
+            subs = _expected_counts(d, [text[r] for r in removed], probe)
+            assert counts.tolist() == [a - s for a, s in zip(adds, subs, strict=True)]
+        assert _pending(path)[2] > folded
+
+
+def test_sqlite_folds_by_another_connection(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two connections take turns: each folds the other's pending rows and must forget them
+    (not count them twice) and read the ones appended since, at every step."""
+    from arabic_dedup import _store_sqlite
+
+    monkeypatch.setattr(_store_sqlite, "_FOLD_EVERY", 5)
+    path = tmp_path / "two.sqlite"
+    ops = _fold_ops()
+    texts = [t for k, t in ops if k != "-"]
+    rng = random.Random(3)
+    with (
+        Deduplicator(max_df=5) as ref,
+        Deduplicator(max_df=5, path=path) as a,
+        Deduplicator(max_df=5, path=path) as b,
+    ):
+        probe = np.unique(np.concatenate([a._hashes(t) for t in texts]))
+        for i in range(0, 90, 3):
+            d = a if rng.random() < 0.5 else b
+            got = _replay(d, ops[i : i + 3], ref)
+            assert [x for x, _ in got] == [y for _, y in got]
+            _assert_counts(a, ref, probe)
+            _assert_counts(b, ref, probe)
+        # ``a`` idle while ``b`` adds and folds until rows ``a`` never read are pruned: ``a``
+        # reloads the counts from the file.
+        got = _replay(b, ops[90:], ref)
+        assert [x for x, _ in got] == [y for _, y in got]
+        assert a._store._seen < _pending(path)[2] - 5
+        _assert_counts(a, ref, probe)
+        _assert_counts(b, ref, probe)
+    assert _pending(path)[2] >= 5 * 10
+
+
+def test_sqlite_fold_rolled_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A transaction that folds and then fails leaves the file and the counts as they were."""
+    from arabic_dedup import _store_sqlite
+    from arabic_dedup._store_sqlite import SQLiteStore
+
+    monkeypatch.setattr(_store_sqlite, "_FOLD_EVERY", 4)
+    path = tmp_path / "rb.sqlite"
+    items = template_stream(20, seed=7)
+    fold = SQLiteStore._fold
+    fail = {"on": False}
+
+    def fold_then_fail(self: SQLiteStore, *a: Any) -> None:
+        fold(self, *a)
+        if fail["on"]:
+            raise RuntimeError("after the fold")
+
+    monkeypatch.setattr(SQLiteStore, "_fold", fold_then_fail)
+    with Deduplicator(max_df=5) as ref, Deduplicator(max_df=5, path=path) as d:
+        probe = np.unique(np.concatenate([d._hashes(t) for _, t in items]))
+        for key, text in items[:6]:
+            assert d.add(key, text) == ref.add(key, text)
+        _assert_counts(d, ref, probe)
+        before = _pending(path)
+        fail["on"] = True
+        with pytest.raises(RuntimeError, match="after the fold"):
+            for key, text in items[6:]:
+                assert d.add(key, text) == ref.add(key, text)
+                before = _pending(path)
+        failed = next(k for k, _ in items[6:] if k not in d)  # rolled back, with its fold
+        assert failed not in ref and len(d) == len(ref)
+        assert _pending(path) == before
+        _assert_counts(d, ref, probe)
+        fail["on"] = False
+        for key, text in items[6:]:
+            if key not in d:
+                assert d.add(key, text) == ref.add(key, text)
+        _assert_counts(d, ref, probe)

@@ -10,9 +10,27 @@ Layout (``STORE_FORMAT`` 2)::
          similarity REAL, expires REAL)                 expires: unix time, NULL = never
     buckets(band, h, seq) PRIMARY KEY (band, h, seq) WITHOUT ROWID
     df(cell INTEGER PRIMARY KEY, n INTEGER)            documents the cell's shingles occur in
-    counts(name TEXT PRIMARY KEY, n INTEGER)           'docs': documents seen
+    df_pending(seq INTEGER PRIMARY KEY AUTOINCREMENT,
+               delta INTEGER,  -- +1: a text added, -1: a kept text removed
+               cells BLOB)     -- the text's cells (one per hash), little-endian uint32
+    counts(name TEXT PRIMARY KEY, n INTEGER)           'docs': documents seen;
+                                                        'folded': last df_pending seq in df
 
-(``df`` and ``counts`` stay empty when the index was built with ``max_df=None``.)
+(``df``, ``df_pending`` and ``counts`` stay empty when the index was built with
+``max_df=None``.)
+
+A cell's count is its ``df`` row plus ``delta`` for each of its occurrences in the
+``df_pending`` rows after 'folded'. Updating ~300 ``df`` rows per add would touch ~300 random
+B-tree pages per commit (~1 MB of WAL); instead an add appends its cells as one ``df_pending``
+row, and every ``_FOLD_EVERY`` rows an add folds them into ``df`` in its own transaction (sums
+per cell, one UPSERT pass in cell order), sets 'folded' to its own seq, and deletes the rows
+of the previous fold ('pruned'), so that other connections can still read rows for one more
+fold period. Each connection keeps every cell's count in memory (16 MiB, like
+:class:`~arabic_dedup._store.MemoryStore`): loaded from ``df`` plus the rows after 'folded' on
+first use, then, inside each transaction, plus the rows committed since the last it read
+(seqs only grow: AUTOINCREMENT, one writer at a time); if some of those were pruned unread, it
+loads again. Counts are read from that copy, never from ``df``, so they are exactly those of
+the transaction's snapshot.
 
 A query is one primary-key range lookup per band. ``add`` runs inside ``BEGIN IMMEDIATE``,
 which takes the write lock before reading, so several processes adding to one file are
@@ -37,6 +55,7 @@ from numpy.typing import NDArray
 from ._boilerplate import DFLimit
 from ._errors import ConfigError, IndexBusyError, InputError
 from ._store import (
+    DF_CELLS,
     NO_COMMON,
     U32,
     U64,
@@ -74,6 +93,11 @@ CREATE TABLE IF NOT EXISTS buckets (
     PRIMARY KEY (band, h, seq)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS df (cell INTEGER PRIMARY KEY, n INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS df_pending (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    delta INTEGER NOT NULL,
+    cells BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS counts (name TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
 """
 _OUR_TABLES = {"meta", "docs", "buckets"}
@@ -82,8 +106,10 @@ _LIVE = "(d.expires IS NULL OR d.expires > ?)"
 # this often (adds per handle), inside an add's transaction.
 _PURGE_EVERY = 512
 _PURGE_BATCH = 2048
-_COUNT = "INSERT INTO df VALUES (?, 1) ON CONFLICT(cell) DO UPDATE SET n = n + 1"
-_UNCOUNT = "UPDATE df SET n = n - 1 WHERE cell = ?"
+# Pending document-frequency rows folded into ``df`` this often (see the module docstring).
+_FOLD_EVERY = 2048
+_FOLD = "INSERT INTO df VALUES (?, ?) ON CONFLICT(cell) DO UPDATE SET n = n + excluded.n"
+_MARK = "INSERT INTO counts VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET n = excluded.n"
 _COUNT_DOCS = (
     "INSERT INTO counts VALUES ('docs', ?) ON CONFLICT(name) DO UPDATE SET n = n + excluded.n"
 )
@@ -122,6 +148,10 @@ class SQLiteStore:
         self._df_limit = df
         self._lock = threading.RLock()
         self._adds = 0
+        # This connection's copy of every cell's count (allocated and loaded on first use),
+        # and the last df_pending seq it includes (see the module docstring).
+        self._tot: NDArray[np.int32] | None = None
+        self._seen = 0
         try:
             self._db = sqlite3.connect(
                 self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
@@ -226,16 +256,34 @@ class SQLiteStore:
         return 0 if row is None else int(row[0])
 
     @staticmethod
-    def _counts(db: sqlite3.Connection, hashes: U32, above: float) -> NDArray[np.int64]:
+    def _mark(db: sqlite3.Connection, name: str) -> int:
+        row = db.execute("SELECT n FROM counts WHERE name = ?", (name,)).fetchone()
+        return 0 if row is None else int(row[0])
+
+    def _sync(self, db: sqlite3.Connection) -> NDArray[np.int32]:
+        """This connection's counts, brought to the transaction's snapshot: the pending rows
+        committed since the last it read, or, if some of those were pruned unread (or on first
+        use), everything again from ``df`` and ``df_pending``. Only committed rows are read:
+        call it before this transaction writes its own."""
+        tot = self._tot
+        if tot is None or self._seen < self._mark(db, "pruned"):
+            tot = np.zeros(DF_CELLS, dtype=np.int32)  # calloc'd: pages cost on first touch
+            cur = db.execute("SELECT cell, n FROM df")
+            while rows := cur.fetchmany(1 << 16):
+                a = np.array(rows, dtype=np.int64)
+                tot[a[:, 0]] = a[:, 1]
+            self._tot, self._seen = tot, self._mark(db, "folded")
+        for seq, delta, raw in db.execute(
+            "SELECT seq, delta, cells FROM df_pending WHERE seq > ? ORDER BY seq", (self._seen,)
+        ):
+            np.add.at(tot, decode_hashes(raw), delta)  # a cell twice in a text counts twice
+            self._seen = seq
+        return tot
+
+    def _counts(self, db: sqlite3.Connection, hashes: U32, above: float) -> NDArray[np.int64]:
         """The count of each of ``hashes``' cells, 0 where it is ``above`` or less."""
-        cells = df_cells(hashes)
-        uniq = np.unique(cells).tolist()
-        got: dict[int, int] = {}
-        for i in range(0, len(uniq), _CHUNK):
-            part = uniq[i : i + _CHUNK]
-            sql = f"SELECT cell, n FROM df WHERE cell IN ({','.join('?' * len(part))}) AND n > ?"
-            got.update(db.execute(sql, (*part, above)).fetchall())
-        return np.array([got.get(c, 0) for c in cells.tolist()], dtype=np.int64)
+        counts = self._sync(db)[df_cells(hashes)].astype(np.int64)
+        return np.where(counts > above, counts, 0)
 
     def _found(self, db: sqlite3.Connection, hashes: U32, cands: list[Candidate]) -> Found:
         lim = self._df_limit
@@ -245,15 +293,49 @@ class SQLiteStore:
         return Found(cands, u[self._counts(db, u, lim(self._n_docs(db))) > 0])
 
     def _count(self, db: sqlite3.Connection, hashes: U32, step: int) -> None:
+        """Count ``hashes`` as one more (``step`` 1) or one fewer (-1) document: one
+        ``df_pending`` row; every ``_FOLD_EVERY`` rows, fold them into ``df``."""
         if self._df_limit is None:
             return
-        rows = [(c,) for c in np.sort(df_cells(hashes)).tolist()]  # a cell twice counts twice
-        if step > 0:
-            db.executemany(_COUNT, rows)
-        else:
-            db.executemany(_UNCOUNT, rows)
-            db.executemany("DELETE FROM df WHERE cell = ? AND n <= 0", rows)
+        # Read the rows committed since this connection last did (not yet its own): a writer
+        # stays current and never reloads everything because its rows were pruned unread.
+        self._sync(db)
         db.execute(_COUNT_DOCS, (step,))
+        if hashes.size == 0:
+            return
+        cells = encode_hashes(df_cells(hashes).astype(np.uint32))
+        seq = db.execute(
+            "INSERT INTO df_pending (delta, cells) VALUES (?, ?)", (step, cells)
+        ).lastrowid
+        assert seq is not None
+        folded = self._mark(db, "folded")
+        if seq - folded >= _FOLD_EVERY:
+            self._fold(db, folded, seq)
+
+    def _fold(self, db: sqlite3.Connection, folded: int, seq: int) -> None:
+        """Add the pending rows after ``folded`` up to ``seq`` (this transaction's own) to
+        ``df``, and prune the rows the previous fold added (kept until now so that other
+        connections can still read them)."""
+        rows = db.execute(
+            "SELECT delta, cells FROM df_pending WHERE seq > ? AND seq <= ?", (folded, seq)
+        ).fetchall()
+        parts = [decode_hashes(raw) for _, raw in rows]
+        allc = np.concatenate(parts)
+        allw = np.repeat(np.array([d for d, _ in rows], dtype=np.int64), [p.size for p in parts])
+        order = np.argsort(allc, kind="stable")
+        allc, allw = allc[order], allw[order]
+        starts = np.flatnonzero(np.r_[True, allc[1:] != allc[:-1]])
+        sums = np.add.reduceat(allw, starts)
+        nz = sums != 0
+        uc, us = allc[starts][nz].tolist(), sums[nz].tolist()
+        db.executemany(_FOLD, zip(uc, us, strict=True))  # in cell order: sequential pages
+        if (sums < 0).any():  # a removed text: drop the cells it took to zero
+            db.executemany(
+                "DELETE FROM df WHERE cell = ? AND n <= 0",
+                [(c,) for c, n in zip(uc, us, strict=True) if n < 0],
+            )
+        db.execute("DELETE FROM df_pending WHERE seq <= ?", (folded,))
+        db.executemany(_MARK, [("folded", seq), ("pruned", folded)])
 
     def add(
         self, key: Hashable, hashes: U32, bands: U64, decide: Decide, *, ttl: float | None
