@@ -393,8 +393,14 @@ def write_doc(res: dict[str, Any]) -> None:
         lines += ["## Targets", "", "| target | value | met |", "|---|---|---|"]
         for t in res["targets"]:
             lines.append(f"| {t['target']} | {t['value']} | {'yes' if t['met'] else 'NO'} |")
+    # Sections written by other benchmarks (bench_stream_quality.py: "## Streaming") stay.
+    kept = ""
+    if DOC.exists():
+        old = DOC.read_text(encoding="utf-8")
+        at = old.find("\n## Streaming")
+        kept = old[at:] if at >= 0 else ""
     DOC.parent.mkdir(parents=True, exist_ok=True)
-    DOC.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    DOC.write_text("\n".join(lines) + "\n" + kept, encoding="utf-8")
 
 
 def main() -> int:
