@@ -1,0 +1,47 @@
+"""The boilerplate filter: the compiled path equals the numpy reference, exemption included."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from arabic_dedup._boilerplate import _filter_reference, filter_boilerplate, max_df_limit
+from arabic_dedup._minhash import ShingleSets
+
+
+def _corpus(seed: int) -> ShingleSets:
+    rng = np.random.default_rng(seed)
+    boiler = rng.integers(0, 2**32, 40, dtype=np.uint64).astype(np.uint32)
+    story = rng.integers(0, 2**32, 30, dtype=np.uint64).astype(np.uint32)
+    docs = []
+    for d in range(400):
+        own = rng.integers(0, 2**32, int(rng.integers(0, 60)), dtype=np.uint64).astype(np.uint32)
+        parts = [own, rng.choice(boiler, int(rng.integers(0, 20)), replace=False)]
+        if d % 9 == 0:  # a widely copied story: almost all of it is "common"
+            parts = [story, own[:2]]
+        docs.append(np.unique(np.concatenate(parts)))
+    return ShingleSets.from_arrays(docs)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("max_df", ["auto", 5, 12, 0.02, 10_000])
+def test_fast_filter_equals_reference(
+    seed: int, max_df: float | str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sets = _corpus(seed)
+    fast = filter_boilerplate(sets, max_df)
+    ref = _filter_reference(sets, max_df_limit(max_df, len(sets)))
+    assert np.array_equal(fast.offsets, ref.offsets)
+    assert np.array_equal(fast.hashes, ref.hashes)
+    monkeypatch.setenv("ARABIC_DEDUP_IMPL", "reference")
+    forced = filter_boilerplate(sets, max_df)
+    assert np.array_equal(forced.hashes, ref.hashes)
+
+
+def test_filter_removes_common_and_exempts_copied_story() -> None:
+    sets = _corpus(0)
+    out = filter_boilerplate(sets, 12)
+    assert out.hashes.size < sets.hashes.size  # boilerplate went
+    # Documents that are mostly the widely copied story keep every shingle.
+    for d in range(0, 400, 9):
+        assert np.array_equal(out[d], sets[d])
