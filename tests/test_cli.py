@@ -7,7 +7,6 @@ import gzip
 import io
 import json
 import os
-import random
 import shutil
 import subprocess
 import sys
@@ -15,8 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from arabic_dedup.testing import syndicate
+from _corpus import corpus
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 EXE = Path(sys.executable).parent / "arabic-dedup"
@@ -29,27 +27,6 @@ TRUTH = {
     "a0": None, "a1": None, "a2": None, "a3": None, "a4": None,
     "c0": "a0", "c1": "a1", "c2": "a0", "c3": "a3",
 }  # fmt: skip
-
-
-def corpus() -> list[tuple[str, str]]:
-    """Five real articles and four syndicated copies: c0, c2 of a0; c1 of a1; c3 of a3."""
-    bases = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
-    rng = random.Random(5)
-
-    def syn(i: int, recipe: list[str]) -> str:
-        return syndicate(bases[i], recipe, rng=rng)
-
-    return [
-        ("a0", bases[0]),
-        ("a1", bases[1]),
-        ("c0", syn(0, ["prefix", "alef_maksura", "diacritics"])),
-        ("a2", bases[2]),
-        ("c1", syn(1, ["footer", "teh_marbuta", "kashida"])),
-        ("a3", bases[3]),
-        ("c2", syn(0, ["hamza_drop", "digits", "nbsp", "truncate"])),
-        ("a4", bases[4]),
-        ("c3", syn(3, ["presentation", "quotes", "related"])),
-    ]
 
 
 def run(*args: str | Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
