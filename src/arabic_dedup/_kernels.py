@@ -288,16 +288,42 @@ def _hot(hashes, cells, limit):  # type: ignore[no-untyped-def]
     return out
 
 
+@njit(nogil=True, cache=True)
+def _hash_set(values):  # type: ignore[no-untyped-def]
+    """An open-addressing set of ``values`` (distinct), indexed by their high bits (the low
+    bits already chose the hot cells). Returns (keys, used, shift)."""
+    bits = 4
+    while (1 << bits) < 4 * values.size:
+        bits += 1
+    keys = np.zeros(1 << bits, dtype=np.uint32)
+    used = np.zeros(1 << bits, dtype=np.bool_)
+    shift = np.uint32(32 - bits)
+    mask = (1 << bits) - 1
+    for v in values:
+        slot = np.int64(v >> shift)
+        while used[slot]:
+            slot = (slot + 1) & mask
+        keys[slot] = v
+        used[slot] = True
+    return keys, used, shift
+
+
 @njit(inline="always")
-def _is_common(h, cells, mask, limit, common):  # type: ignore[no-untyped-def]
+def _is_common(h, cells, mask, limit, keys, used, shift):  # type: ignore[no-untyped-def]
     if cells[h & mask] <= limit:
         return False
-    k = np.searchsorted(common, h)
-    return k < common.size and common[k] == h
+    m = keys.size - 1
+    slot = np.int64(h >> shift)
+    while used[slot]:
+        if keys[slot] == h:
+            return True
+        slot = (slot + 1) & m
+    return False
 
 
 @njit(nogil=True, parallel=True, cache=True)
-def _filter_docs(hashes, offsets, cells, limit, common, exempt_share):  # type: ignore[no-untyped-def]
+def _filter_docs(hashes, offsets, cells, limit, common, exempt_share):
+    keys, used, shift = _hash_set(common)  # type: ignore[no-untyped-def]
     n = offsets.size - 1
     mask = np.uint32((1 << CELL_BITS) - 1)
     keep_counts = np.zeros(n, dtype=np.int64)
@@ -307,7 +333,7 @@ def _filter_docs(hashes, offsets, cells, limit, common, exempt_share):  # type: 
         b = offsets[d + 1]
         lost = 0
         for i in range(a, b):
-            if _is_common(hashes[i], cells, mask, limit, common):
+            if _is_common(hashes[i], cells, mask, limit, keys, used, shift):
                 lost += 1
         ex = lost > 0 and lost >= exempt_share * (b - a)
         exempt[d] = ex
@@ -321,7 +347,7 @@ def _filter_docs(hashes, offsets, cells, limit, common, exempt_share):  # type: 
         w = starts[d]
         for i in range(offsets[d], offsets[d + 1]):
             h = hashes[i]
-            if exempt[d] or not _is_common(h, cells, mask, limit, common):
+            if exempt[d] or not _is_common(h, cells, mask, limit, keys, used, shift):
                 out[w] = h
                 w += 1
     return out, keep_counts
