@@ -322,8 +322,8 @@ def _is_common(h, cells, mask, limit, keys, used, shift):  # type: ignore[no-unt
 
 
 @njit(nogil=True, parallel=True, cache=True)
-def _filter_docs(hashes, offsets, cells, limit, common, exempt_share):
-    keys, used, shift = _hash_set(common)  # type: ignore[no-untyped-def]
+def _filter_docs(hashes, offsets, cells, limit, common, exempt_share):  # type: ignore[no-untyped-def]
+    keys, used, shift = _hash_set(common)
     n = offsets.size - 1
     mask = np.uint32((1 << CELL_BITS) - 1)
     keep_counts = np.zeros(n, dtype=np.int64)
