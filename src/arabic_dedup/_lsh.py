@@ -116,18 +116,20 @@ def candidate_pairs(
 
     ``active`` (optional) excludes documents, e.g. those with no shingles.
     """
+    n = signatures.shape[0]
+    ids = np.arange(n, dtype=np.int32 if n < 2**31 else np.int64)
     bh = band_hashes(signatures, bands, rows)
-    n = bh.shape[0]
-    ids = np.arange(n, dtype=np.int64)
     if active is not None:
         ids = ids[active]
         bh = bh[active]
-    # One sort over every (band, document) key: band hashes already mix in the band index,
-    # so equal keys mean the same band is identical.
+    # One sort over every (document, band) key: band hashes already mix in the band index, so
+    # equal keys mean the same band is identical. A key's document is its position // bands,
+    # so no per-key document array is built before sorting (memory: ~3 arrays of
+    # n * bands * 8 bytes at the peak, not 5).
     keys = bh.ravel()
-    doc = np.repeat(ids, bands)
+    del bh
     order = np.argsort(keys, kind="stable")
-    keys, doc = keys[order], doc[order]
+    keys = keys[order]
     same = keys[1:] == keys[:-1]
     if not same.any():
         return np.empty((0, 2), dtype=np.int64)
@@ -135,7 +137,10 @@ def candidate_pairs(
     in_run = np.zeros(keys.size, dtype=bool)
     in_run[1:] |= same
     in_run[:-1] |= same
-    keys, doc = keys[in_run], doc[in_run]
+    del same
+    keys = keys[in_run]
+    doc = ids[order[in_run] // bands].astype(np.int64)
+    del order, in_run
     pairs = _bucket_pairs(keys, doc)
     if pairs.size == 0:
         return np.empty((0, 2), dtype=np.int64)
