@@ -526,3 +526,20 @@ def test_deduplicator_breaks_ties_like_find_duplicates() -> None:
     texts = [a, b, f"{a} {b}"]
     for seed in range(1, 12):
         assert_same_decisions(texts, k=1, seed=seed)
+
+
+def test_batched_input_reading_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    # find_duplicates reads its input in batches and concatenates them part by part; the
+    # result must be the same as one batch (here: batches of 3 texts, the last one partial).
+    import arabic_dedup._dedup as dedup_module
+
+    texts = [
+        *SEEDS,
+        *(syndicate(s, ["prefix", "digits"], rng=random.Random(i)) for i, s in enumerate(SEEDS)),
+    ] * 2
+    whole = find_duplicates(texts)
+    monkeypatch.setattr(dedup_module, "INPUT_BATCH", 3)
+    batched = find_duplicates(iter(texts))
+    assert batched.duplicate_of == whole.duplicate_of
+    assert batched.pairs == whole.pairs
+    assert np.array_equal(batched.similarity, whole.similarity)
