@@ -75,7 +75,13 @@ def test_sqlite_survives_sigkill(tmp_path: Path) -> None:
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert proc.returncode == -signal.SIGKILL
-    assert len(acked) == 150
+    # The writer may have acknowledged more adds (printed into the pipe) before the kill
+    # landed: every printed acknowledgement counts, so read them all.
+    for line in proc.stdout:
+        parts = line.split()[1:]
+        if parts and parts[0] == "added":
+            acked[parts[1]] = parts[2]
+    assert 150 <= len(acked) < len(items)
     with Deduplicator(path=path) as d:  # opens cleanly, holds every acknowledged add
         keys = list(d)
         assert keys[: len(acked)] == list(acked)
