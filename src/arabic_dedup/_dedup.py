@@ -296,30 +296,7 @@ def _read_sets(texts: Iterable[str], hasher: MinHasher) -> tuple[ShingleSets, ND
             batch = []
     if batch or not parts:
         parts.append(hasher.shingle_sets(batch))
-    return _concatenate_releasing(parts), np.array(lengths, dtype=np.int64)
-
-
-def _concatenate_releasing(parts: list[ShingleSets]) -> ShingleSets:
-    """Concatenate ``parts`` (emptying the list) without holding two copies of the hashes.
-
-    The result is allocated with np.empty, whose pages the OS commits only when written; each
-    part is freed right after it is copied, so resident memory stays near one copy (a plain
-    np.concatenate holds parts and result at once: 2.6 GB instead of 1.3 GB at 1M documents).
-    """
-    if len(parts) == 1:
-        return parts.pop()
-    sizes = np.concatenate([p.sizes() for p in parts])
-    offsets = np.zeros(sizes.size + 1, dtype=np.int64)
-    np.cumsum(sizes, out=offsets[1:])
-    hashes = np.empty(int(offsets[-1]), dtype=np.uint32)
-    at = 0
-    parts.reverse()
-    while parts:
-        part = parts.pop()
-        hashes[at : at + part.hashes.size] = part.hashes
-        at += part.hashes.size
-        del part
-    return ShingleSets(hashes, offsets)
+    return ShingleSets.concatenate(parts), np.array(lengths, dtype=np.int64)
 
 
 def _keep_order(

@@ -57,17 +57,28 @@ class ShingleSets:
         return np.diff(self.offsets)
 
     @classmethod
-    def concatenate(cls, parts: Iterable[ShingleSets]) -> ShingleSets:
-        """One structure holding the documents of ``parts``, in order."""
-        ps = list(parts)
-        if len(ps) == 1:
-            return ps[0]
-        if not ps:
-            return cls(np.empty(0, np.uint32), np.zeros(1, np.int64))
-        sizes = np.concatenate([p.sizes() for p in ps])
+    def concatenate(cls, parts: list[ShingleSets]) -> ShingleSets:
+        """One structure holding the documents of ``parts``, in order; empties the list.
+
+        The result is allocated with np.empty, whose pages the OS commits only when written,
+        and each part is freed right after it is copied, so resident memory stays near one
+        copy (np.concatenate holds parts and result at once: 2.6 GB instead of 1.3 GB of
+        shingle hashes at 1M documents).
+        """
+        if len(parts) == 1:
+            return parts.pop()
+        sizes = np.concatenate([p.sizes() for p in parts]) if parts else np.zeros(0, np.int64)
         offsets = np.zeros(sizes.size + 1, dtype=np.int64)
         np.cumsum(sizes, out=offsets[1:])
-        return cls(np.concatenate([p.hashes for p in ps]), offsets)
+        hashes = np.empty(int(offsets[-1]), dtype=np.uint32)
+        at = 0
+        parts.reverse()
+        while parts:
+            part = parts.pop()
+            hashes[at : at + part.hashes.size] = part.hashes
+            at += part.hashes.size
+            del part
+        return cls(hashes, offsets)
 
     @classmethod
     def from_arrays(cls, arrays: Iterable[U32]) -> ShingleSets:
