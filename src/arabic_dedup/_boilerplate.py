@@ -32,6 +32,7 @@ __all__ = [
     "AUTO_MAX_DF_FLOOR",
     "AUTO_MAX_DF_FRACTION",
     "DFLimit",
+    "drop_common",
     "exempt",
     "filter_boilerplate",
     "filter_hits",
@@ -131,10 +132,16 @@ def filter_boilerplate(sets: ShingleSets, max_df: float | str) -> ShingleSets:
 
 
 def _filter_reference(sets: ShingleSets, limit: float) -> ShingleSets:
-    common = common_shingles(sets, limit)
-    if common.size == 0:
+    return drop_common(sets, common_shingles(sets, limit))
+
+
+def drop_common(sets: ShingleSets, common: NDArray[np.uint32]) -> ShingleSets:
+    """``sets`` without the hashes in ``common`` (sorted), except in exempt documents."""
+    if common.size == 0 or sets.hashes.size == 0:
         return sets
-    hit = np.isin(sets.hashes, common)
+    # Membership by binary search in the sorted ``common`` (np.isin sorts both: slower).
+    at = np.minimum(np.searchsorted(common, sets.hashes), common.size - 1)
+    hit = common[at] == sets.hashes
     sizes = sets.sizes()
     doc = np.repeat(np.arange(len(sets)), sizes)
     lost = np.bincount(doc, weights=hit, minlength=len(sets))

@@ -422,3 +422,6 @@ shingle_batch_serial = njit(nogil=True, cache=True)(
 signature_batch_serial = njit(nogil=True, cache=True)(
     _twin(signature_batch.py_func, "signature_batch_serial")
 )
+intersect_counts_serial = njit(nogil=True, cache=True)(
+    _twin(intersect_counts.py_func, "intersect_counts_serial")
+)

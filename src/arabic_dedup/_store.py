@@ -36,7 +36,7 @@ import threading
 import time
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -55,13 +55,17 @@ __all__ = [
     "MemoryStore",
     "Record",
     "Store",
+    "all_hashes",
     "check_params",
+    "common_of",
+    "common_within",
     "decode_bands",
     "decode_hashes",
     "df_cells",
     "encode_bands",
     "encode_hashes",
     "encode_params",
+    "no_common",
 ]
 
 # Bumped whenever the layout of stored records changes; part of the checked parameters.
@@ -81,15 +85,34 @@ class Candidate(NamedTuple):
 
 
 class Found(NamedTuple):
-    """What an add or a query reads: the candidates, and ``common`` — the sorted hashes, among
-    the text's and the candidates' shingles, found in more than ``DFLimit(docs seen)``
-    documents (empty when the store counts nothing, or when there is no candidate)."""
+    """What an add or a query reads: the candidates, and ``common_among(hashes)`` — the sorted
+    distinct ones of ``hashes`` (the text's, or its candidates') found in more than
+    ``DFLimit(docs seen)`` documents in the same snapshot as the candidates (always empty when
+    the store counts nothing). A function, not an array: the verifier asks only about the
+    candidates it cannot rule out by a cheaper bound, and at 1M documents indexed a text can
+    have hundreds of candidates. Valid only inside the store call that handed it over
+    (``decide`` of :meth:`Store.add`, ``use`` of :meth:`Store.candidates`)."""
 
     candidates: list[Candidate]
-    common: U32
+    common_among: Callable[[U32], U32]
 
 
 NO_COMMON: U32 = np.empty(0, dtype=np.uint32)
+
+
+def no_common(hashes: U32) -> U32:
+    """``Found.common_among`` of a store that counts nothing."""
+    return NO_COMMON
+
+
+def common_within(common: U32) -> Callable[[U32], U32]:
+    """``Found.common_among`` when the store has computed the sorted common hashes already."""
+
+    def among(hashes: U32) -> U32:
+        return np.intersect1d(hashes, common)
+
+    return among
+
 
 # Document-frequency cells: a hash counts in cell ``hash & (DF_CELLS - 1)`` (part of format 2).
 DF_CELLS = 1 << 22
@@ -117,6 +140,8 @@ class IndexStats:
     bytes: int
 
 
+T = TypeVar("T")
+
 # ``decide`` gets what the add read and returns (matched key, similarity), or None to keep.
 Decision = tuple[Hashable, float] | None
 Decide = Callable[[Found], Decision]
@@ -137,9 +162,9 @@ class Store(Protocol):
         pure), write the record, count ``hashes`` as one more document."""
         ...
 
-    def candidates(self, hashes: U32, bands: U64) -> Found:
-        """Live kept records sharing at least one band bucket, and the common shingles
-        among theirs and ``hashes`` (read only)."""
+    def candidates(self, hashes: U32, bands: U64, use: Callable[[Found], T]) -> T:
+        """``use`` of the live kept records sharing at least one band bucket, and of the
+        common shingles, read in one snapshot (read only)."""
         ...
 
     def doc_freq(self, hashes: U32) -> tuple[int, NDArray[np.int64]]:
@@ -217,11 +242,19 @@ class _Entry:
     expires: float | None
 
 
-def union_hashes(hashes: U32, cands: Sequence[Candidate]) -> U32:
-    """Every distinct hash of the text and its candidates, sorted."""
+def all_hashes(hashes: U32, cands: Sequence[Candidate]) -> U32:
+    """The hashes of the text and of every candidate, one after another (with repeats)."""
     if not cands:
         return hashes
-    return np.unique(np.concatenate([hashes, *(c.hashes for c in cands)]))
+    return np.concatenate([hashes, *(c.hashes for c in cands)])
+
+
+def common_of(hashes: U32, over: NDArray[np.bool_]) -> U32:
+    """The distinct ``hashes`` flagged in ``over`` (their count is above the limit), sorted.
+
+    Only the flagged few are sorted: a text with a hundred candidates has ~30,000 hashes.
+    """
+    return np.unique(hashes[over])
 
 
 class MemoryStore:
@@ -264,9 +297,9 @@ class MemoryStore:
     def _found(self, hashes: U32, cands: list[Candidate]) -> Found:
         lim = self._df_limit
         if lim is None or not cands:
-            return Found(cands, NO_COMMON)
-        u = union_hashes(hashes, cands)
-        return Found(cands, u[self._df[df_cells(u)] > lim(self._n_docs)])
+            return Found(cands, no_common)
+        df, limit = self._df, lim(self._n_docs)
+        return Found(cands, lambda h: common_of(h, df[df_cells(h)] > limit))
 
     def _count(self, hashes: U32, step: int) -> None:
         if self._df_limit is None:
@@ -310,10 +343,10 @@ class MemoryStore:
                 heapq.heappush(self._expiry, (expires, self._seq, key))
             return decision
 
-    def candidates(self, hashes: U32, bands: U64) -> Found:
+    def candidates(self, hashes: U32, bands: U64, use: Callable[[Found], T]) -> T:
         with self._lock:
             self._purge(time.time())
-            return self._found(hashes, self._candidates([int(b) for b in bands]))
+            return use(self._found(hashes, self._candidates([int(b) for b in bands])))
 
     def doc_freq(self, hashes: U32) -> tuple[int, NDArray[np.int64]]:
         with self._lock:

@@ -38,7 +38,7 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections.abc import Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -56,6 +56,8 @@ from ._store import (
     Found,
     IndexStats,
     Record,
+    T,
+    common_within,
     decode_bands,
     decode_hashes,
     df_cells,
@@ -326,7 +328,7 @@ class RedisStore:
             for i in range(4, len(raw), 3)
         ]
         # Lua sorted the 4-byte fields as strings; the verifier wants numeric order.
-        return Found(cands, np.sort(decode_hashes(raw[3])))
+        return Found(cands, common_within(np.sort(decode_hashes(raw[3]))))
 
     def _read_found(self, first: bytes, hb: bytes, buckets: list[bytes]) -> list[Any]:
         keys = [first, self._df, self._ndocs, *buckets]
@@ -369,9 +371,9 @@ class RedisStore:
             "retries; retry the add"
         )
 
-    def candidates(self, hashes: U32, bands: U64) -> Found:
+    def candidates(self, hashes: U32, bands: U64, use: Callable[[Found], T]) -> T:
         buckets = [self._bucket(b, int(h)) for b, h in enumerate(bands)]
-        return self._parse(self._read_found(self._meta, encode_hashes(hashes), buckets))
+        return use(self._parse(self._read_found(self._meta, encode_hashes(hashes), buckets)))
 
     def doc_freq(self, hashes: U32) -> tuple[int, NDArray[np.int64]]:
         cells = df_cells(hashes).tolist()

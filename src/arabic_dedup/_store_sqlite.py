@@ -46,7 +46,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from typing import Literal
 
 import numpy as np
@@ -56,7 +56,6 @@ from ._boilerplate import DFLimit
 from ._errors import ConfigError, IndexBusyError, InputError
 from ._store import (
     DF_CELLS,
-    NO_COMMON,
     U32,
     U64,
     Candidate,
@@ -65,11 +64,13 @@ from ._store import (
     Found,
     IndexStats,
     Record,
+    T,
+    common_of,
     decode_hashes,
     df_cells,
     encode_bands,
     encode_hashes,
-    union_hashes,
+    no_common,
 )
 
 __all__ = ["SQLiteStore"]
@@ -288,9 +289,10 @@ class SQLiteStore:
     def _found(self, db: sqlite3.Connection, hashes: U32, cands: list[Candidate]) -> Found:
         lim = self._df_limit
         if lim is None or not cands:
-            return Found(cands, NO_COMMON)
-        u = union_hashes(hashes, cands)
-        return Found(cands, u[self._counts(db, u, lim(self._n_docs(db))) > 0])
+            return Found(cands, no_common)
+        limit = lim(self._n_docs(db))
+        # Valid inside this transaction: the counts copy is its snapshot until it writes.
+        return Found(cands, lambda h: common_of(h, self._counts(db, h, limit) > 0))
 
     def _count(self, db: sqlite3.Connection, hashes: U32, step: int) -> None:
         """Count ``hashes`` as one more (``step`` 1) or one fewer (-1) document: one
@@ -374,12 +376,13 @@ class SQLiteStore:
             self._count(db, hashes, 1)
         return decision
 
-    def candidates(self, hashes: U32, bands: U64) -> Found:
+    def candidates(self, hashes: U32, bands: U64, use: Callable[[Found], T]) -> T:
         with self._lock:
             # One read transaction: the candidates and the counts are one snapshot.
             self._db.execute("BEGIN")
             try:
-                return self._found(self._db, hashes, self._candidates(self._db, bands, time.time()))
+                db = self._db
+                return use(self._found(db, hashes, self._candidates(db, bands, time.time())))
             finally:
                 self._db.execute("COMMIT")
 

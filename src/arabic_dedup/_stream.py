@@ -23,10 +23,11 @@ from typing import Any, NamedTuple, cast
 import numpy as np
 from numpy.typing import NDArray
 
-from ._boilerplate import DFLimit, filter_hits
+from ._boilerplate import EXEMPT_SHARE, DFLimit, drop_common
 from ._dedup import DedupConfig, _config
 from ._errors import ConfigError, InputError
 from ._lsh import band_hashes
+from ._minhash import ShingleSets
 from ._store import (
     STORE_FORMAT,
     Decision,
@@ -37,7 +38,7 @@ from ._store import (
     check_params,
     encode_params,
 )
-from ._verify import similarity
+from ._verify import intersections, similarities_to_first
 
 __all__ = ["Deduplicator", "IndexStats", "Match"]
 
@@ -158,25 +159,42 @@ class Deduplicator:
         return bh
 
     def _verified(self, hashes: NDArray[np.uint32], found: Found) -> list[Match]:
-        common = found.common
+        """The candidates that ``hashes`` duplicates, most similar first.
 
-        def kept(h: NDArray[np.uint32]) -> NDArray[np.uint32]:
-            # Both sides lose the shingles common in the same snapshot of the counts.
-            if common.size == 0:
-                return h
-            # Membership in the sorted ``common`` by binary search (np.isin sorts: slower).
-            at = np.minimum(np.searchsorted(common, h), common.size - 1)
-            return filter_hits(h, common[at] == h)
-
-        mine = kept(hashes)
-        scored = []
-        for c in found.candidates:
-            s = similarity(mine, kept(c.hashes), self.config.similarity)
-            if s >= self._threshold:
-                scored.append((-s, c.seq, Match(c.key, s)))
+        Both sides are compared without the shingles common in the snapshot ``found`` was read
+        in (see :mod:`._boilerplate`). At 1M documents indexed a text can share a bucket with
+        hundreds of kept texts (templates, bulletins), so the candidates are first bounded
+        with the text's own common shingles only: |A' ∩ B'| <= |A' ∩ B|, hence Jaccard
+        <= |A' ∩ B| / |A'| and containment <= |A' ∩ B| / min(|A'|, |B| / 4) (an unexempt
+        text keeps over a quarter of its shingles). The exact score, which needs each
+        candidate's own common shingles, is computed for the few the bound leaves.
+        """
+        cands = found.candidates
+        if not cands:
+            return []
+        kind = self.config.similarity
+        mine = drop_common(ShingleSets.from_arrays([hashes]), found.common_among(hashes)).hashes
+        if mine.size == 0:
+            return []  # nothing left to compare: similarity 0 with every candidate
+        sets = ShingleSets.from_arrays([mine, *(c.hashes for c in cands)])
+        pairs = np.zeros((len(cands), 2), dtype=np.int64)
+        pairs[:, 1] = np.arange(1, len(cands) + 1)
+        inter = intersections(sets, pairs).astype(np.float64)
+        if kind == "jaccard":
+            bound = inter / mine.size
+        else:
+            bound = inter / np.minimum(mine.size, sets.sizes()[1:] * (1 - EXEMPT_SHARE))
+        alive = [cands[i] for i in np.flatnonzero(bound >= self._threshold * (1 - 1e-9))]
+        if not alive:
+            return []
+        # Exact: the text and the remaining candidates in one CSR structure, one kernel call.
+        sets = ShingleSets.from_arrays([hashes, *(c.hashes for c in alive)])
+        common = found.common_among(sets.hashes)
+        sims = similarities_to_first(drop_common(sets, common), kind)
+        hits = np.flatnonzero(sims >= self._threshold)
         # Most similar first; ties go to the earliest kept text, the same in every store.
-        scored.sort(key=lambda t: (t[0], t[1]))
-        return [m for _, _, m in scored]
+        order = sorted(hits.tolist(), key=lambda i: (-sims[i], alive[i].seq))
+        return [Match(alive[i].key, float(sims[i])) for i in order]
 
     # -- the API ------------------------------------------------------------------------------
     def query(self, text: str) -> list[Match]:
@@ -186,7 +204,8 @@ class Deduplicator:
     def _query_hashes(self, hashes: NDArray[np.uint32]) -> list[Match]:
         if hashes.size == 0:
             return []
-        return self._verified(hashes, self._store.candidates(hashes, self._band_hashes(hashes)))
+        bands = self._band_hashes(hashes)
+        return self._store.candidates(hashes, bands, lambda found: self._verified(hashes, found))
 
     def add(self, key: Hashable, text: str) -> Match | None:
         """Record ``text`` under ``key``: None if it is new (kept), else its best match.

@@ -18,7 +18,10 @@ from numpy.typing import NDArray
 
 from ._minhash import ShingleSets
 
-__all__ = ["Similarity", "similarity", "verify_pairs"]
+__all__ = ["Similarity", "similarities_to_first", "similarity", "verify_pairs"]
+
+# Below this many pairs the serial intersection kernel wins: no thread-pool start-up.
+PARALLEL_MIN_PAIRS = 4096
 
 Similarity = Literal["jaccard", "containment"]
 SIMILARITIES: tuple[Similarity, ...] = ("jaccard", "containment")
@@ -55,7 +58,10 @@ def intersections(sets: ShingleSets, pairs: NDArray[np.int64]) -> NDArray[np.int
 
     k = _kernels()
     if pairs.size and impl() == "fast" and k is not None:
-        return k.intersect_counts(sets.hashes, sets.offsets, pairs)  # type: ignore[no-any-return]
+        # A stream's add verifies tens of pairs: no thread-pool start-up for those.
+        parallel = len(pairs) >= PARALLEL_MIN_PAIRS
+        kernel = k.intersect_counts if parallel else k.intersect_counts_serial
+        return kernel(sets.hashes, sets.offsets, pairs)  # type: ignore[no-any-return]
     out = np.zeros(len(pairs), dtype=np.int64)
     for n, (i, j) in enumerate(pairs):
         out[n] = np.intersect1d(sets[int(i)], sets[int(j)], assume_unique=True).size
@@ -71,3 +77,20 @@ def verify_pairs(
     sizes = sets.sizes()
     inter = intersections(sets, pairs)
     return _from_counts(inter, sizes[pairs[:, 0]], sizes[pairs[:, 1]], kind)
+
+
+def similarities_to_first(sets: ShingleSets, kind: Similarity = "jaccard") -> NDArray[np.float64]:
+    """Exact similarity of document 0 of ``sets`` to each of the others (in their order).
+
+    >>> import numpy as np
+    >>> docs = ([1, 2], [2, 3], [1, 2])
+    >>> s = ShingleSets.from_arrays([np.array(x, dtype=np.uint32) for x in docs])
+    >>> similarities_to_first(s).tolist()
+    [0.3333333333333333, 1.0]
+    """
+    n = len(sets) - 1
+    if n <= 0:
+        return np.zeros(0, dtype=np.float64)
+    pairs = np.zeros((n, 2), dtype=np.int64)
+    pairs[:, 1] = np.arange(1, n + 1)
+    return verify_pairs(sets, pairs, kind)
