@@ -59,7 +59,6 @@ __all__ = [
     "all_hashes",
     "check_params",
     "common_of",
-    "common_within",
     "decode_bands",
     "decode_hashes",
     "df_cells",
@@ -86,33 +85,24 @@ class Candidate(NamedTuple):
 
 
 class Found(NamedTuple):
-    """What an add or a query reads: the candidates, and ``common_among(hashes)`` — the sorted
-    distinct ones of ``hashes`` (the text's, or its candidates') found in more than
-    ``DFLimit(docs seen)`` documents in the same snapshot as the candidates (always empty when
-    the store counts nothing). A function, not an array: the verifier asks only about the
-    candidates it cannot rule out by a cheaper bound, and at 1M documents indexed a text can
-    have hundreds of candidates. Valid only inside the store call that handed it over
-    (``decide`` of :meth:`Store.add`, ``use`` of :meth:`Store.candidates`)."""
+    """What an add or a query reads: the candidates, and ``common(cands)`` — the sorted
+    shingle hashes, among the text's and those candidates' (``()``: the text's alone), found
+    in more than ``DFLimit(docs seen)`` documents, in the same snapshot as the candidates
+    (always empty when the store counts nothing). A function, not an array: the verifier
+    asks only about the candidates a cheaper bound cannot rule out, and at 1M documents
+    indexed a text can have hundreds of candidates. Valid only inside the store call that
+    handed it over (``decide`` of :meth:`Store.add`, ``use`` of :meth:`Store.candidates`)."""
 
     candidates: list[Candidate]
-    common_among: Callable[[U32], U32]
+    common: Callable[[Sequence[Candidate]], U32]
 
 
 NO_COMMON: U32 = np.empty(0, dtype=np.uint32)
 
 
-def no_common(hashes: U32) -> U32:
-    """``Found.common_among`` of a store that counts nothing."""
+def no_common(cands: Sequence[Candidate]) -> U32:
+    """``Found.common`` of a store that counts nothing."""
     return NO_COMMON
-
-
-def common_within(common: U32) -> Callable[[U32], U32]:
-    """``Found.common_among`` when the store has computed the sorted common hashes already."""
-
-    def among(hashes: U32) -> U32:
-        return np.intersect1d(hashes, common)
-
-    return among
 
 
 # Document-frequency cells: a hash counts in cell ``hash & (DF_CELLS - 1)`` (part of format 2).
@@ -300,7 +290,12 @@ class MemoryStore:
         if lim is None or not cands:
             return Found(cands, no_common)
         df, limit = self._df, lim(self._n_docs)
-        return Found(cands, lambda h: common_of(h, df[df_cells(h)] > limit))
+
+        def common(cs: Sequence[Candidate]) -> U32:
+            u = all_hashes(hashes, cs)
+            return common_of(u, df[df_cells(u)] > limit)
+
+        return Found(cands, common)
 
     def _count(self, hashes: U32, step: int) -> None:
         if self._df_limit is None:

@@ -38,7 +38,7 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections.abc import Callable, Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -48,6 +48,7 @@ from ._boilerplate import DFLimit
 from ._errors import IndexBusyError, InputError
 from ._store import (
     DF_CELLS,
+    NO_COMMON,
     U32,
     U64,
     Candidate,
@@ -57,7 +58,6 @@ from ._store import (
     IndexStats,
     Record,
     T,
-    common_within,
     decode_bands,
     decode_hashes,
     df_cells,
@@ -147,22 +147,38 @@ for i = 4, #KEYS do
     end
   end
 end
-if ARGV[2] ~= '' and #blobs > 1 then
-  out[4] = common(KEYS[2], KEYS[3], tonumber(ARGV[2]), tonumber(ARGV[3]), blobs)
+if ARGV[2] ~= '' and #out > 4 then
+  out[4] = common(KEYS[2], KEYS[3], tonumber(ARGV[2]), tonumber(ARGV[3]), {ARGV[4]})
 end
 return out
+"""
+)
+
+# The common shingles among a text's hashes and some kept records' (the candidates the
+# verifier could not rule out by its bound). KEYS: P:df, P:ndocs. ARGV: floor, fraction, doc
+# key prefix, the text's hashes, members... Read only; the write script re-checks the result.
+_COMMON_OF = (
+    _COMMON
+    + """
+local blobs = {ARGV[4]}
+for i = 5, #ARGV do
+  local h = redis.call('HGET', ARGV[3] .. ARGV[i], 'h')
+  if h then blobs[#blobs + 1] = h end
+end
+return common(KEYS[1], KEYS[2], tonumber(ARGV[1]), tonumber(ARGV[2]), blobs)
 """
 )
 
 # KEYS: doc, keys zset, kept zset, seq counter, P:df, P:ndocs, buckets...
 # ARGV: 1 member, 2 expires-at ms (0 = never), 3 kind ('k' kept / 'd' duplicate), 4 hashes,
 #       5 bands, 6 dup_of, 7 similarity, 8 doc key prefix, 9 floor ('' = no counts),
-#       10 fraction, 11 the common shingles the read returned, 12.. every candidate member the
-#       read returned.
+#       10 fraction, 11 the common shingles the decision used (among the text's and the
+#       asked members'), 12 S = how many members were asked about, 13..12+S those members,
+#       13+S.. every candidate member the read returned.
 # Returns -1 if the key is live already, -2 if what the decision rests on has changed since the
 # read — a kept record the read did not see has joined one of the buckets, or a shingle of the
-# text or its candidates has crossed the boilerplate limit — (the caller re-reads and decides
-# again), else the commit's seq.
+# text or of an asked candidate has crossed the boilerplate limit — (the caller re-reads and
+# decides again), else the commit's seq.
 _WRITE = (
     _COMMON
     + """
@@ -170,17 +186,19 @@ if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
 local member, at_ms, kind = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local t = redis.call('TIME')
 local now = string.format('%.6f', tonumber(t[1]) + tonumber(t[2]) / 1000000)
+local asked = tonumber(ARGV[12])
+local first = 13 + asked
 local seen = {}
-for i = 12, #ARGV do seen[ARGV[i]] = true end
+for i = first, #ARGV do seen[ARGV[i]] = true end
 for i = 7, #KEYS do
   for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[i], '(' .. now, '+inf')) do
     if not seen[m] and redis.call('HEXISTS', ARGV[8] .. m, 'h') == 1 then return -2 end
   end
 end
 local counted = ARGV[9] ~= ''
-if counted and #ARGV >= 12 then
+if counted and #ARGV >= first then
   local blobs = {ARGV[4]}
-  for i = 12, #ARGV do
+  for i = 13, first - 1 do
     local h = redis.call('HGET', ARGV[8] .. ARGV[i], 'h')
     if h then blobs[#blobs + 1] = h end
   end
@@ -261,6 +279,16 @@ def _member(key: Hashable) -> bytes:
     return key.encode("utf-8")
 
 
+class _Asked:
+    """What an add's decision asked the index about the common shingles: the candidate
+    members beyond the text itself, and the answer (sorted 4-byte fields, as Lua returns
+    them); the write script checks that answer still holds."""
+
+    def __init__(self, text_common: bytes) -> None:
+        self.members: list[bytes] = []
+        self.common = text_common
+
+
 class RedisStore:
     """A Deduplicator index in Redis, shared by every process that opens the same namespace."""
 
@@ -303,6 +331,7 @@ class RedisStore:
         self._read = self._r.register_script(_READ)
         self._write = self._r.register_script(_WRITE)
         self._remove = self._r.register_script(_REMOVE)
+        self._common_of = self._r.register_script(_COMMON_OF)
         self._init = self._r.register_script(_INIT_META)
         self._r.ping()  # fail at open, with the client's message, if the server is unreachable
 
@@ -321,14 +350,27 @@ class RedisStore:
         raw = self._init(keys=[self._meta], args=flat)
         return {raw[i].decode(): raw[i + 1].decode() for i in range(0, len(raw), 2)}
 
-    @staticmethod
-    def _parse(raw: list[bytes]) -> Found:
+    def _parse(self, raw: list[bytes], hb: bytes) -> tuple[Found, _Asked]:
         cands = [
             Candidate(raw[i].decode("utf-8"), int(raw[i + 1]), decode_hashes(raw[i + 2]))
             for i in range(4, len(raw), 3)
         ]
-        # Lua sorted the 4-byte fields as strings; the verifier wants numeric order.
-        return Found(cands, common_within(np.sort(decode_hashes(raw[3]))))
+        asked = _Asked(raw[3])
+
+        def common(cs: Sequence[Candidate]) -> U32:
+            if not self._limit_args[0] or not cands:
+                return NO_COMMON
+            if cs:
+                members = [_member(c.key) for c in cs]
+                keys = [self._df, self._ndocs]
+                args = [*self._limit_args, self._docp, hb, *members]
+                asked.members, asked.common = members, bytes(self._common_of(keys=keys, args=args))
+            else:
+                asked.members, asked.common = [], raw[3]
+            # Lua sorted the 4-byte fields as strings; the verifier wants numeric order.
+            return np.sort(decode_hashes(asked.common))
+
+        return Found(cands, common), asked
 
     def _read_found(self, first: bytes, hb: bytes, buckets: list[bytes]) -> list[Any]:
         keys = [first, self._df, self._ndocs, *buckets]
@@ -347,7 +389,8 @@ class RedisStore:
             raw = self._read_found(doc, hb, buckets)
             if int(raw[2]):
                 raise KeyError(f"key {key!r} was already added")
-            decision = decide(self._parse(raw))
+            found, asked = self._parse(raw, hb)
+            decision = decide(found)
             at_ms = 0
             if ttl is not None:
                 at_ms = int(raw[0]) * 1000 + int(raw[1]) // 1000 + math.ceil(ttl * 1000)
@@ -355,8 +398,8 @@ class RedisStore:
                 args = [member, at_ms, "k", hb, bb, b"", b""]
             else:
                 args = [member, at_ms, "d", hb, b"", _member(decision[0]), repr(decision[1])]
-            args += [self._docp, *self._limit_args, raw[3]]
-            args += [raw[i] for i in range(4, len(raw), 3)]
+            args += [self._docp, *self._limit_args, asked.common, len(asked.members)]
+            args += [*asked.members, *(raw[i] for i in range(4, len(raw), 3))]
             seq = int(self._write(keys=keys, args=args))
             if seq == -1:
                 raise KeyError(f"key {key!r} was already added")
@@ -373,7 +416,8 @@ class RedisStore:
 
     def candidates(self, hashes: U32, bands: U64, use: Callable[[Found], T]) -> T:
         buckets = [self._bucket(b, int(h)) for b, h in enumerate(bands)]
-        return use(self._parse(self._read_found(self._meta, encode_hashes(hashes), buckets)))
+        hb = encode_hashes(hashes)
+        return use(self._parse(self._read_found(self._meta, hb, buckets), hb)[0])
 
     def doc_freq(self, hashes: U32) -> tuple[int, NDArray[np.int64]]:
         cells = df_cells(hashes).tolist()

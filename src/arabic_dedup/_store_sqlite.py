@@ -46,7 +46,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from typing import Literal
 
 import numpy as np
@@ -65,6 +65,7 @@ from ._store import (
     IndexStats,
     Record,
     T,
+    all_hashes,
     common_of,
     decode_hashes,
     df_cells,
@@ -291,8 +292,13 @@ class SQLiteStore:
         if lim is None or not cands:
             return Found(cands, no_common)
         limit = lim(self._n_docs(db))
-        # Valid inside this transaction: the counts copy is its snapshot until it writes.
-        return Found(cands, lambda h: common_of(h, self._counts(db, h, limit) > 0))
+
+        def common(cs: Sequence[Candidate]) -> U32:
+            # Valid inside this transaction: the counts copy is its snapshot until it writes.
+            u = all_hashes(hashes, cs)
+            return common_of(u, self._counts(db, u, limit) > 0)
+
+        return Found(cands, common)
 
     def _count(self, db: sqlite3.Connection, hashes: U32, step: int) -> None:
         """Count ``hashes`` as one more (``step`` 1) or one fewer (-1) document: one

@@ -173,7 +173,7 @@ class Deduplicator:
         if not cands:
             return []
         kind = self.config.similarity
-        mine = drop_common(ShingleSets.from_arrays([hashes]), found.common_among(hashes)).hashes
+        mine = drop_common(ShingleSets.from_arrays([hashes]), found.common(())).hashes
         if mine.size == 0:
             return []  # nothing left to compare: similarity 0 with every candidate
         sets = ShingleSets.from_arrays([mine, *(c.hashes for c in cands)])
@@ -189,7 +189,7 @@ class Deduplicator:
             return []
         # Exact: the text and the remaining candidates in one CSR structure, one kernel call.
         sets = ShingleSets.from_arrays([hashes, *(c.hashes for c in alive)])
-        common = found.common_among(sets.hashes)
+        common = found.common(alive)
         sims = similarities_to_first(drop_common(sets, common), kind)
         hits = np.flatnonzero(sims >= self._threshold)
         # Most similar first; ties go to the earliest kept text, the same in every store.
