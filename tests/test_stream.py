@@ -167,6 +167,47 @@ def test_add_many_equals_add(tmp_path: Path) -> None:
         assert d.add_many(iter(items)) == expected
 
 
+def test_add_many_failing_midway_keeps_the_adds_before_it(where: dict[str, Any]) -> None:
+    # SQLite commits add_many's batches as one transaction with a savepoint per add: the
+    # refused add must be undone alone, the ones before it committed (also after reopening),
+    # and the index must go on deciding as if the failing add had never been tried.
+    items = news_stream(60, seed=3)
+    bad = [*items[:40], items[10], *items[40:]]  # key of item 10 again: KeyError at index 40
+    one = Deduplicator()
+    expected = [one.add(k, t) for k, t in items]
+    persistent = where.get("redis_url") is not None or where.get("path") is not None
+    with Deduplicator(**where) as d:
+        with pytest.raises(KeyError, match=items[10][0]):
+            d.add_many(bad)
+        assert len(d) == 40
+        assert [d.lookup(k) for k, _ in items[:40]] == expected[:40]
+        assert items[40][0] not in d
+        if not persistent:
+            assert d.add_many(items[40:]) == expected[40:]
+    if persistent:
+        with Deduplicator(**where) as d:
+            assert len(d) == 40
+            assert d.add_many(items[40:]) == expected[40:]
+            assert len(d) == 60
+
+
+def test_add_many_over_several_batches_equals_add(tmp_path: Path) -> None:
+    import arabic_dedup._stream as stream
+
+    items = news_stream(90, seed=8)
+    one = Deduplicator()
+    expected = [one.add(k, t) for k, t in items]
+    old, stream._BATCH = stream._BATCH, 16  # 90 items: five full batches and a short one
+    try:
+        with Deduplicator(path=tmp_path / "b.sqlite") as d:
+            assert d.add_many(items) == expected
+            assert d.query(items[7][1])  # reads work after the batches (no open transaction)
+    finally:
+        stream._BATCH = old
+    with Deduplicator(path=tmp_path / "b.sqlite") as d:
+        assert [d.lookup(k) for k, _ in items] == expected
+
+
 def test_ttl_expiry(tmp_path: Path, redis_url: str) -> None:  # noqa: F811
     handles = [
         Deduplicator(ttl=1),

@@ -35,6 +35,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from itertools import chain
 from typing import Any, NamedTuple, Protocol, TypeVar
@@ -151,6 +152,11 @@ class Store(Protocol):
         """Atomically: fail with KeyError if ``key`` is live, read the candidates in ``bands``
         (and the common shingles), call ``decide`` (possibly more than once, so it must be
         pure), write the record, count ``hashes`` as one more document."""
+        ...
+
+    def batch(self) -> AbstractContextManager[None]:
+        """A block of adds that the store may commit together (SQLite: one transaction, each
+        add a savepoint); every add in it still sees the ones before it."""
         ...
 
     def candidates(self, hashes: U32, bands: U64, use: Callable[[Found], T]) -> T:
@@ -334,6 +340,11 @@ class MemoryStore:
             if expires is not None:
                 heapq.heappush(self._expiry, (expires, self._seq, key))
             return decision
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        with self._lock:  # each add takes effect at once; the block is one thread's run
+            yield
 
     def candidates(self, hashes: U32, bands: U64, use: Callable[[Found], T]) -> T:
         with self._lock:

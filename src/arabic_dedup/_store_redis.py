@@ -39,6 +39,7 @@ import math
 import random
 import time
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import numpy as np
@@ -413,6 +414,9 @@ class RedisStore:
             f"adding {key!r}: the Redis band buckets kept changing through {self._retries} "
             "retries; retry the add"
         )
+
+    def batch(self) -> AbstractContextManager[None]:
+        return nullcontext()  # every add is its own write script: nothing to group
 
     def candidates(self, hashes: U32, bands: U64, use: Callable[[Found], T]) -> T:
         buckets = [self._bucket(b, int(h)) for b, h in enumerate(bands)]

@@ -47,6 +47,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Literal
 
 import numpy as np
@@ -150,6 +151,7 @@ class SQLiteStore:
         self._df_limit = df
         self._lock = threading.RLock()
         self._adds = 0
+        self._in_batch = False  # inside batch(): adds are savepoints of one transaction
         # This connection's copy of every cell's count (allocated and loaded on first use),
         # and the last df_pending seq it includes (see the module docstring).
         self._tot: NDArray[np.int32] | None = None
@@ -193,26 +195,72 @@ class SQLiteStore:
 
     # -- transactions ----------------------------------------------------------------------
     class _Txn:
+        """One write transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``), or, inside
+        :meth:`batch`, one savepoint of the batch's transaction."""
+
         def __init__(self, store: SQLiteStore) -> None:
             self.store = store
 
         def __enter__(self) -> sqlite3.Connection:
-            self.store._lock.acquire()
+            st = self.store
+            st._lock.acquire()
             try:
-                self.store._db.execute("BEGIN IMMEDIATE")
+                st._db.execute("SAVEPOINT one_add" if st._in_batch else "BEGIN IMMEDIATE")
             except sqlite3.OperationalError as e:
-                self.store._lock.release()
-                raise IndexBusyError(f"index {self.store.path!r} stayed locked: {e}") from e
-            return self.store._db
+                st._lock.release()
+                raise IndexBusyError(f"index {st.path!r} stayed locked: {e}") from e
+            return st._db
 
         def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+            st = self.store
             try:
-                self.store._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+                if exc_type is not None:
+                    # The counts copy may hold rows this transaction wrote: reload it.
+                    st._tot = None
+                if not st._in_batch:
+                    st._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+                elif exc_type is None:
+                    st._db.execute("RELEASE one_add")
+                else:
+                    st._db.execute("ROLLBACK TO one_add")
+                    st._db.execute("RELEASE one_add")
             finally:
-                self.store._lock.release()
+                st._lock.release()
 
     def _write(self) -> SQLiteStore._Txn:
         return SQLiteStore._Txn(self)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Run the adds inside the block in one transaction, each in its own savepoint: an add
+        that fails is undone alone, the others commit together at the end of the block.
+
+        Committing once per batch instead of once per add writes each touched page of the
+        bucket index to the write-ahead log once, not once per add. Other writers wait for
+        the whole block (up to the busy timeout)."""
+        with self._lock:
+            if self._in_batch:
+                yield
+                return
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as e:
+                raise IndexBusyError(f"index {self.path!r} stayed locked: {e}") from e
+            self._in_batch = True
+            try:
+                yield
+            except BaseException:
+                self._in_batch = False
+                self._db.execute("COMMIT")  # the adds before the failing one stay recorded
+                raise
+            self._in_batch = False
+            try:
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._tot = None
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
 
     # -- the Store protocol ------------------------------------------------------------------
     def init_meta(self, params: Mapping[str, str]) -> dict[str, str]:
@@ -384,13 +432,15 @@ class SQLiteStore:
 
     def candidates(self, hashes: U32, bands: U64, use: Callable[[Found], T]) -> T:
         with self._lock:
+            db = self._db
+            if self._in_batch:  # the batch's transaction is the snapshot
+                return use(self._found(db, hashes, self._candidates(db, bands, time.time())))
             # One read transaction: the candidates and the counts are one snapshot.
-            self._db.execute("BEGIN")
+            db.execute("BEGIN")
             try:
-                db = self._db
                 return use(self._found(db, hashes, self._candidates(db, bands, time.time())))
             finally:
-                self._db.execute("COMMIT")
+                db.execute("COMMIT")
 
     def doc_freq(self, hashes: U32) -> tuple[int, NDArray[np.int64]]:
         with self._lock:
