@@ -65,7 +65,7 @@ def _pct(lat: np.ndarray, q: float) -> float:
 
 
 def bench_store(name: str, kw: dict[str, Any], sets: Any, n: int, qidx: np.ndarray,
-                qsets: Any, max_df: Any = "auto") -> dict[str, Any]:  # fmt: skip
+                qsets: Any, max_df: Any = "auto", code: str = "") -> dict[str, Any]:  # fmt: skip
     from arabic_dedup import Deduplicator
 
     redis_before = 0
@@ -121,6 +121,7 @@ def bench_store(name: str, kw: dict[str, Any], sets: Any, n: int, qidx: np.ndarr
         **extra,
         "store": name,
         "machine": c.machine_info(),  # stores may run in separate (even concurrent) processes
+        "code_commit": code,  # the commit this process imported (HEAD may move during a run)
         "n_docs": n,
         "records": count,
         "duplicates_found": dups,
@@ -169,6 +170,8 @@ def main() -> None:
     n = args.n or (1_000_000 if args.large else 5_000 if args.quick else 100_000)
 
     from arabic_dedup import DedupConfig
+
+    code = c.machine_info()["git_commit"]
 
     print(f"bench_index: {n:,} documents", file=sys.stderr, flush=True)
     # Unseen query texts: the documents after the indexed ones (a live feed's mix); past the
@@ -221,7 +224,7 @@ def main() -> None:
             else:
                 raise SystemExit(f"unknown store {name!r}")
             print(f"  {name} ...", file=sys.stderr, flush=True)
-            res = bench_store(name, kw, all_sets, n, qidx, qsets, max_df)
+            res = bench_store(name, kw, all_sets, n, qidx, qsets, max_df, code)
             results.append(res)
             print(
                 f"  {name}: add {res['add']['per_s']:,.0f}/s p50 {res['add']['p50_ms']:.3f} ms "
@@ -334,7 +337,12 @@ def _section(r: dict[str, Any]) -> str:
     )
     pings = [s["redis_ping_ms"] for s in r["stores"] if "redis_ping_ms" in s]
     ping = f" A bare Redis PING took {pings[0]:.3f} ms during the Redis run." if pings else ""
-    commits = sorted({(s.get("machine") or r["machine"])["git_commit"] for s in r["stores"]})
+    commits = sorted(
+        {
+            s.get("code_commit") or (s.get("machine") or r["machine"])["git_commit"]
+            for s in r["stores"]
+        }
+    )
     return f"""## {r["n_docs"]:,} documents
 
 {agree} Shingle hashing, done up front: {h["batch_docs_per_s"]:,.0f} documents/s with the

@@ -289,16 +289,25 @@ class SQLiteStore:
             self._delete(db, seq, bands)
 
     def _candidates(self, db: sqlite3.Connection, bands: U64, now: float) -> list[Candidate]:
-        out: dict[int, Candidate] = {}
+        # Every band's bucket in one statement, not a round through the Python driver per
+        # band (25 of them took ~40 % of an add). CROSS JOIN keeps the VALUES list outermost,
+        # so each (band, h) is a primary-key search of ``buckets`` (``IN (VALUES ...)`` made
+        # the planner scan the table).
+        keys = list(enumerate(_signed(bands)))
+        if not keys:
+            return []
+        values = ",".join(["(?,?)"] * len(keys))
         sql = (
-            "SELECT d.seq, d.key, d.hashes FROM buckets b JOIN docs d ON d.seq = b.seq "
-            f"WHERE b.band = ? AND b.h = ? AND {_LIVE}"
+            f"WITH k(band, h) AS (VALUES {values}) "
+            "SELECT DISTINCT d.seq, d.key, d.hashes FROM k "
+            "CROSS JOIN buckets b ON b.band = k.band AND b.h = k.h "
+            f"JOIN docs d ON d.seq = b.seq WHERE {_LIVE} ORDER BY d.seq"
         )
-        for band, h in enumerate(_signed(bands)):
-            for seq, key, raw in db.execute(sql, (band, h, now)):
-                if seq not in out:
-                    out[seq] = Candidate(key, seq, decode_hashes(raw))
-        return list(out.values())
+        params = [x for pair in keys for x in pair]
+        return [
+            Candidate(key, seq, decode_hashes(raw))
+            for seq, key, raw in db.execute(sql, (*params, now))
+        ]
 
     @staticmethod
     def _n_docs(db: sqlite3.Connection) -> int:

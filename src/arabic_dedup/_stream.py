@@ -220,9 +220,8 @@ class Deduplicator:
 
         Each text is still checked against every text kept before it, including earlier ones
         in the same call. Every add before a failing one stays recorded. An SQLite index
-        commits each batch of 1,024 adds as one transaction (several times faster than one
-        commit per add; other writers wait for the batch); adds are acknowledged when the
-        call returns.
+        commits each batch of 1,024 adds as one transaction (other writers wait for the
+        batch); adds are acknowledged when the call returns.
         """
         out: list[Match | None] = []
         batch: list[tuple[Hashable, str]] = []
