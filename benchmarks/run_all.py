@@ -155,8 +155,9 @@ Reading the table:
   article, so distinct documents stay distinct at any size (scaling.md reports pair precision
   and recall against the generator's truth, and verified pairs / true copy pairs per size),
   and `find_duplicates` reads it through a generator over a file, so the texts are never all
-  in memory. The index and stream benchmarks still use the v1 corpus
-  (`_common.synthetic_texts`), whose bases overlap more as it grows.
+  in memory. The stream benchmark reports both corpora (v2 by default, v1 with
+  `--corpus v1`); the index benchmark uses the v1 corpus (`_common.synthetic_texts`), whose
+  bases overlap more as it grows (more candidates per add: the harder case for an index).
 * 1-thread vs 2-thread rows (signatures, end_to_end) compare numba thread counts; on 2
   shared cores a second thread only helps when the other core is free.
 
