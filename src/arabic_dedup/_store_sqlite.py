@@ -213,10 +213,9 @@ class SQLiteStore:
 
         def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
             st = self.store
+            # The counts copy never holds the rows an add being undone wrote: each add reads
+            # the pending rows (``_sync``) before writing its own.
             try:
-                if exc_type is not None:
-                    # The counts copy may hold rows this transaction wrote: reload it.
-                    st._tot = None
                 if not st._in_batch:
                     st._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
                 elif exc_type is None:
