@@ -38,7 +38,7 @@ from ._store import (
     check_params,
     encode_params,
 )
-from ._verify import intersections, similarities_to_first
+from ._verify import intersections, pairs_with_first, similarities_to_first
 
 __all__ = ["Deduplicator", "IndexStats", "Match"]
 
@@ -177,9 +177,7 @@ class Deduplicator:
         if mine.size == 0:
             return []  # nothing left to compare: similarity 0 with every candidate
         sets = ShingleSets.from_arrays([mine, *(c.hashes for c in cands)])
-        pairs = np.zeros((len(cands), 2), dtype=np.int64)
-        pairs[:, 1] = np.arange(1, len(cands) + 1)
-        inter = intersections(sets, pairs).astype(np.float64)
+        inter = intersections(sets, pairs_with_first(len(cands))).astype(np.float64)
         if kind == "jaccard":
             bound = inter / mine.size
         else:

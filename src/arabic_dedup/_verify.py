@@ -18,7 +18,13 @@ from numpy.typing import NDArray
 
 from ._minhash import ShingleSets
 
-__all__ = ["Similarity", "similarities_to_first", "similarity", "verify_pairs"]
+__all__ = [
+    "Similarity",
+    "pairs_with_first",
+    "similarities_to_first",
+    "similarity",
+    "verify_pairs",
+]
 
 # Below this many pairs the serial intersection kernel wins: no thread-pool start-up.
 PARALLEL_MIN_PAIRS = 4096
@@ -88,9 +94,11 @@ def similarities_to_first(sets: ShingleSets, kind: Similarity = "jaccard") -> ND
     >>> similarities_to_first(s).tolist()
     [0.3333333333333333, 1.0]
     """
-    n = len(sets) - 1
-    if n <= 0:
-        return np.zeros(0, dtype=np.float64)
-    pairs = np.zeros((n, 2), dtype=np.int64)
-    pairs[:, 1] = np.arange(1, n + 1)
-    return verify_pairs(sets, pairs, kind)
+    return verify_pairs(sets, pairs_with_first(len(sets) - 1), kind)
+
+
+def pairs_with_first(n: int) -> NDArray[np.int64]:
+    """The pairs (0, 1), (0, 2), ... (0, n): document 0 against each of ``n`` others."""
+    pairs = np.zeros((max(n, 0), 2), dtype=np.int64)
+    pairs[:, 1] = np.arange(1, max(n, 0) + 1)
+    return pairs
