@@ -206,10 +206,12 @@ def _section(r: dict[str, Any]) -> str:
         else ("met" if met else "**not met**")
     )
     corpus = r.get("corpus", "v1")
+    data = r["data"][0].upper() + r["data"][1:]
+    quick = " --quick" if r["quick"] else ""
     machine = r.get("machine") or {}
     return f"""## Corpus {corpus}
 
-{r["data"][0].upper() + r["data"][1:]}. `python benchmarks/bench_stream.py{" --quick" if r["quick"] else ""} --corpus {corpus}`:
+{data}. `python benchmarks/bench_stream.py{quick} --corpus {corpus}`:
 {r["indexed"]:,} documents indexed, then {r["adds_timed"]:,} more `add` calls timed one by one.
 Median over {len(r["runs"])} fresh-process run(s): **p50 {m["p50_ms"]:.3f} ms, p99
 {m["p99_ms"]:.3f} ms** (max {m["max_ms"]:.2f} ms); CPU p50/p99 {m["cpu_p50_ms"]:.3f} /
