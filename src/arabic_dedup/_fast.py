@@ -37,9 +37,11 @@ if TYPE_CHECKING:
 
 __all__ = ["impl", "shingle_sets", "signatures_from_sets"]
 
-# Documents per kernel call: bounds the UTF-32 buffer (4 bytes a character) and lets
-# callers stream. Large enough that the per-call overhead is negligible.
-BATCH_CHARS = 32_000_000
+# Characters per kernel call. The code-point buffer (4 bytes a character) of a 1M-character
+# batch stays in cache and malloc reuses it from batch to batch; 32M-character batches were
+# page-faulted afresh each time and cost ~20 % more CPU on SaudiNewsNet (0.89 against
+# 0.72 s). Per-call overhead (~20 us) stays negligible at ~600 news articles a batch.
+BATCH_CHARS = 1 << 20
 # Below this many documents the serial kernels win: no thread-pool start-up.
 PARALLEL_MIN_DOCS = 64
 # The hash constants as numpy scalars: numba's C-level dispatcher types those directly, but
