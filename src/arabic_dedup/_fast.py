@@ -37,11 +37,14 @@ if TYPE_CHECKING:
 
 __all__ = ["impl", "shingle_sets", "signatures_from_sets"]
 
-# Characters per kernel call. The code-point buffer (4 bytes a character) of a 1M-character
-# batch stays in cache and malloc reuses it from batch to batch; 32M-character batches were
-# page-faulted afresh each time and cost ~20 % more CPU on SaudiNewsNet (0.89 against
-# 0.72 s). Per-call overhead (~20 us) stays negligible at ~600 news articles a batch.
+# Characters per kernel call. On one thread, the code-point buffer (4 bytes a character) of a
+# 1M-character batch stays in cache and malloc reuses it from batch to batch; 32M-character
+# batches were page-faulted afresh each time and cost ~20 % more CPU on SaudiNewsNet (0.89
+# against 0.72 s). With several threads every call is a fork-join, and on a busy machine a
+# join waits for a preempted thread: there 32M-character batches won (find_duplicates on
+# SaudiNewsNet, the other core busy: 1.67-1.76 s against 1.84-2.93 s).
 BATCH_CHARS = 1 << 20
+PARALLEL_BATCH_CHARS = 32_000_000
 # Below this many documents the serial kernels win: no thread-pool start-up.
 PARALLEL_MIN_DOCS = 64
 # The hash constants as numpy scalars: numba's C-level dispatcher types those directly, but
@@ -111,13 +114,16 @@ def shingle_sets(
     if impl() == "reference" or k is None or normalizer.mask_numbers or normalizer.squeeze_repeats:
         return _from_sets([hash_shingles(t, shingle=shingle, normalizer=normalizer) for t in texts])
     table = compile_table(normalizer)
+    import numba  # importable: the kernels loaded
+
+    limit = BATCH_CHARS if numba.get_num_threads() == 1 else PARALLEL_BATCH_CHARS
     parts_h: list[NDArray[np.uint32]] = []
     parts_n: list[NDArray[np.int64]] = []
     start = 0
     n = len(texts)
     while start < n:
         stop, chars = start, 0
-        while stop < n and (chars == 0 or chars + len(texts[stop]) <= BATCH_CHARS):
+        while stop < n and (chars == 0 or chars + len(texts[stop]) <= limit):
             chars += len(texts[stop])
             stop += 1
         # Combining madda/hamza need composing first (rare): hand the kernel those texts'
