@@ -16,6 +16,7 @@ from _redis_server import redis_ns, redis_url  # noqa: F401  (fixtures)
 from _stream_helpers import news_stream
 
 from arabic_dedup import Deduplicator
+from arabic_dedup._store import df_cells
 
 TESTS = str(Path(__file__).parent)
 
@@ -305,3 +306,52 @@ def test_redis_add_racing_a_near_duplicate_sees_it(redis_url: str, redis_ns: str
         assert seen == [[], ["first"]]
         assert decision is not None and decision[0] == "first"
         assert ours.lookup("second") is not None and ours.lookup("first") is None
+
+
+@pytest.mark.parametrize("whose", ["text", "candidate"])
+def test_redis_add_racing_the_boilerplate_limit_decides_again(
+    redis_url: str,  # noqa: F811
+    redis_ns: str,  # noqa: F811
+    whose: str,
+) -> None:
+    """Between our read and our write, another worker's adds push a sentence past max_df:
+    a sentence of our text, or one only our candidate has (asked about by the decision). The
+    common shingles the decision used no longer hold, so our add must read and decide again,
+    and the second decision sees the sentence as common."""
+    import random
+
+    from _stream_helpers import base_text
+
+    rng = random.Random(11)
+    story, extra = base_text(rng, 5), base_text(rng, 1)
+    hot = story.split(".")[0] + "." if whose == "text" else extra
+    kw = {"redis_url": redis_url, "namespace": redis_ns, "max_df": 5}
+    with Deduplicator(**kw) as ours, Deduplicator(**kw) as other:
+        assert ours.add("kept", story + " " + extra) is None
+        hashes = ours._hashes(story)
+        hot_hashes = ours._hashes(hot)
+        commons: list[set[int]] = []
+        added = [ours._hashes(story + " " + extra), hashes]  # every text counted, at the end
+
+        def decide(found: Any) -> Any:
+            assert [c.key for c in found.candidates] == ["kept"]
+            common = set(found.common(found.candidates).tolist())
+            commons.append(common)
+            if len(commons) == 1:  # five more texts carry the sentence: 6 > max_df
+                for i in range(5):  # recorded as duplicates: counted, but in no bucket
+                    h = other._hashes(base_text(rng, 3) + " " + hot)
+                    added.append(h)
+                    bands = other._band_hashes(h)
+                    other._store.add(f"carrier-{i}", h, bands, lambda f: ("kept", 0.5), ttl=None)
+            matches = ours._verified(hashes, found)
+            return (matches[0].key, matches[0].similarity) if matches else None
+
+        ours._store.add("ours", hashes, ours._band_hashes(hashes), decide, ttl=None)
+        assert len(commons) == 2, "the write did not notice the limit was crossed"
+        assert not commons[0] & set(hot_hashes.tolist())
+        assert set(hot_hashes.tolist()) <= commons[1]
+        # The refused write took its counts back: each text counted once.
+        probe = np.concatenate(added)
+        want = np.bincount(np.concatenate([df_cells(h) for h in added]), minlength=1 << 22)
+        n, counts = ours._store.doc_freq(probe)
+        assert n == 7 and counts.tolist() == want[df_cells(probe)].tolist()

@@ -307,3 +307,19 @@ def test_sqlite_fold_rolled_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
             if key not in d:
                 assert d.add(key, text) == ref.add(key, text)
         _assert_counts(d, ref, probe)
+
+
+def test_hashes_sharing_a_cell_count_once_each(where: dict[str, Any]) -> None:  # noqa: F811
+    """Two hashes of one text may share a counting cell; each counts (every store alike), and
+    removing the text takes exactly that back."""
+    cells = 1 << 22
+    h = np.array([5, 7, 5 + cells, 5 + 2 * cells], dtype=np.uint32)
+    assert df_cells(h).tolist() == [5, 7, 5, 5]
+    probe = np.array([5, 7, 9], dtype=np.uint32)
+    with Deduplicator(max_df=5, **where) as d:
+        d._store.add("k", h, d._band_hashes(h), lambda found: None, ttl=None)
+        n, counts = d._store.doc_freq(probe)
+        assert n == 1 and counts.tolist() == [3, 1, 0]
+        d.remove("k")
+        n, counts = d._store.doc_freq(probe)
+        assert n == 0 and counts.tolist() == [0, 0, 0]

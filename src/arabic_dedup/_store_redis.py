@@ -19,9 +19,10 @@ Atomic check-then-insert, optimistically, in two round trips: ``add`` reads the 
 candidates in the new text's band buckets with one Lua script, verifies them in Python, then
 sends the record to a second Lua script, which (atomically, as every script runs) refuses if
 the key is live already, or if a kept record that the read did not return has joined any of
-those buckets since, or if a shingle of the text or of its candidates has crossed the
-boilerplate limit since (the script recomputes the common shingles the decision rested on) —
-then ``add`` reads and decides again. The same write script counts the text. So two
+those buckets since, or if a counting cell the decision asked about (the text's, and those
+of the candidates the verifier's bound could not rule out) has crossed the boilerplate limit
+since — then ``add`` reads and decides again. The same write script counts the text, in the
+same BITFIELD call that re-reads those cells. So two
 near-duplicates added at the same moment by two workers — which share a band bucket, or LSH
 could not pair them anyway — are serialised: the one that commits second sees the first and
 is recorded as its duplicate, and a key is never recorded twice.
@@ -49,7 +50,6 @@ from ._boilerplate import DFLimit
 from ._errors import IndexBusyError, InputError
 from ._store import (
     DF_CELLS,
-    NO_COMMON,
     U32,
     U64,
     Candidate,
@@ -59,20 +59,24 @@ from ._store import (
     IndexStats,
     Record,
     T,
+    all_hashes,
+    common_of,
     decode_bands,
     decode_hashes,
     df_cells,
     encode_bands,
     encode_hashes,
+    no_common,
 )
 
 __all__ = ["RedisStore"]
 
-# Shared by the scripts. cell(f): the counting cell of a hash given as its 4 little-endian
-# bytes. count(dfkey, fields, step): add ``step`` to each field's cell. common(...): the common
-# shingles (cell count above the limit) among the 4-byte hashes of ``blobs``, as sorted,
-# concatenated 4-byte strings; limit = max(floor, fraction * documents seen), as DFLimit says.
-_COMMON = """
+# Counting, in Lua. The client hands the scripts the BITFIELD offsets ("#<cell>") of the cells
+# it computed with numpy, space-separated in one argument: Lua deriving them from 4-byte hashes
+# cost ~1 us a hash, and redis-py packs each extra argument in ~1 us. The remove script alone,
+# rare, derives them: cell(f) is the counting cell of a hash given as its 4 little-endian
+# bytes; count(dfkey, h, step) adds ``step`` to the cell of each hash in ``h``.
+_CELL_COUNT = """
 local function cell(f)
   local b1, b2, b3, b4 = string.byte(f, 1, 4)
   return (b1 + b2 * 256 + b3 * 65536 + b4 * 16777216) % %(cells)d
@@ -91,48 +95,65 @@ local function count(dfkey, h, step)
   end
   if #args > 2 then redis.call('BITFIELD', dfkey, unpack(args)) end
 end
-local function common(dfkey, nkey, floor, fraction, blobs)
-  local limit = math.max(floor, fraction * tonumber(redis.call('GET', nkey) or '0'))
-  local seen, fields = {}, {}
-  for _, b in ipairs(blobs) do
-    for i = 1, #b, 4 do
-      local f = string.sub(b, i, i + 3)
-      if not seen[f] then
-        seen[f] = true
-        fields[#fields + 1] = f
-      end
-    end
-  end
-  local out = {}
-  for i = 1, #fields, 1000 do
-    local last = math.min(i + 999, #fields)
-    local args = {}
-    for j = i, last do
-      args[#args + 1] = 'GET'
-      args[#args + 1] = 'u32'
-      args[#args + 1] = '#' .. cell(fields[j])
-    end
-    local counts = redis.call('BITFIELD', dfkey, unpack(args))
-    for j = 1, last - i + 1 do
-      if counts[j] > limit then out[#out + 1] = fields[i + j - 1] end
-    end
-  end
-  table.sort(out)
-  return table.concat(out)
-end
 """.replace("%(cells)d", str(DF_CELLS))
 
+_FLAGS = """
+local function limit(nkey, floor, fraction)
+  return math.max(floor, fraction * tonumber(redis.call('GET', nkey) or '0'))
+end
+-- plan: {{offsets, step}, {offsets}, ...}: INCRBY step (or GET, without a step) at each
+-- space-separated offset, in order, 1,000 operations to a BITFIELD call. Returns the answers
+-- in order, and how many each entry of the plan had.
+local function apply(dfkey, plan)
+  local got, n, sizes = {}, 0, {}
+  local args, k = {'OVERFLOW', 'SAT'}, 2
+  local function flush()
+    for _, v in ipairs(redis.call('BITFIELD', dfkey, unpack(args))) do
+      n = n + 1
+      got[n] = v
+    end
+    args, k = {'OVERFLOW', 'SAT'}, 2
+  end
+  for i, p in ipairs(plan) do
+    sizes[i] = 0
+    local step = p[2]
+    for f in string.gmatch(p[1], '%S+') do
+      sizes[i] = sizes[i] + 1
+      if step then
+        args[k + 1], args[k + 2], args[k + 3], args[k + 4] = 'INCRBY', 'u32', f, step
+        k = k + 4
+      else
+        args[k + 1], args[k + 2], args[k + 3] = 'GET', 'u32', f
+        k = k + 3
+      end
+      if k >= 3000 then flush() end
+    end
+  end
+  if k > 2 then flush() end
+  return got, sizes
+end
+-- Whether each count in got[first..last], less ``less``, is above the limit: '0'/'1' each.
+local function flags(got, first, last, less, lim)
+  local out = {}
+  for j = first, last do
+    if got[j] - less > lim then out[j - first + 1] = '1' else out[j - first + 1] = '0' end
+  end
+  return table.concat(out)
+end
+"""
+
 # KEYS[1]: a doc key whose existence is reported; KEYS[2]: P:df; KEYS[3]: P:ndocs;
-# KEYS[4..]: band buckets. ARGV: doc key prefix, floor ('' = no counts), fraction, the text's
-# hashes. Returns {sec, usec, exists, common, member, seq, hashes, member, seq, hashes, ...}.
+# KEYS[4..]: band buckets. ARGV: doc key prefix, floor ('' = no counts), fraction, the
+# BITFIELD offsets of the text's distinct cells (space-separated). Returns {sec, usec,
+# exists, flags, member, seq, hashes, member, seq, hashes, ...}; the text's flags (see
+# _FLAGS) only if there are candidates.
 _READ = (
-    _COMMON
+    _FLAGS
     + """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local out = {t[1], t[2], redis.call('EXISTS', KEYS[1]), ''}
 local seen = {}
-local blobs = {ARGV[4]}
 for i = 4, #KEYS do
   local members = redis.call('ZRANGEBYSCORE', KEYS[i], '(' .. string.format('%.6f', now), '+inf')
   for _, m in ipairs(members) do
@@ -143,68 +164,73 @@ for i = 4, #KEYS do
         out[#out + 1] = m
         out[#out + 1] = v[2]
         out[#out + 1] = v[1]
-        blobs[#blobs + 1] = v[1]
       end
     end
   end
 end
 if ARGV[2] ~= '' and #out > 4 then
-  out[4] = common(KEYS[2], KEYS[3], tonumber(ARGV[2]), tonumber(ARGV[3]), {ARGV[4]})
+  local lim = limit(KEYS[3], tonumber(ARGV[2]), tonumber(ARGV[3]))
+  local got = apply(KEYS[2], {{ARGV[4]}})
+  out[4] = flags(got, 1, #got, 0, lim)
 end
 return out
 """
 )
 
-# The common shingles among a text's hashes and some kept records' (the candidates the
-# verifier could not rule out by its bound). KEYS: P:df, P:ndocs. ARGV: floor, fraction, doc
-# key prefix, the text's hashes, members... Read only; the write script re-checks the result.
-_COMMON_OF = (
-    _COMMON
+# Flags for more cells (the candidates' that the verifier could not rule out by its bound,
+# beyond the text's). KEYS: P:df, P:ndocs. ARGV: floor, fraction, BITFIELD offsets
+# (space-separated). Read only; the write script re-checks the answer.
+_FLAGS_OF = (
+    _FLAGS
     + """
-local blobs = {ARGV[4]}
-for i = 5, #ARGV do
-  local h = redis.call('HGET', ARGV[3] .. ARGV[i], 'h')
-  if h then blobs[#blobs + 1] = h end
-end
-return common(KEYS[1], KEYS[2], tonumber(ARGV[1]), tonumber(ARGV[2]), blobs)
+local lim = limit(KEYS[2], tonumber(ARGV[1]), tonumber(ARGV[2]))
+local got = apply(KEYS[1], {{ARGV[3]}})
+return flags(got, 1, #got, 0, lim)
 """
 )
 
 # KEYS: doc, keys zset, kept zset, seq counter, P:df, P:ndocs, buckets...
 # ARGV: 1 member, 2 expires-at ms (0 = never), 3 kind ('k' kept / 'd' duplicate), 4 hashes,
 #       5 bands, 6 dup_of, 7 similarity, 8 doc key prefix, 9 floor ('' = no counts),
-#       10 fraction, 11 the common shingles the decision used (among the text's and the
-#       asked members'), 12 S = how many members were asked about, 13..12+S those members,
-#       13+S.. every candidate member the read returned.
+#       10 fraction, 11 the flags the decision used ('' = none), then BITFIELD offsets,
+#       space-separated: 12 the text's distinct cells, 13 the other cells asked about (11
+#       flags 12 then 13), 14 a repeat's cell for each hash whose cell an earlier hash of the
+#       text has; 15 every candidate member the read returned, each followed by byte 0xFF
+#       (never in UTF-8).
 # Returns -1 if the key is live already, -2 if what the decision rests on has changed since the
-# read — a kept record the read did not see has joined one of the buckets, or a shingle of the
-# text or of an asked candidate has crossed the boilerplate limit — (the caller re-reads and
-# decides again), else the commit's seq.
+# read — a kept record the read did not see has joined one of the buckets, or a cell the
+# decision asked about has crossed the boilerplate limit — (the caller re-reads and decides
+# again), else the commit's seq.
 _WRITE = (
-    _COMMON
+    _FLAGS
     + """
 if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
 local member, at_ms, kind = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local t = redis.call('TIME')
 local now = string.format('%.6f', tonumber(t[1]) + tonumber(t[2]) / 1000000)
-local asked = tonumber(ARGV[12])
-local first = 13 + asked
 local seen = {}
-for i = first, #ARGV do seen[ARGV[i]] = true end
+for m in string.gmatch(ARGV[15], '([^\\255]*)\\255') do seen[m] = true end
 for i = 7, #KEYS do
   for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[i], '(' .. now, '+inf')) do
     if not seen[m] and redis.call('HEXISTS', ARGV[8] .. m, 'h') == 1 then return -2 end
   end
 end
+-- Count the text, and in the same BITFIELD read the counts the decision's flags came from:
+-- +1 on each of the text's distinct cells (the answer less one is the count before this
+-- text), the other cells asked about as they are, +1 again per repeat. If a flag has changed,
+-- take the counts back and refuse.
 local counted = ARGV[9] ~= ''
-if counted and #ARGV >= first then
-  local blobs = {ARGV[4]}
-  for i = 13, first - 1 do
-    local h = redis.call('HGET', ARGV[8] .. ARGV[i], 'h')
-    if h then blobs[#blobs + 1] = h end
+if counted then
+  local lim = limit(KEYS[6], tonumber(ARGV[9]), tonumber(ARGV[10]))
+  local got, sizes = apply(KEYS[5], {{ARGV[12], 1}, {ARGV[13]}, {ARGV[14], 1}})
+  if ARGV[11] ~= '' then
+    local nt, nc = sizes[1], sizes[2]
+    if flags(got, 1, nt, 1, lim) .. flags(got, nt + 1, nt + nc, 0, lim) ~= ARGV[11] then
+      apply(KEYS[5], {{ARGV[12], -1}, {ARGV[14], -1}})
+      return -2
+    end
   end
-  local now_common = common(KEYS[5], KEYS[6], tonumber(ARGV[9]), tonumber(ARGV[10]), blobs)
-  if now_common ~= ARGV[11] then return -2 end
+  redis.call('INCR', KEYS[6])
 end
 local score = '+inf'
 if at_ms > 0 then score = string.format('%.3f', at_ms / 1000) end
@@ -219,21 +245,21 @@ if kind == 'k' then
     redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now)
     redis.call('ZADD', KEYS[i], score, member)
     -- A bucket lives as long as its longest-lived member.
-    local top = redis.call('ZRANGE', KEYS[i], -1, -1, 'WITHSCORES')
-    if top[2] == 'inf' then
+    if at_ms == 0 then
       redis.call('PERSIST', KEYS[i])
     else
-      redis.call('PEXPIREAT', KEYS[i], math.ceil(tonumber(top[2]) * 1000))
+      local top = redis.call('ZRANGE', KEYS[i], -1, -1, 'WITHSCORES')
+      if top[2] == 'inf' then
+        redis.call('PERSIST', KEYS[i])
+      else
+        redis.call('PEXPIREAT', KEYS[i], math.ceil(tonumber(top[2]) * 1000))
+      end
     end
   end
 else
   redis.call('HSET', KEYS[1], 'n', seq, 's', ARGV[7], 'd', ARGV[6])
 end
 if at_ms > 0 then redis.call('PEXPIREAT', KEYS[1], at_ms) end
-if counted then
-  count(KEYS[5], ARGV[4], 1)
-  redis.call('INCR', KEYS[6])
-end
 return seq
 """
 )
@@ -242,7 +268,7 @@ return seq
 # ARGV: member, the band hashes the caller read ('' for a duplicate), '1' to uncount.
 # Returns 0 if the key is not live, -1 if the record changed since the caller read it, else 1.
 _REMOVE = (
-    _COMMON
+    _CELL_COUNT
     + """
 local v = redis.call('HMGET', KEYS[1], 'n', 'b', 'h')
 if not v[1] then return 0 end
@@ -280,14 +306,51 @@ def _member(key: Hashable) -> bytes:
     return key.encode("utf-8")
 
 
-class _Asked:
-    """What an add's decision asked the index about the common shingles: the candidate
-    members beyond the text itself, and the answer (sorted 4-byte fields, as Lua returns
-    them); the write script checks that answer still holds."""
+def _offsets(cells: NDArray[np.int64]) -> bytes:
+    """BITFIELD offsets of u32 counters (cell ``c`` is ``#c``), space-separated: one argument
+    for the scripts to split, as packing hundreds of arguments costs ~1 us each in redis-py."""
+    return b" ".join([b"#%d" % c for c in cells.tolist()])
 
-    def __init__(self, text_common: bytes) -> None:
-        self.members: list[bytes] = []
-        self.common = text_common
+
+class _TextCells:
+    """A text's counting cells as the scripts take them: the distinct cells (sorted) and, for
+    each hash whose cell an earlier hash of the text has, that cell once more."""
+
+    def __init__(self, hashes: U32, counted: bool) -> None:
+        if not counted:
+            self.distinct, self.offsets, self.repeats = df_cells(hashes[:0]), b"", b""
+            return
+        self.distinct, times = np.unique(df_cells(hashes), return_counts=True)
+        self.offsets = _offsets(self.distinct)
+        self.repeats = _offsets(np.repeat(self.distinct, times - 1))
+
+
+class _Asked:
+    """What an add's decision asked the index about document frequencies: the cells, in the
+    order sent (the text's distinct cells, then the candidates' others), and whether each was
+    above the limit (``flags``: '0'/'1' per cell, as Lua returns them); the write script checks
+    that the answer still holds."""
+
+    def __init__(self, text: _TextCells, flags: bytes) -> None:
+        self.flags = flags
+        self.more = b""  # offsets of the cells asked about beyond the text's
+        # Every cell asked about, sorted, and whether it is above the limit.
+        self._cells: NDArray[np.int64] = text.distinct
+        self._above: NDArray[np.bool_] = np.frombuffer(flags, dtype=np.uint8) == ord("1")
+
+    def unknown(self, cells: NDArray[np.int64]) -> NDArray[np.int64]:
+        return np.setdiff1d(cells, self._cells)
+
+    def learn(self, cells: NDArray[np.int64], flags: bytes) -> None:
+        self.more += (b" " if self.more else b"") + _offsets(cells)
+        self.flags += flags
+        merged = np.concatenate([self._cells, cells])
+        order = np.argsort(merged, kind="stable")
+        above = np.concatenate([self._above, np.frombuffer(flags, dtype=np.uint8) == ord("1")])
+        self._cells, self._above = merged[order], above[order]
+
+    def above(self, cells: NDArray[np.int64]) -> NDArray[np.bool_]:
+        return self._above[np.searchsorted(self._cells, cells)]
 
 
 class RedisStore:
@@ -332,7 +395,7 @@ class RedisStore:
         self._read = self._r.register_script(_READ)
         self._write = self._r.register_script(_WRITE)
         self._remove = self._r.register_script(_REMOVE)
-        self._common_of = self._r.register_script(_COMMON_OF)
+        self._flags_of = self._r.register_script(_FLAGS_OF)
         self._init = self._r.register_script(_INIT_META)
         self._r.ping()  # fail at open, with the client's message, if the server is unreachable
 
@@ -351,32 +414,31 @@ class RedisStore:
         raw = self._init(keys=[self._meta], args=flat)
         return {raw[i].decode(): raw[i + 1].decode() for i in range(0, len(raw), 2)}
 
-    def _parse(self, raw: list[bytes], hb: bytes) -> tuple[Found, _Asked]:
+    def _parse(self, raw: list[bytes], hashes: U32, text: _TextCells) -> tuple[Found, _Asked]:
         cands = [
             Candidate(raw[i].decode("utf-8"), int(raw[i + 1]), decode_hashes(raw[i + 2]))
             for i in range(4, len(raw), 3)
         ]
-        asked = _Asked(raw[3])
+        asked = _Asked(text, bytes(raw[3]))
+        if not self._limit_args[0] or not cands:
+            return Found(cands, no_common), asked
 
         def common(cs: Sequence[Candidate]) -> U32:
-            if not self._limit_args[0] or not cands:
-                return NO_COMMON
+            u = all_hashes(hashes, cs)
+            cells = df_cells(u)
             if cs:
-                members = [_member(c.key) for c in cs]
-                keys = [self._df, self._ndocs]
-                args = [*self._limit_args, self._docp, hb, *members]
-                asked.members, asked.common = members, bytes(self._common_of(keys=keys, args=args))
-            else:
-                asked.members, asked.common = [], raw[3]
-            # Lua sorted the 4-byte fields as strings; the verifier wants numeric order.
-            return np.sort(decode_hashes(asked.common))
+                new = asked.unknown(cells[hashes.size :])
+                if new.size:
+                    keys = [self._df, self._ndocs]
+                    got = self._flags_of(keys=keys, args=[*self._limit_args, _offsets(new)])
+                    asked.learn(new, bytes(got))
+            return common_of(u, asked.above(cells))
 
         return Found(cands, common), asked
 
-    def _read_found(self, first: bytes, hb: bytes, buckets: list[bytes]) -> list[Any]:
+    def _read_found(self, first: bytes, text: _TextCells, buckets: list[bytes]) -> list[Any]:
         keys = [first, self._df, self._ndocs, *buckets]
-        hashes = hb if self._limit_args[0] else b""
-        return list(self._read(keys=keys, args=[self._docp, *self._limit_args, hashes]))
+        return list(self._read(keys=keys, args=[self._docp, *self._limit_args, text.offsets]))
 
     def add(
         self, key: Hashable, hashes: U32, bands: U64, decide: Decide, *, ttl: float | None
@@ -385,12 +447,13 @@ class RedisStore:
         doc = self._docp + member
         buckets = [self._bucket(b, int(h)) for b, h in enumerate(bands)]
         hb, bb = encode_hashes(hashes), encode_bands(bands)
+        text = _TextCells(hashes, bool(self._limit_args[0]))
         keys = [doc, self._keys, self._kept, self._seq, self._df, self._ndocs, *buckets]
         for attempt in range(self._retries):
-            raw = self._read_found(doc, hb, buckets)
+            raw = self._read_found(doc, text, buckets)
             if int(raw[2]):
                 raise KeyError(f"key {key!r} was already added")
-            found, asked = self._parse(raw, hb)
+            found, asked = self._parse(raw, hashes, text)
             decision = decide(found)
             at_ms = 0
             if ttl is not None:
@@ -399,8 +462,9 @@ class RedisStore:
                 args = [member, at_ms, "k", hb, bb, b"", b""]
             else:
                 args = [member, at_ms, "d", hb, b"", _member(decision[0]), repr(decision[1])]
-            args += [self._docp, *self._limit_args, asked.common, len(asked.members)]
-            args += [*asked.members, *(raw[i] for i in range(4, len(raw), 3))]
+            args += [self._docp, *self._limit_args, asked.flags]
+            args += [text.offsets, asked.more, text.repeats]
+            args.append(b"".join([raw[i] + b"\xff" for i in range(4, len(raw), 3)]))
             seq = int(self._write(keys=keys, args=args))
             if seq == -1:
                 raise KeyError(f"key {key!r} was already added")
@@ -420,8 +484,8 @@ class RedisStore:
 
     def candidates(self, hashes: U32, bands: U64, use: Callable[[Found], T]) -> T:
         buckets = [self._bucket(b, int(h)) for b, h in enumerate(bands)]
-        hb = encode_hashes(hashes)
-        return use(self._parse(self._read_found(self._meta, hb, buckets), hb)[0])
+        text = _TextCells(hashes, bool(self._limit_args[0]))
+        return use(self._parse(self._read_found(self._meta, text, buckets), hashes, text)[0])
 
     def doc_freq(self, hashes: U32) -> tuple[int, NDArray[np.int64]]:
         cells = df_cells(hashes).tolist()
