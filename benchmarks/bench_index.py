@@ -379,7 +379,9 @@ each store, each `add` timed (candidate lookup, exact verification, committed wr
 "p99, last 10 %" is over the adds made with 90-100 % of N already indexed; "CPU p99" is the
 calling thread's CPU time per add (the work without waiting for a core). SQLite commits every
 add (WAL, `synchronous=NORMAL`); Redis runs a read script and a write script (two round trips
-on loopback) against a private `redis-server` without persistence.
+on loopback, three when the verifier asks about the boilerplate of candidates its bound leaves)
+against a private `redis-server` without persistence, the client and the server sharing the
+machine's 2 cores.
 
 {chr(10).join(sections)}
 {c.NOISE_NOTE}
