@@ -44,7 +44,6 @@ def run(script: Path, quick: bool) -> dict[str, Any]:
 # Results files reported on another benchmark's page (or in the user docs).
 PAGE_OF = {
     "index_1m": "index.md",
-    "scaling_1m_latest": "scaling.md",
     "index_max_df_auto": "../streaming.md",
     "index_max_df_none": "../streaming.md",
     "stream_v1": "stream.md",
