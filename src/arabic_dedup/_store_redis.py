@@ -49,7 +49,6 @@ from numpy.typing import NDArray
 from ._boilerplate import DFLimit
 from ._errors import IndexBusyError, InputError
 from ._store import (
-    DF_CELLS,
     U32,
     U64,
     Candidate,
@@ -73,30 +72,9 @@ __all__ = ["RedisStore"]
 
 # Counting, in Lua. The client hands the scripts the BITFIELD offsets ("#<cell>") of the cells
 # it computed with numpy, space-separated in one argument: Lua deriving them from 4-byte hashes
-# cost ~1 us a hash, and redis-py packs each extra argument in ~1 us. The remove script alone,
-# rare, derives them: cell(f) is the counting cell of a hash given as its 4 little-endian
-# bytes; count(dfkey, h, step) adds ``step`` to the cell of each hash in ``h``.
-_CELL_COUNT = """
-local function cell(f)
-  local b1, b2, b3, b4 = string.byte(f, 1, 4)
-  return (b1 + b2 * 256 + b3 * 65536 + b4 * 16777216) % %(cells)d
-end
-local function count(dfkey, h, step)
-  local args = {'OVERFLOW', 'SAT'}
-  for i = 1, #h, 4 do
-    args[#args + 1] = 'INCRBY'
-    args[#args + 1] = 'u32'
-    args[#args + 1] = '#' .. cell(string.sub(h, i, i + 3))
-    args[#args + 1] = step
-    if #args >= 4000 then
-      redis.call('BITFIELD', dfkey, unpack(args))
-      args = {'OVERFLOW', 'SAT'}
-    end
-  end
-  if #args > 2 then redis.call('BITFIELD', dfkey, unpack(args)) end
-end
-""".replace("%(cells)d", str(DF_CELLS))
-
+# cost ~1 us a hash, and redis-py packs each extra argument in ~1 us. limit(...) = max(floor,
+# fraction * documents seen), as DFLimit says; apply(...) runs BITFIELD operations over offset
+# lists; flags(...) tells which counts are above the limit.
 _FLAGS = """
 local function limit(nkey, floor, fraction)
   return math.max(floor, fraction * tonumber(redis.call('GET', nkey) or '0'))
@@ -265,16 +243,17 @@ return seq
 )
 
 # KEYS: doc, keys zset, kept zset, P:df, P:ndocs, the doc's buckets...
-# ARGV: member, the band hashes the caller read ('' for a duplicate), '1' to uncount.
+# ARGV: member, the commit seq the caller read, then for a kept text counted with max_df (else
+# '', '', ''): the BITFIELD offsets of its distinct cells, a repeat's cell per repeat, '1'.
 # Returns 0 if the key is not live, -1 if the record changed since the caller read it, else 1.
 _REMOVE = (
-    _CELL_COUNT
+    _FLAGS
     + """
-local v = redis.call('HMGET', KEYS[1], 'n', 'b', 'h')
-if not v[1] then return 0 end
-if (v[2] or '') ~= ARGV[2] then return -1 end
-if ARGV[3] == '1' and v[3] then
-  count(KEYS[4], v[3], -1)
+local n = redis.call('HGET', KEYS[1], 'n')
+if not n then return 0 end
+if n ~= ARGV[2] then return -1 end
+if ARGV[5] == '1' then
+  apply(KEYS[4], {{ARGV[3], -1}, {ARGV[4], -1}})
   redis.call('DECR', KEYS[5])
 end
 redis.call('DEL', KEYS[1])
@@ -509,9 +488,9 @@ class RedisStore:
     def remove(self, key: Hashable) -> None:
         member = _member(key)
         doc = self._docp + member
-        uncount = "1" if self._limit_args[0] else ""
+        counted = bool(self._limit_args[0])
         for _ in range(self._retries):
-            raw_bands, n = self._r.hmget(doc, ["b", "n"])
+            raw_bands, raw_hashes, n = self._r.hmget(doc, ["b", "h", "n"])
             if n is None:
                 raise KeyError(key)
             buckets = []
@@ -519,8 +498,12 @@ class RedisStore:
                 buckets = [
                     self._bucket(b, h) for b, h in enumerate(decode_bands(raw_bands).tolist())
                 ]
+            # A kept text's counts are taken back; a duplicate's hashes are not stored.
+            uncount = counted and raw_hashes is not None
+            text = _TextCells(decode_hashes(raw_hashes or b""), uncount)
+            args = [member, n, text.offsets, text.repeats, "1" if uncount else ""]
             keys = [doc, self._keys, self._kept, self._df, self._ndocs, *buckets]
-            done = int(self._remove(keys=keys, args=[member, raw_bands or b"", uncount]))
+            done = int(self._remove(keys=keys, args=args))
             if done == 0:
                 raise KeyError(key)
             if done == 1:
