@@ -256,6 +256,12 @@ def write_results(name: str, payload: dict[str, Any]) -> Path:
     return path
 
 
+def saved_results(*names: str) -> list[dict[str, Any]]:
+    """The saved results files among ``names`` (``benchmarks/results/<name>.json``), in order."""
+    paths = (RESULTS_DIR / f"{name}.json" for name in names)
+    return [json.loads(p.read_text(encoding="utf-8")) for p in paths if p.exists()]
+
+
 def fmt(x: Any, digits: int = 3) -> str:
     if x is None:
         return "–"

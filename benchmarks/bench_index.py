@@ -359,13 +359,7 @@ Commit(s): {", ".join(f"`{x}`" for x in commits)}. {r["note"]}
 
 
 def write_docs() -> None:
-    import json
-
-    sections = []
-    for name in ("index", "index_1m"):
-        path = c.RESULTS_DIR / f"{name}.json"
-        if path.exists():
-            sections.append(_section(json.loads(path.read_text(encoding="utf-8"))))
+    sections = [_section(r) for r in c.saved_results(*("index", "index_1m"))]
     text = f"""# Persistent indexes: `Deduplicator` per store
 
 `python benchmarks/bench_index.py` (100,000 documents; `--large` for 1,000,000; `--stores`

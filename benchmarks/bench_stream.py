@@ -225,13 +225,7 @@ Commit `{machine.get("git_commit", "?")}`, {machine.get("date_utc", "?")}, load 
 
 
 def write_doc() -> None:
-    import json
-
-    sections = []
-    for name in ("stream", "stream_v1"):
-        path = c.RESULTS_DIR / f"{name}.json"
-        if path.exists():
-            sections.append(_section(json.loads(path.read_text(encoding="utf-8"))))
+    sections = [_section(r) for r in c.saved_results(*("stream", "stream_v1"))]
     text = f"""# Streaming: `Deduplicator.add` latency
 
 `python benchmarks/bench_stream.py [--large] [--corpus v2|v1]`: the index (in memory, the

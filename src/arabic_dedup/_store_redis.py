@@ -118,6 +118,12 @@ local function flags(got, first, last, less, lim)
   end
   return table.concat(out)
 end
+-- The flags of the counts at some offsets, read as they are now.
+local function flags_now(dfkey, nkey, floor, fraction, offsets)
+  local lim = limit(nkey, floor, fraction)
+  local got = apply(dfkey, {{offsets}})
+  return flags(got, 1, #got, 0, lim)
+end
 """
 
 # KEYS[1]: a doc key whose existence is reported; KEYS[2]: P:df; KEYS[3]: P:ndocs;
@@ -147,9 +153,7 @@ for i = 4, #KEYS do
   end
 end
 if ARGV[2] ~= '' and #out > 4 then
-  local lim = limit(KEYS[3], tonumber(ARGV[2]), tonumber(ARGV[3]))
-  local got = apply(KEYS[2], {{ARGV[4]}})
-  out[4] = flags(got, 1, #got, 0, lim)
+  out[4] = flags_now(KEYS[2], KEYS[3], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4])
 end
 return out
 """
@@ -161,9 +165,7 @@ return out
 _FLAGS_OF = (
     _FLAGS
     + """
-local lim = limit(KEYS[2], tonumber(ARGV[1]), tonumber(ARGV[2]))
-local got = apply(KEYS[1], {{ARGV[3]}})
-return flags(got, 1, #got, 0, lim)
+return flags_now(KEYS[1], KEYS[2], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3])
 """
 )
 
