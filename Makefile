@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: test demo bench lint typecheck services clean install
+.PHONY: test test-fast demo bench lint typecheck services clean install
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ typecheck: $(STAMP)
 
 test: $(STAMP) lint typecheck services
 	$(PY) -m pytest -q
+
+# The everyday loop: no servers, no Spark, nothing slow (markers in tests/conftest.py).
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -x -m "not redis and not spark and not slow"
 
 # Real servers for the integration tests: Redis, and Java for local Spark (Debian's
 # packages; idempotent and quiet when already there).

@@ -31,12 +31,9 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "benchmarks" / "results"
 DOCS_DIR = ROOT / "docs" / "benchmarks"
 SEEDS_DIR = ROOT / "seeds"
-DATA_PATH = Path(
-    os.environ.get(
-        "ARABIC_DEDUP_SAUDINEWSNET",
-        str(ROOT.parent / "shared" / "data" / "saudinewsnet" / "saudinewsnet.jsonl.gz"),
-    )
-)
+# The same variable as the tests' (tests/_shared.py): the folder that holds data/.
+SHARED_DIR = Path(os.environ.get("ARABIC_DEDUP_SHARED", str(ROOT.parent / "shared")))
+DATA_PATH = SHARED_DIR / "data" / "saudinewsnet" / "saudinewsnet.jsonl.gz"
 CACHE_DIR = Path(os.environ.get("ARABIC_DEDUP_BENCH_CACHE", "/tmp/arabic_dedup_bench"))
 SEED = 20240611  # every random choice in the benchmarks derives from this
 

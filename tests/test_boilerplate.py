@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from arabic_dedup._boilerplate import _filter_reference, filter_boilerplate, max_df_limit
-from arabic_dedup._minhash import ShingleSets
+from arabic_dedup._shingle import ShingleSets
 
 
 def _corpus(seed: int) -> ShingleSets:

@@ -9,6 +9,7 @@ from pathlib import Path
 import numba
 import numpy as np
 import pytest
+from _impl import with_impl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -41,15 +42,6 @@ def copy_of(i: int, transforms: list[str], rng: random.Random) -> str:
         related=[t for j, t in enumerate(TITLES) if j != i],
         extra=EXTRA,
     )
-
-
-def with_impl(value: str | None, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
-    with pytest.MonkeyPatch.context() as mp:
-        if value is None:
-            mp.delenv("ARABIC_DEDUP_IMPL", raising=False)
-        else:
-            mp.setenv("ARABIC_DEDUP_IMPL", value)
-        return fn(*args, **kwargs)
 
 
 def exact_similarity(a: str, b: str, kind: str = "jaccard") -> float:

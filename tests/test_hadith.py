@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from _shared import HADITH, shared_file
 
 from arabic_dedup import _normalize
 from arabic_dedup._normalize import NormalizerConfig, normalize_many, tokens
 
-RELATIVE = Path("data") / "hadith-tashkeel" / "hadith_diacritized_vs_plain_pairs.jsonl.gz"
+pytestmark = pytest.mark.data
 EXPECTED_PAIRS = 9293
 
 # Pairs whose plain text has genuinely different letters from the vocalised one (data noise,
@@ -27,18 +26,8 @@ EXPECTED_PAIRS = 9293
 EXCLUDED: dict[str, str] = {}
 
 
-def _shared_dir() -> Path:
-    override = os.environ.get("ARABIC_DEDUP_SHARED")
-    if override:
-        return Path(override)
-    # The repository is checked out as a sibling of shared/.
-    return Path(__file__).resolve().parents[2] / "shared"
-
-
 def _pairs() -> Iterator[dict[str, str]]:
-    path = _shared_dir() / RELATIVE
-    if not path.exists():
-        pytest.skip(f"hadith pairs not found at {path} (set ARABIC_DEDUP_SHARED to the shared dir)")
+    path = shared_file(HADITH)
     with gzip.open(path, "rt", encoding="utf-8") as handle:
         for line in handle:
             yield json.loads(line)

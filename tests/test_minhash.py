@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _impl import with_impl
 from datasketch import MinHash, MinHashLSH
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -54,15 +55,6 @@ texts = st.lists(st.sampled_from(WORDS), max_size=25).map(" ".join)
 units = st.sampled_from(["word", "char"])
 num_perms = st.sampled_from([2, 16, 128, 256])
 seeds = st.one_of(st.sampled_from([0, 1, 42, 2**32 - 1]), st.integers(0, 2**32 - 1))
-
-
-def with_impl(value: str | None, fn, *args):  # type: ignore[no-untyped-def]
-    with pytest.MonkeyPatch.context() as mp:
-        if value is None:
-            mp.delenv("ARABIC_DEDUP_IMPL", raising=False)
-        else:
-            mp.setenv("ARABIC_DEDUP_IMPL", value)
-        return fn(*args)
 
 
 # -- datasketch is the reference ------------------------------------------------------------
@@ -259,15 +251,15 @@ def test_params_record_what_a_signature_depends_on() -> None:
 def test_batching_does_not_change_shingle_sets(texts: list[str], batch_chars: int) -> None:
     # The fast path cuts the texts into kernel calls of *BATCH_CHARS characters (at least one
     # text each, however long): where the cuts fall must not change any text's hashes.
-    from arabic_dedup import _fast
+    from arabic_dedup import _shingle
 
     hasher = MinHasher()
     whole = hasher.shingle_sets(texts)
-    old = _fast.BATCH_CHARS, _fast.PARALLEL_BATCH_CHARS
-    _fast.BATCH_CHARS = _fast.PARALLEL_BATCH_CHARS = batch_chars
+    old = _shingle.BATCH_CHARS, _shingle.PARALLEL_BATCH_CHARS
+    _shingle.BATCH_CHARS = _shingle.PARALLEL_BATCH_CHARS = batch_chars
     try:
         cut = hasher.shingle_sets(texts)
     finally:
-        _fast.BATCH_CHARS, _fast.PARALLEL_BATCH_CHARS = old
+        _shingle.BATCH_CHARS, _shingle.PARALLEL_BATCH_CHARS = old
     assert np.array_equal(whole.offsets, cut.offsets)
     assert np.array_equal(whole.hashes, cut.hashes)

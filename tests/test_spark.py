@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from _services import missing_service
+from _shared import SAUDINEWSNET, shared_file
 
 import arabic_dedup
 from arabic_dedup._boilerplate import common_shingles, max_df_limit
@@ -25,11 +26,7 @@ from arabic_dedup.testing import random_transforms, syndicate
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
-SAUDINEWSNET = Path(
-    os.environ.get(
-        "SAUDINEWSNET", ROOT.parent / "shared" / "data" / "saudinewsnet" / "saudinewsnet.jsonl.gz"
-    )
-)
+pytestmark = pytest.mark.spark
 
 
 @pytest.fixture(scope="module")
@@ -182,11 +179,10 @@ def test_empty_and_whitespace_texts(spark: Any) -> None:
     assert_same(spark, texts, min_duplicates=1)
 
 
+@pytest.mark.data
 def test_saudinewsnet(spark: Any) -> None:
-    if not SAUDINEWSNET.exists():
-        pytest.skip(f"SaudiNewsNet not found at {SAUDINEWSNET} (set SAUDINEWSNET=path)")
     # One day of every outlet: wire copies republished the same day are the duplicates.
-    with gzip.open(SAUDINEWSNET, "rt", encoding="utf-8") as f:
+    with gzip.open(shared_file(SAUDINEWSNET), "rt", encoding="utf-8") as f:
         day = [r["text"] for r in map(json.loads, f) if r["id"].startswith("2015-07-22")]
     assert_same(spark, day[::4], min_duplicates=20)
 

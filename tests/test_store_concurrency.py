@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-from _redis_server import redis_ns, redis_url  # noqa: F401  (fixtures)
 from _stream_helpers import news_stream
 
 from arabic_dedup import Deduplicator
@@ -190,6 +189,7 @@ def _commit_order(kw: dict[str, Any]) -> list[str]:
     return sorted(seqs, key=seqs.__getitem__)
 
 
+@pytest.mark.slow
 def test_sqlite_four_writers(four_writers: dict[str, Any]) -> None:
     _check_four_writers(*four_writers["sqlite"])
 
@@ -199,6 +199,7 @@ def test_sqlite_four_writers(four_writers: dict[str, Any]) -> None:
 FOLDING_WORKER = "import arabic_dedup._store_sqlite as s\ns._FOLD_EVERY = 5\n" + WORKER
 
 
+@pytest.mark.slow
 def test_sqlite_four_writers_folding(tmp_path: Path) -> None:
     import random
     import sqlite3
@@ -221,7 +222,7 @@ def test_sqlite_four_writers_folding(tmp_path: Path) -> None:
     _check_four_writers(kw, lines)
 
 
-def test_redis_four_writers(four_writers: dict[str, Any], redis_url: str) -> None:  # noqa: F811
+def test_redis_four_writers(four_writers: dict[str, Any], redis_url: str) -> None:
     import redis
 
     _check_four_writers(*four_writers["redis"])
@@ -231,7 +232,7 @@ def test_redis_four_writers(four_writers: dict[str, Any], redis_url: str) -> Non
     assert int(r.get("t:four:seq")) == len(ITEMS)  # one commit per key, no double insert
 
 
-def test_redis_layout_is_plain_bytes(redis_url: str, redis_ns: str) -> None:  # noqa: F811
+def test_redis_layout_is_plain_bytes(redis_url: str, redis_ns: str) -> None:
     import redis
 
     from arabic_dedup._lsh import band_hashes
@@ -285,7 +286,7 @@ def test_redis_missing_client_names_the_extra(monkeypatch: pytest.MonkeyPatch) -
         Deduplicator(redis_url="redis://127.0.0.1:1/0")
 
 
-def test_redis_add_racing_a_near_duplicate_sees_it(redis_url: str, redis_ns: str) -> None:  # noqa: F811
+def test_redis_add_racing_a_near_duplicate_sees_it(redis_url: str, redis_ns: str) -> None:
     """A writer commits a near-duplicate between our read and our write: our add re-reads,
     and is recorded as the duplicate of the text that committed first."""
     t1 = "أعلنت وزارة الصحة اليوم عن افتتاح مستشفى جديد في مدينة الرياض بسعة مئتي سرير"
@@ -310,8 +311,8 @@ def test_redis_add_racing_a_near_duplicate_sees_it(redis_url: str, redis_ns: str
 
 @pytest.mark.parametrize("whose", ["text", "candidate"])
 def test_redis_add_racing_the_boilerplate_limit_decides_again(
-    redis_url: str,  # noqa: F811
-    redis_ns: str,  # noqa: F811
+    redis_url: str,
+    redis_ns: str,
     whose: str,
 ) -> None:
     """Between our read and our write, another worker's adds push a sentence past max_df:

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _redis_server import redis_ns, redis_url  # noqa: F401  (fixtures)
 from _stream_helpers import news_stream
 
 from arabic_dedup import Deduplicator, Match
@@ -143,7 +142,7 @@ def test_parameter_mismatch(stored: dict[str, Any]) -> None:
     Deduplicator(**stored).close()  # the stored parameters still open it
 
 
-def test_same_results_on_every_backend(tmp_path: Path, redis_url: str) -> None:  # noqa: F811
+def test_same_results_on_every_backend(tmp_path: Path, redis_url: str) -> None:
     items = news_stream(200, seed=11)
     results = {}
     for name, kw in {
@@ -208,7 +207,7 @@ def test_add_many_over_several_batches_equals_add(tmp_path: Path) -> None:
         assert [d.lookup(k) for k, _ in items] == expected
 
 
-def test_ttl_expiry(tmp_path: Path, redis_url: str) -> None:  # noqa: F811
+def test_ttl_expiry(tmp_path: Path, redis_url: str) -> None:
     handles = [
         Deduplicator(ttl=1),
         Deduplicator(ttl=1, path=tmp_path / "ttl.sqlite"),

@@ -8,7 +8,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-from _redis_server import redis_ns, redis_url  # noqa: F401  (fixtures)
 from _stream_helpers import base_text, news_stream
 from test_stream import stored, where  # noqa: F401  (fixtures)
 
@@ -84,7 +83,7 @@ def test_story_copied_more_than_max_df_still_matches(where: dict[str, Any]) -> N
         assert all(isinstance(m, Match) and m.key == "c00" for m in got[1:]), got
 
 
-def test_same_decisions_on_every_backend(tmp_path: Path, redis_url: str) -> None:  # noqa: F811
+def test_same_decisions_on_every_backend(tmp_path: Path, redis_url: str) -> None:
     items = template_stream(30, seed=2) + news_stream(120, seed=8)
     results: dict[str, Any] = {}
     backends: dict[str, dict[str, Any]] = {

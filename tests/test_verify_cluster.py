@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
+from _impl import with_impl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,15 +24,6 @@ def py_similarity(a: set[int], b: set[int], kind: str) -> float:
     inter = len(a & b)
     denom = len(a | b) if kind == "jaccard" else min(len(a), len(b))
     return inter / denom if denom else 0.0
-
-
-def with_impl(value: str | None, fn, *args):  # type: ignore[no-untyped-def]
-    with pytest.MonkeyPatch.context() as mp:
-        if value is None:
-            mp.delenv("ARABIC_DEDUP_IMPL", raising=False)
-        else:
-            mp.setenv("ARABIC_DEDUP_IMPL", value)
-        return fn(*args)
 
 
 # -- similarity / verify_pairs --------------------------------------------------------------

@@ -20,13 +20,14 @@ from ._errors import (
     IndexBusyError,
     IndexMismatchError,
     InputError,
+    KernelError,
     NormalizerTypeError,
     OutputDirError,
     RecordError,
     SignatureError,
 )
 from ._lsh import LSHIndex, optimal_params
-from ._minhash import MinHasher, ShingleSets
+from ._minhash import MinHasher
 from ._normalize import (
     NORMALIZER_VERSION,
     Change,
@@ -36,7 +37,7 @@ from ._normalize import (
     normalize,
     tokens,
 )
-from ._shingle import ShingleConfig, ShingleHasher, shingle_hash, shingles
+from ._shingle import ShingleConfig, ShingleHasher, ShingleSets, shingle_hash, shingles
 from ._stream import Deduplicator, IndexStats, Match
 from ._verify import similarity
 
@@ -57,6 +58,7 @@ __all__ = [
     "IndexMismatchError",
     "IndexStats",
     "InputError",
+    "KernelError",
     "LSHIndex",
     "Match",
     "MinHasher",

@@ -26,7 +26,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._minhash import ShingleSets
+from ._engine import kernels
+from ._shingle import ShingleSets
 
 __all__ = [
     "AUTO_MAX_DF_FLOOR",
@@ -44,6 +45,11 @@ AUTO_MAX_DF_FLOOR = 30
 AUTO_MAX_DF_FRACTION = 0.001
 # A document losing at least this share of its shingles keeps them all (see module docstring).
 EXEMPT_SHARE = 0.75
+# Document frequencies are first counted in 2**DF_CELL_BITS cells by a hash's low bits (an
+# upper bound of each hash's count; 16 MiB of counters, cache-friendly): the batch kernel
+# counts exactly only the hashes in cells above the limit, and a stream's store keeps these
+# cells as its counts (part of the stored index format).
+DF_CELL_BITS = 22
 
 
 def max_df_limit(max_df: float | str, n_docs: int) -> float:
@@ -119,12 +125,12 @@ def common_shingles(sets: ShingleSets, limit: float) -> NDArray[np.uint32]:
 
 def filter_boilerplate(sets: ShingleSets, max_df: float | str) -> ShingleSets:
     """``sets`` without the shingles found in more than ``max_df`` documents (see module doc)."""
-    from ._fast import _kernels, impl
-
     limit = max_df_limit(max_df, len(sets))
-    k = _kernels()
-    if impl() == "fast" and k is not None:
-        hashes, counts = k.boilerplate_filter(sets.hashes, sets.offsets, limit, EXEMPT_SHARE)
+    k = kernels()
+    if k is not None:
+        hashes, counts = k.boilerplate_filter(
+            sets.hashes, sets.offsets, limit, EXEMPT_SHARE, DF_CELL_BITS
+        )
         offsets = np.zeros(len(sets) + 1, dtype=np.int64)
         np.cumsum(counts, out=offsets[1:])
         return ShingleSets(hashes, offsets)

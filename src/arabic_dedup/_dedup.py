@@ -20,9 +20,9 @@ from ._boilerplate import filter_boilerplate
 from ._cluster import Clusters, star_clusters
 from ._errors import ConfigError, InputError
 from ._lsh import candidate_pairs, check_params, optimal_params
-from ._minhash import MinHasher, ShingleSets
+from ._minhash import MinHasher
 from ._normalize import NormalizerConfig
-from ._shingle import ShingleConfig, ShingleUnit
+from ._shingle import ShingleConfig, ShingleSets, ShingleUnit
 from ._verify import SIMILARITIES, Similarity, verify_pairs
 
 __all__ = [

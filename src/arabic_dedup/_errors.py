@@ -15,7 +15,8 @@ Hierarchy::
     ├── RecordError(ArabicDedupError, ValueError)          a bad record in a file (file, line)
     ├── OutputDirError(ArabicDedupError, ValueError)       an output directory that is unsafe
     ├── IndexMismatchError(ArabicDedupError, ValueError)   a stored index made with other params
-    └── IndexBusyError(ArabicDedupError, TimeoutError)     a stored index stayed locked too long
+    ├── IndexBusyError(ArabicDedupError, TimeoutError)     a stored index stayed locked too long
+    └── KernelError(ArabicDedupError, ImportError)         numba installed, kernels broken
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ __all__ = [
     "IndexBusyError",
     "IndexMismatchError",
     "InputError",
+    "KernelError",
     "NormalizerTypeError",
     "OutputDirError",
     "RecordError",
@@ -91,3 +93,11 @@ class RecordError(ArabicDedupError, ValueError):
 
 class OutputDirError(ArabicDedupError, ValueError):
     """The output directory cannot be used (it holds files this tool did not write)."""
+
+
+class KernelError(ArabicDedupError, ImportError):
+    """numba is installed but the compiled kernels could not be loaded.
+
+    Never a silent fallback: the reference path is chosen only by ``ARABIC_DEDUP_IMPL=reference``
+    or when numba itself is absent (see :mod:`arabic_dedup._engine`).
+    """

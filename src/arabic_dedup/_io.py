@@ -35,7 +35,8 @@ from numpy.typing import NDArray
 
 from ._dedup import DedupConfig, _keep_order, detect
 from ._errors import ConfigError, OutputDirError, RecordError
-from ._minhash import MinHasher, ShingleSets
+from ._minhash import MinHasher
+from ._shingle import ShingleSets
 
 __all__ = [
     "FORMATS",
@@ -617,7 +618,7 @@ def _versions() -> dict[str, str]:
     import platform
 
     from . import __version__
-    from ._fast import impl
+    from ._engine import impl
     from ._normalize import NORMALIZER_VERSION
 
     return {

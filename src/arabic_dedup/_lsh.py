@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._engine import kernels
 from ._errors import ConfigError, SignatureError
 
 __all__ = ["LSHIndex", "band_hashes", "candidate_pairs", "optimal_params", "sorted_unique"]
@@ -149,10 +150,8 @@ def candidate_pairs(
 
 
 def _bucket_pairs(keys: NDArray[np.uint64], doc: NDArray[np.int64]) -> NDArray[np.int64]:
-    from ._fast import _kernels, impl
-
-    k = _kernels()
-    if impl() == "fast" and k is not None:
+    k = kernels()
+    if k is not None:
         return k.bucket_pairs(keys, doc)  # type: ignore[no-any-return]
     chunks = []
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])

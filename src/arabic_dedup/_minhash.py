@@ -9,17 +9,17 @@ property tests hold every signature here to datasketch's.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from ._engine import kernels
 from ._errors import ConfigError, SignatureError
 from ._normalize import NORMALIZER_VERSION, NormalizerConfig
-from ._shingle import ShingleConfig, ShingleHasher, ShingleUnit
+from ._shingle import ShingleConfig, ShingleHasher, ShingleSets, ShingleUnit, shingle_sets, shingles
 
-__all__ = ["EMPTY_HASH", "MinHasher", "ShingleSets", "fmix32"]
+__all__ = ["EMPTY_HASH", "MinHasher", "fmix32", "signatures_from_sets"]
 
 SCHEME = "affine32"
 EMPTY_HASH = np.uint32(0xFFFFFFFF)
@@ -34,60 +34,6 @@ def fmix32(h: U32) -> U32:
     h = h ^ (h >> np.uint32(13))
     h = h * np.uint32(0xC2B2AE35)
     return h ^ (h >> np.uint32(16))
-
-
-@dataclass(frozen=True)
-class ShingleSets:
-    """Many documents' sorted distinct shingle hashes in one flat array (CSR layout).
-
-    Document ``i`` owns ``hashes[offsets[i]:offsets[i + 1]]``. No per-document Python objects,
-    so millions of documents cost 4 bytes a shingle.
-    """
-
-    hashes: U32
-    offsets: NDArray[np.int64]
-
-    def __len__(self) -> int:
-        return len(self.offsets) - 1
-
-    def __getitem__(self, i: int) -> U32:
-        return self.hashes[self.offsets[i] : self.offsets[i + 1]]
-
-    def sizes(self) -> NDArray[np.int64]:
-        return np.diff(self.offsets)
-
-    @classmethod
-    def concatenate(cls, parts: list[ShingleSets]) -> ShingleSets:
-        """One structure holding the documents of ``parts``, in order; empties the list.
-
-        The result is allocated with np.empty, whose pages the OS commits only when written,
-        and each part is freed right after it is copied, so resident memory stays near one
-        copy (np.concatenate holds parts and result at once: 2.6 GB instead of 1.3 GB of
-        shingle hashes at 1M documents).
-        """
-        if len(parts) == 1:
-            return parts.pop()
-        sizes = np.concatenate([p.sizes() for p in parts]) if parts else np.zeros(0, np.int64)
-        offsets = np.zeros(sizes.size + 1, dtype=np.int64)
-        np.cumsum(sizes, out=offsets[1:])
-        hashes = np.empty(int(offsets[-1]), dtype=np.uint32)
-        at = 0
-        parts.reverse()
-        while parts:
-            part = parts.pop()
-            hashes[at : at + part.hashes.size] = part.hashes
-            at += part.hashes.size
-            del part
-        return cls(hashes, offsets)
-
-    @classmethod
-    def from_arrays(cls, arrays: Iterable[U32]) -> ShingleSets:
-        arrs = list(arrays)
-        offsets = np.zeros(len(arrs) + 1, dtype=np.int64)
-        if arrs:
-            np.cumsum([a.size for a in arrs], out=offsets[1:])
-        flat = np.concatenate(arrs).astype(np.uint32) if arrs else np.empty(0, np.uint32)
-        return cls(flat, offsets)
 
 
 class MinHasher:
@@ -147,8 +93,6 @@ class MinHasher:
     # -- shingle hashes -------------------------------------------------------------------
     def shingle_sets(self, texts: Iterable[str]) -> ShingleSets:
         """Sorted distinct shingle hashes of every text, in one CSR structure."""
-        from ._fast import shingle_sets
-
         return shingle_sets(texts, shingle=self.shingle, normalizer=self.normalizer)
 
     def hash_shingles(self, text: str) -> U32:
@@ -166,8 +110,6 @@ class MinHasher:
 
     def signatures_from_sets(self, sets: ShingleSets) -> NDArray[np.uint32]:
         """Signatures of many shingle sets, shape ``(len(sets), num_perm)``."""
-        from ._fast import signatures_from_sets
-
         return signatures_from_sets(sets, self.a, self.b)
 
     def signatures(self, texts: Iterable[str]) -> NDArray[np.uint32]:
@@ -194,13 +136,33 @@ class MinHasher:
         """The reference: a ``datasketch.MinHash`` updated with :func:`shingles` of ``text``."""
         from datasketch import MinHash
 
-        from ._shingle import shingles
-
         m = MinHash(num_perm=self.num_perm, seed=self.seed, scheme=SCHEME, hashfunc=self.hashfunc)
         sh = shingles(text, k=self.shingle.k, unit=self.shingle.unit, normalizer=self.normalizer)
         if sh:
             m.update_batch(sh)
         return m
+
+
+# Below this many documents the serial kernels win: no thread-pool start-up.
+PARALLEL_MIN_DOCS = 64
+
+
+def signatures_from_sets(
+    sets: ShingleSets, a: NDArray[np.uint32], b: NDArray[np.uint32]
+) -> NDArray[np.uint32]:
+    """MinHash signatures ``(len(sets), a.size)`` of every shingle set under the permutations
+    ``(a, b)``: the kernel when there is one, else the reference below."""
+    k = kernels()
+    if k is not None:
+        kernel = k.signature_batch if len(sets) >= PARALLEL_MIN_DOCS else k.signature_batch_serial
+        return kernel(sets.hashes, sets.offsets, a, b)  # type: ignore[no-any-return]
+    out = np.full((len(sets), a.size), EMPTY_HASH, dtype=np.uint32)
+    for i in range(len(sets)):
+        h = sets[i]
+        if h.size:
+            mixed = fmix32(h)
+            out[i] = (a[:, None] * mixed[None, :] + b[:, None]).min(axis=1)
+    return out
 
 
 def _config_dict(cfg: NormalizerConfig) -> dict[str, Any]:

@@ -419,6 +419,9 @@ def _has_trigger(text: str) -> bool:
     return any(trigger in text for trigger in _TRIGGERS)
 
 
+has_trigger = _has_trigger  # what the fused shingle kernel needs (see _shingle.shingle_sets)
+
+
 def _compose_cluster(match: re.Match[str]) -> str:
     cluster = match.group()
     return unicodedata.normalize("NFC", cluster) if _has_trigger(cluster) else cluster

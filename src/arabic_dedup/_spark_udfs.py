@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from ._dedup import DedupConfig
 from ._errors import InputError
 from ._lsh import band_hashes
-from ._minhash import ShingleSets
+from ._shingle import ShingleSets
 from ._verify import Similarity, verify_pairs
 
 __all__ = ["band_hash_fn", "shingle_fn", "to_sets", "verify_fn"]

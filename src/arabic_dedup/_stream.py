@@ -27,7 +27,7 @@ from ._boilerplate import EXEMPT_SHARE, DFLimit, drop_common
 from ._dedup import DedupConfig, _config
 from ._errors import ConfigError, InputError
 from ._lsh import band_hashes
-from ._minhash import ShingleSets
+from ._shingle import ShingleSets
 from ._store import (
     STORE_FORMAT,
     Decision,

@@ -16,7 +16,8 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from ._minhash import ShingleSets
+from ._engine import kernels
+from ._shingle import ShingleSets
 
 __all__ = [
     "Similarity",
@@ -60,10 +61,8 @@ def similarity(a: NDArray[np.uint32], b: NDArray[np.uint32], kind: Similarity = 
 
 def intersections(sets: ShingleSets, pairs: NDArray[np.int64]) -> NDArray[np.int64]:
     """|A ∩ B| for every pair of documents (rows of ``pairs``)."""
-    from ._fast import _kernels, impl
-
-    k = _kernels()
-    if pairs.size and impl() == "fast" and k is not None:
+    k = kernels()
+    if pairs.size and k is not None:
         # A stream's add verifies tens of pairs: no thread-pool start-up for those.
         parallel = len(pairs) >= PARALLEL_MIN_PAIRS
         kernel = k.intersect_counts if parallel else k.intersect_counts_serial

@@ -1,0 +1,27 @@
+"""The compiled kernels: numba versions of the stages' inner loops, one module per stage.
+
+A leaf: nothing here imports a stage module. Each stage hands its kernel everything the rule
+needs (constants, limits) as arguments, so the rule keeps one owner, and chooses between its
+kernel and its reference code through :func:`arabic_dedup._engine.kernels` alone. Importing
+this package compiles nothing: numba compiles (or loads from its on-disk cache) each kernel at
+its first call.
+"""
+
+from __future__ import annotations
+
+from .boilerplate import boilerplate_filter
+from .lsh import bucket_pairs
+from .minhash import signature_batch, signature_batch_serial
+from .shingle import shingle_batch, shingle_batch_serial
+from .verify import intersect_counts, intersect_counts_serial
+
+__all__ = [
+    "boilerplate_filter",
+    "bucket_pairs",
+    "intersect_counts",
+    "intersect_counts_serial",
+    "shingle_batch",
+    "shingle_batch_serial",
+    "signature_batch",
+    "signature_batch_serial",
+]
