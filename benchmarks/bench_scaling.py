@@ -101,7 +101,8 @@ def child_stages(n: int) -> dict[str, Any]:
     import numpy as np
 
     from arabic_dedup import DedupConfig, find_duplicates
-    from arabic_dedup._dedup import Pairs, _keep_order, _read_sets, detect
+    from arabic_dedup._cluster import keep_order
+    from arabic_dedup._dedup import Pairs, detect, read_sets
 
     find_duplicates(list(itertools.islice(c.iter_synthetic_v2(200), 200)))
     cfg = DedupConfig()
@@ -109,9 +110,9 @@ def child_stages(n: int) -> dict[str, Any]:
     read = [0.0]
     c0 = time.process_time()
     t0 = time.perf_counter()
-    sets, lengths = _read_sets(_timed(c.iter_synthetic_v2(n), read), hasher)
+    sets, lengths = read_sets(_timed(c.iter_synthetic_v2(n), read), hasher)
     t_sets = time.perf_counter() - t0
-    det = detect(sets, _keep_order(lengths, "first"), config=cfg, hasher=hasher)
+    det = detect(sets, keep_order(lengths, "first"), config=cfg, hasher=hasher)
     t1 = time.perf_counter()
     rep = det.clusters.representative
     keep = rep == np.arange(len(sets))
@@ -512,7 +513,7 @@ def write_doc(r: dict[str, Any]) -> None:
         stage_txt = f"""## Where the time goes
 
 A separate, untimed child runs the same code path as `find_duplicates` stage by stage
-(`_read_sets` over the file generator, then `detect`, whose `Detection.timings` give the
+(`read_sets` over the file generator, then `detect`, whose `Detection.timings` give the
 stages after shingling; reading is timed inside the generator):
 
 {c.md_table(header, rows)}

@@ -5,15 +5,8 @@
 'اعلنت الوزاره في بيان'
 """
 
-from ._dedup import (
-    DEFAULT_THRESHOLD,
-    DEFAULT_THRESHOLDS,
-    DedupConfig,
-    DedupResult,
-    Pair,
-    Pairs,
-    find_duplicates,
-)
+from ._config import DEFAULT_THRESHOLD, DEFAULT_THRESHOLDS, DedupConfig
+from ._dedup import DedupResult, Pair, Pairs, find_duplicates
 from ._errors import (
     ArabicDedupError,
     ConfigError,

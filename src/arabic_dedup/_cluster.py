@@ -9,12 +9,19 @@ representative itself. So every member is a verified near-duplicate of its repre
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["Clusters", "star_clusters"]
+from ._errors import ConfigError
+
+__all__ = ["KEEP_POLICIES", "Clusters", "KeepPolicy", "keep_order", "star_clusters"]
+
+KeepPolicy = Literal["first", "longest"]
+KEEP_POLICIES: tuple[KeepPolicy, ...] = ("first", "longest")
 
 
 @dataclass(frozen=True)
@@ -67,3 +74,20 @@ def star_clusters(
             is_rep[d] = False
             assigned[d] = True
     return Clusters(rep, sim_to_rep)
+
+
+def keep_order(
+    lengths: NDArray[np.int64], keep: KeepPolicy | Callable[[int], Any]
+) -> NDArray[np.int64]:
+    """Documents in keep priority (most preferred first): input order, longest first (ties
+    in input order), or by ``keep(index)`` ascending (ties in input order)."""
+    n = lengths.size
+    if keep == "first":
+        return np.arange(n, dtype=np.int64)
+    if keep == "longest":
+        return np.lexsort((np.arange(n), -lengths)).astype(np.int64)
+    if callable(keep):
+        return np.array(sorted(range(n), key=lambda i: (keep(i), i)), dtype=np.int64)
+    raise ConfigError(
+        f"keep must be 'first', 'longest' or a callable index -> sort key, got {keep!r}"
+    )

@@ -10,164 +10,29 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple, TypeVar, overload
+from dataclasses import dataclass
+from typing import Any, NamedTuple, TypeVar, overload
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ._boilerplate import filter_boilerplate
-from ._cluster import Clusters, star_clusters
-from ._errors import ConfigError, InputError
-from ._lsh import candidate_pairs, check_params, optimal_params
+from ._cluster import Clusters, KeepPolicy, keep_order, star_clusters
+from ._config import DedupConfig, resolve_config
+from ._errors import InputError
+from ._lsh import candidate_pairs
 from ._minhash import MinHasher
-from ._normalize import NormalizerConfig
-from ._shingle import ShingleConfig, ShingleSets, ShingleUnit
-from ._verify import SIMILARITIES, Similarity, verify_pairs
+from ._shingle import ShingleSets
+from ._verify import verify_pairs
 
 __all__ = [
-    "DEFAULT_THRESHOLD",
-    "DEFAULT_THRESHOLDS",
-    "DedupConfig",
     "DedupResult",
     "Pair",
     "Pairs",
     "find_duplicates",
 ]
 
-# Chosen by benchmarks/bench_quality.py (docs/benchmarks/quality.md): the levels at which real
-# syndicated copies merge and same-template bulletins do not.
-DEFAULT_THRESHOLDS: dict[str, float] = {"jaccard": 0.3, "containment": 0.55}
-DEFAULT_THRESHOLD = DEFAULT_THRESHOLDS["jaccard"]
-KeepPolicy = Literal["first", "longest"]
 _T = TypeVar("_T")
-
-
-@dataclass(frozen=True)
-class DedupConfig:
-    """Every option of the detector; ``find_duplicates`` and ``Deduplicator`` take these as
-    keyword arguments.
-
-    threshold:      minimum verified similarity for two texts to be duplicates; by default
-                    0.3 for Jaccard and 0.55 for containment (see DEFAULT_THRESHOLDS).
-    similarity:     ``"jaccard"`` (same text) or ``"containment"`` (shorter inside longer).
-    num_perm, seed: MinHash size and seed (recorded with every result and index).
-    shingle_unit, k: word or character shingles, and their size (0 = the unit's default).
-    bands, rows:    explicit LSH banding; by default derived from ``lsh_threshold``.
-    lsh_threshold:  the Jaccard level LSH aims at; by default below ``threshold`` so that pairs
-                    just above it are not lost to the S-curve (verification removes the rest).
-    max_df:         shingles found in more than this many documents (or this fraction, if
-                    < 1) are boilerplate — outlet headers and footers, template formulas — and
-                    are ignored when comparing; "auto" = max(30, 0.1 % of the corpus);
-                    ``None`` keeps every shingle (see :mod:`._boilerplate`).
-    normalizer:     the normaliser configuration.
-    """
-
-    threshold: float | None = None
-    similarity: Similarity = "jaccard"
-    num_perm: int = 128
-    seed: int = 1
-    shingle_unit: ShingleUnit = "word"
-    k: int = 0
-    bands: int | None = None
-    rows: int | None = None
-    lsh_threshold: float | None = None
-    max_df: float | Literal["auto"] | None = "auto"
-    normalizer: NormalizerConfig = field(default_factory=NormalizerConfig)
-
-    def __post_init__(self) -> None:
-        if self.similarity not in SIMILARITIES:
-            raise ConfigError(
-                f"similarity must be one of {', '.join(SIMILARITIES)}, got {self.similarity!r}"
-            )
-        t = self.threshold
-        if t is None:
-            object.__setattr__(self, "threshold", DEFAULT_THRESHOLDS[self.similarity])
-        elif isinstance(t, bool) or not isinstance(t, int | float) or not 0.0 < t <= 1.0:
-            raise ConfigError(f"threshold must be a number in (0, 1], got {t!r}")
-        if (self.bands is None) != (self.rows is None):
-            raise ConfigError(
-                f"give both bands and rows or neither, got bands={self.bands!r}, rows={self.rows!r}"
-            )
-        if self.bands is not None and self.rows is not None:
-            check_params(self.bands, self.rows, self.num_perm)
-        lt = self.lsh_threshold
-        if lt is not None and not 0.0 < lt < 1.0:
-            raise ConfigError(f"lsh_threshold must be in (0, 1), got {lt!r}")
-        m = self.max_df
-        if (
-            m is not None
-            and m != "auto"
-            and (isinstance(m, bool) or not isinstance(m, int | float) or not m > 0)
-        ):
-            raise ConfigError(f"max_df must be 'auto', a positive number or None, got {m!r}")
-        if not isinstance(self.normalizer, NormalizerConfig):
-            raise ConfigError(
-                f"normalizer must be a NormalizerConfig, got {type(self.normalizer).__name__}"
-            )
-        ShingleConfig(unit=self.shingle_unit, k=self.k)  # validates unit and k
-
-    @property
-    def cutoff(self) -> float:
-        """The similarity threshold in force (``threshold``, or the similarity's default)."""
-        t = self.threshold
-        return DEFAULT_THRESHOLDS[self.similarity] if t is None else float(t)
-
-    @property
-    def shingle(self) -> ShingleConfig:
-        return ShingleConfig(unit=self.shingle_unit, k=self.k)
-
-    def banding(self) -> tuple[int, int]:
-        if self.bands is not None and self.rows is not None:
-            return self.bands, self.rows
-        return optimal_params(self.effective_lsh_threshold(), self.num_perm)
-
-    def effective_lsh_threshold(self) -> float:
-        if self.lsh_threshold is not None:
-            return self.lsh_threshold
-        if self.similarity == "containment":
-            # A short text inside a long one has a low Jaccard (a third-length copy: ~0.3 of
-            # the containment): aim LSH low; verification keeps only true containment.
-            return max(0.05, round(0.2 * self.cutoff, 2))
-        return max(0.05, round(0.7 * self.cutoff, 3))
-
-    def hasher(self) -> MinHasher:
-        return MinHasher(
-            num_perm=self.num_perm, seed=self.seed, shingle=self.shingle, normalizer=self.normalizer
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        from dataclasses import asdict
-
-        d = asdict(self)
-        d["threshold"] = self.cutoff
-        d["k"] = self.shingle.k
-        d["bands"], d["rows"] = self.banding()
-        d["lsh_threshold"] = self.effective_lsh_threshold()
-        return d
-
-
-def _config(config: DedupConfig | None, options: dict[str, Any]) -> DedupConfig:
-    import dataclasses
-
-    valid = {f.name for f in dataclasses.fields(DedupConfig)}
-    unknown = sorted(set(options) - valid)
-    if unknown:
-        raise ConfigError(
-            f"unknown option(s) {', '.join(unknown)}; valid options: {', '.join(sorted(valid))}"
-        )
-    if config is None:
-        return DedupConfig(**options)
-    if not options:
-        return config
-    if (
-        "similarity" in options
-        and "threshold" not in options
-        and config.threshold == DEFAULT_THRESHOLDS[config.similarity]
-    ):
-        # A defaulted threshold follows the similarity asked for.
-        options = {**options, "threshold": None}
-    return dataclasses.replace(config, **options)
 
 
 class Pair(NamedTuple):
@@ -275,7 +140,7 @@ class DedupResult:
 INPUT_BATCH = 10_000
 
 
-def _read_sets(texts: Iterable[str], hasher: MinHasher) -> tuple[ShingleSets, NDArray[np.int64]]:
+def read_sets(texts: Iterable[str], hasher: MinHasher) -> tuple[ShingleSets, NDArray[np.int64]]:
     """Shingle sets and lengths of every text, validating each as it is read."""
     if isinstance(texts, str | bytes):
         raise InputError(
@@ -297,21 +162,6 @@ def _read_sets(texts: Iterable[str], hasher: MinHasher) -> tuple[ShingleSets, ND
     if batch or not parts:
         parts.append(hasher.shingle_sets(batch))
     return ShingleSets.concatenate(parts), np.array(lengths, dtype=np.int64)
-
-
-def _keep_order(
-    lengths: NDArray[np.int64], keep: KeepPolicy | Callable[[int], Any]
-) -> NDArray[np.int64]:
-    n = lengths.size
-    if keep == "first":
-        return np.arange(n, dtype=np.int64)
-    if keep == "longest":
-        return np.lexsort((np.arange(n), -lengths)).astype(np.int64)
-    if callable(keep):
-        return np.array(sorted(range(n), key=lambda i: (keep(i), i)), dtype=np.int64)
-    raise ConfigError(
-        f"keep must be 'first', 'longest' or a callable index -> sort key, got {keep!r}"
-    )
 
 
 def find_duplicates(
@@ -336,12 +186,12 @@ def find_duplicates(
     >>> r.keep.tolist(), r.duplicate_of
     ([True, False, True], [None, 0, None])
     """
-    cfg = _config(config, options)
+    cfg = resolve_config(config, options)
     if not (keep in ("first", "longest") or callable(keep)):
-        _keep_order(np.zeros(0, dtype=np.int64), keep)  # raises the ConfigError
+        keep_order(np.zeros(0, dtype=np.int64), keep)  # raises the ConfigError
     hasher = cfg.hasher()
-    sets, lengths = _read_sets(texts, hasher)
-    order = _keep_order(lengths, keep)
+    sets, lengths = read_sets(texts, hasher)
+    order = keep_order(lengths, keep)
     n = len(sets)
     handover = [sets]  # detect() empties it, so the unfiltered sets can be freed
     del sets

@@ -33,7 +33,9 @@ from typing import IO, Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from ._dedup import DedupConfig, _keep_order, detect
+from ._cluster import KeepPolicy, keep_order
+from ._config import DedupConfig
+from ._dedup import detect
 from ._errors import ConfigError, OutputDirError, RecordError
 from ._minhash import MinHasher
 from ._shingle import ShingleSets
@@ -53,7 +55,6 @@ __all__ = [
 Format = Literal["jsonl", "csv", "tsv", "parquet", "txt"]
 FORMATS: tuple[Format, ...] = ("jsonl", "csv", "tsv", "parquet", "txt")
 OnError = Literal["fail", "skip"]
-KeepPolicy = Literal["first", "longest"]
 #: stage name, work done, work total (bytes while reading; 0/1 for the other stages).
 ProgressFn = Callable[[str, int, int], None]
 
@@ -389,7 +390,7 @@ def run_stages(
 ) -> StageResult:
     """``find_duplicates``'s stages after shingling, on precomputed shingle sets: the same
     :func:`arabic_dedup._dedup.detect` that ``find_duplicates`` runs, plus timings/progress."""
-    order = _keep_order(lengths, keep)
+    order = keep_order(lengths, keep)
 
     def on_stage(name: str, finished: bool) -> None:
         if progress:

@@ -19,7 +19,14 @@ from numpy.typing import NDArray
 from ._engine import kernels
 from ._errors import ConfigError, SignatureError
 
-__all__ = ["LSHIndex", "band_hashes", "candidate_pairs", "optimal_params", "sorted_unique"]
+__all__ = [
+    "LSHIndex",
+    "band_hashes",
+    "candidate_pairs",
+    "check_banding",
+    "optimal_params",
+    "sorted_unique",
+]
 
 
 def sorted_unique(values: NDArray[Any]) -> NDArray[Any]:
@@ -76,7 +83,7 @@ def _trapezoid(y: NDArray[np.float64], x: NDArray[np.float64]) -> NDArray[np.flo
     return np.asarray(((y[:, 1:] + y[:, :-1]) * 0.5 * dx).sum(axis=1), dtype=np.float64)
 
 
-def check_params(bands: int, rows: int, num_perm: int) -> None:
+def check_banding(bands: int, rows: int, num_perm: int) -> None:
     if bands < 1 or rows < 1 or bands * rows > num_perm:
         raise ConfigError(
             f"LSH bands * rows must be at most num_perm: bands={bands} * rows={rows} = "
@@ -93,7 +100,7 @@ def band_hashes(signatures: NDArray[np.uint32], bands: int, rows: int) -> NDArra
     sig = np.asarray(signatures, dtype=np.uint32)
     if sig.ndim != 2:
         raise SignatureError(f"signatures must be a 2-D array (n, num_perm), got shape {sig.shape}")
-    check_params(bands, rows, sig.shape[1])
+    check_banding(bands, rows, sig.shape[1])
     n = sig.shape[0]
     view = sig[:, : bands * rows].reshape(n, bands, rows).astype(np.uint64)
     h = np.full((n, bands), 0x9E3779B97F4A7C15, dtype=np.uint64)
@@ -175,7 +182,7 @@ class LSHIndex:
     """
 
     def __init__(self, *, bands: int, rows: int) -> None:
-        check_params(bands, rows, bands * rows)
+        check_banding(bands, rows, bands * rows)
         self.bands = bands
         self.rows = rows
         self._buckets: list[dict[int, list[Hashable]]] = [{} for _ in range(bands)]

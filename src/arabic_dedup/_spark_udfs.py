@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from ._dedup import DedupConfig
+from ._config import DedupConfig
 from ._errors import InputError
 from ._lsh import band_hashes
 from ._shingle import ShingleSets

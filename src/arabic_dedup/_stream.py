@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._boilerplate import EXEMPT_SHARE, DFLimit, drop_common
-from ._dedup import DedupConfig, _config
+from ._config import DedupConfig, resolve_config
 from ._errors import ConfigError, InputError
 from ._lsh import band_hashes
 from ._shingle import ShingleSets
@@ -104,7 +104,7 @@ class Deduplicator:
         ttl: float | None = None,
         **options: Any,
     ) -> None:
-        self.config = _config(config, options)
+        self.config = resolve_config(config, options)
         max_df = self.config.max_df
         df = None if max_df is None else DFLimit.of(max_df)
         if path is not None and redis_url is not None:

@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from ._dedup import DEFAULT_THRESHOLDS, DedupConfig
+from ._config import DEFAULT_THRESHOLDS, DedupConfig
 from ._errors import ArabicDedupError, ConfigError
 from ._io import FORMATS, OutputDirError, RecordError, Source, dedup_files
 from ._normalize import NormalizerConfig

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
-from ._dedup import DedupConfig, _config
+from ._config import DedupConfig, resolve_config
 from ._errors import ConfigError, InputError
 
 if TYPE_CHECKING:
@@ -79,7 +79,7 @@ def find_duplicates(
     >>> out.where(~out.keep).show()  # doctest: +SKIP
     """
     F = _require_spark()
-    cfg = _config(config, options)
+    cfg = resolve_config(config, options)
     if keep not in ("first", "longest"):
         raise ConfigError(f"keep must be 'first' or 'longest' on Spark, got {keep!r}")
     _check_columns(df, text_col, id_col, order_col)

@@ -1,0 +1,152 @@
+"""Every option of the detector, in one frozen dataclass that every path takes.
+
+``find_duplicates``, ``Deduplicator``, the file pipeline, the CLI and Spark all build a
+:class:`DedupConfig` (keyword options go through :func:`resolve_config`), so a default, a
+validation rule or a derived setting (the LSH banding, the effective threshold) is written
+once, here. The CLI's flags and their help are generated from the field docs below.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ._errors import ConfigError
+from ._lsh import check_banding, optimal_params
+from ._minhash import MinHasher
+from ._normalize import NormalizerConfig
+from ._shingle import ShingleConfig, ShingleUnit
+from ._verify import SIMILARITIES, Similarity
+
+__all__ = ["DEFAULT_THRESHOLD", "DEFAULT_THRESHOLDS", "DedupConfig", "resolve_config"]
+
+# Chosen by benchmarks/bench_quality.py (docs/benchmarks/quality.md): the levels at which real
+# syndicated copies merge and same-template bulletins do not.
+DEFAULT_THRESHOLDS: dict[str, float] = {"jaccard": 0.3, "containment": 0.55}
+DEFAULT_THRESHOLD = DEFAULT_THRESHOLDS["jaccard"]
+
+
+@dataclass(frozen=True)
+class DedupConfig:
+    """Every option of the detector; ``find_duplicates`` and ``Deduplicator`` take these as
+    keyword arguments.
+
+    threshold:      minimum verified similarity for two texts to be duplicates; by default
+                    0.3 for Jaccard and 0.55 for containment (see DEFAULT_THRESHOLDS).
+    similarity:     ``"jaccard"`` (same text) or ``"containment"`` (shorter inside longer).
+    num_perm, seed: MinHash size and seed (recorded with every result and index).
+    shingle_unit, k: word or character shingles, and their size (0 = the unit's default).
+    bands, rows:    explicit LSH banding; by default derived from ``lsh_threshold``.
+    lsh_threshold:  the Jaccard level LSH aims at; by default below ``threshold`` so that pairs
+                    just above it are not lost to the S-curve (verification removes the rest).
+    max_df:         shingles found in more than this many documents (or this fraction, if
+                    < 1) are boilerplate — outlet headers and footers, template formulas — and
+                    are ignored when comparing; "auto" = max(30, 0.1 % of the corpus);
+                    ``None`` keeps every shingle (see :mod:`._boilerplate`).
+    normalizer:     the normaliser configuration.
+    """
+
+    threshold: float | None = None
+    similarity: Similarity = "jaccard"
+    num_perm: int = 128
+    seed: int = 1
+    shingle_unit: ShingleUnit = "word"
+    k: int = 0
+    bands: int | None = None
+    rows: int | None = None
+    lsh_threshold: float | None = None
+    max_df: float | Literal["auto"] | None = "auto"
+    normalizer: NormalizerConfig = field(default_factory=NormalizerConfig)
+
+    def __post_init__(self) -> None:
+        if self.similarity not in SIMILARITIES:
+            raise ConfigError(
+                f"similarity must be one of {', '.join(SIMILARITIES)}, got {self.similarity!r}"
+            )
+        t = self.threshold
+        if t is None:
+            object.__setattr__(self, "threshold", DEFAULT_THRESHOLDS[self.similarity])
+        elif isinstance(t, bool) or not isinstance(t, int | float) or not 0.0 < t <= 1.0:
+            raise ConfigError(f"threshold must be a number in (0, 1], got {t!r}")
+        if (self.bands is None) != (self.rows is None):
+            raise ConfigError(
+                f"give both bands and rows or neither, got bands={self.bands!r}, rows={self.rows!r}"
+            )
+        if self.bands is not None and self.rows is not None:
+            check_banding(self.bands, self.rows, self.num_perm)
+        lt = self.lsh_threshold
+        if lt is not None and not 0.0 < lt < 1.0:
+            raise ConfigError(f"lsh_threshold must be in (0, 1), got {lt!r}")
+        m = self.max_df
+        if (
+            m is not None
+            and m != "auto"
+            and (isinstance(m, bool) or not isinstance(m, int | float) or not m > 0)
+        ):
+            raise ConfigError(f"max_df must be 'auto', a positive number or None, got {m!r}")
+        if not isinstance(self.normalizer, NormalizerConfig):
+            raise ConfigError(
+                f"normalizer must be a NormalizerConfig, got {type(self.normalizer).__name__}"
+            )
+        ShingleConfig(unit=self.shingle_unit, k=self.k)  # validates unit and k
+
+    @property
+    def cutoff(self) -> float:
+        """The similarity threshold in force (``threshold``, or the similarity's default)."""
+        t = self.threshold
+        return DEFAULT_THRESHOLDS[self.similarity] if t is None else float(t)
+
+    @property
+    def shingle(self) -> ShingleConfig:
+        return ShingleConfig(unit=self.shingle_unit, k=self.k)
+
+    def banding(self) -> tuple[int, int]:
+        if self.bands is not None and self.rows is not None:
+            return self.bands, self.rows
+        return optimal_params(self.effective_lsh_threshold(), self.num_perm)
+
+    def effective_lsh_threshold(self) -> float:
+        if self.lsh_threshold is not None:
+            return self.lsh_threshold
+        if self.similarity == "containment":
+            # A short text inside a long one has a low Jaccard (a third-length copy: ~0.3 of
+            # the containment): aim LSH low; verification keeps only true containment.
+            return max(0.05, round(0.2 * self.cutoff, 2))
+        return max(0.05, round(0.7 * self.cutoff, 3))
+
+    def hasher(self) -> MinHasher:
+        return MinHasher(
+            num_perm=self.num_perm, seed=self.seed, shingle=self.shingle, normalizer=self.normalizer
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["threshold"] = self.cutoff
+        d["k"] = self.shingle.k
+        d["bands"], d["rows"] = self.banding()
+        d["lsh_threshold"] = self.effective_lsh_threshold()
+        return d
+
+
+def resolve_config(config: DedupConfig | None, options: dict[str, Any]) -> DedupConfig:
+    """``config`` (or the defaults) with keyword ``options`` applied, every name checked."""
+
+    valid = {f.name for f in dataclasses.fields(DedupConfig)}
+    unknown = sorted(set(options) - valid)
+    if unknown:
+        raise ConfigError(
+            f"unknown option(s) {', '.join(unknown)}; valid options: {', '.join(sorted(valid))}"
+        )
+    if config is None:
+        return DedupConfig(**options)
+    if not options:
+        return config
+    if (
+        "similarity" in options
+        and "threshold" not in options
+        and config.threshold == DEFAULT_THRESHOLDS[config.similarity]
+    ):
+        # A defaulted threshold follows the similarity asked for.
+        options = {**options, "threshold": None}
+    return dataclasses.replace(config, **options)
