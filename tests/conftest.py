@@ -14,10 +14,17 @@ Tests find the shared corpora through ``_shared.shared_file`` (one variable,
 
 from __future__ import annotations
 
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 from _redis_server import redis_ns, redis_url
+from _services import missing_service
 
-__all__ = ["redis_ns", "redis_url"]
+__all__ = ["redis_ns", "redis_url", "spark"]
 
 MARKERS = {
     "redis": "starts a real redis-server",
@@ -34,5 +41,38 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if "redis_url" in getattr(item, "fixturenames", ()):
+        names = getattr(item, "fixturenames", ())
+        if "redis_url" in names:
             item.add_marker(pytest.mark.redis)
+        if "spark" in names:
+            item.add_marker(pytest.mark.spark)
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """One real local Spark session for the whole run (starting Spark costs tens of seconds)."""
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        missing_service("pyspark is not installed: pip install -e '.[dev]'")
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        missing_service("Spark needs a Java runtime (17+): run tools/ensure_java.sh")
+    from pyspark.sql import SparkSession
+
+    # Python workers must be this interpreter (the venv with arabic_dedup), not `python3`.
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("arabic-dedup-tests")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.default.parallelism", "4")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.driver.memory", "1g")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from arabic_dedup._boilerplate import _filter_reference, filter_boilerplate, max_df_limit
+from arabic_dedup._boilerplate import BoilerplateRule, drop_common
 from arabic_dedup._shingle import ShingleSets
 
 
@@ -29,18 +29,19 @@ def test_fast_filter_equals_reference(
     seed: int, max_df: float | str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sets = _corpus(seed)
-    fast = filter_boilerplate(sets, max_df)
-    ref = _filter_reference(sets, max_df_limit(max_df, len(sets)))
+    rule = BoilerplateRule.of(max_df)
+    fast = rule.apply(sets)
+    ref = drop_common(sets, rule.common(sets), rule)
     assert np.array_equal(fast.offsets, ref.offsets)
     assert np.array_equal(fast.hashes, ref.hashes)
     monkeypatch.setenv("ARABIC_DEDUP_IMPL", "reference")
-    forced = filter_boilerplate(sets, max_df)
+    forced = rule.apply(sets)
     assert np.array_equal(forced.hashes, ref.hashes)
 
 
 def test_filter_removes_common_and_exempts_copied_story() -> None:
     sets = _corpus(0)
-    out = filter_boilerplate(sets, 12)
+    out = BoilerplateRule.of(12).apply(sets)
     assert out.hashes.size < sets.hashes.size  # boilerplate went
     # Documents that are mostly the widely copied story keep every shingle.
     for d in range(0, 400, 9):

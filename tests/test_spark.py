@@ -8,54 +8,21 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import random
-import shutil
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from _services import missing_service
 from _shared import SAUDINEWSNET, shared_file
 
 import arabic_dedup
-from arabic_dedup._boilerplate import common_shingles, max_df_limit
+from arabic_dedup._boilerplate import BoilerplateRule
 from arabic_dedup.testing import random_transforms, syndicate
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
 pytestmark = pytest.mark.spark
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    try:
-        import pyspark  # noqa: F401
-    except ImportError:
-        missing_service("pyspark is not installed: pip install -e '.[dev]'")
-    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-        missing_service("Spark needs a Java runtime (17+): run tools/ensure_java.sh")
-    from pyspark.sql import SparkSession
-
-    # Python workers must be this interpreter (the venv with arabic_dedup), not `python3`.
-    os.environ["PYSPARK_PYTHON"] = sys.executable
-    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("arabic-dedup-tests")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.default.parallelism", "4")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.driver.memory", "1g")
-        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 def _single(texts: list[str], keep: str, **opts: Any) -> arabic_dedup.DedupResult:
@@ -162,7 +129,7 @@ def test_max_df(spark: Any) -> None:
     texts = syndicated_corpus(5)
     sets = arabic_dedup.MinHasher().shingle_sets(texts)
     for max_df in (0.2, 3):
-        assert common_shingles(sets, max_df_limit(max_df, len(texts))).size > 0
+        assert BoilerplateRule.of(max_df).common(sets).size > 0
         assert_same(spark, texts, max_df=max_df, min_duplicates=10)
 
 

@@ -12,8 +12,9 @@ from _stream_helpers import base_text, news_stream
 from test_stream import stored, where  # noqa: F401  (fixtures)
 
 from arabic_dedup import Deduplicator, Match
-from arabic_dedup._boilerplate import DFLimit, filter_with_counts, max_df_limit
+from arabic_dedup._boilerplate import BoilerplateRule, drop_common
 from arabic_dedup._errors import IndexMismatchError
+from arabic_dedup._shingle import ShingleSets
 from arabic_dedup._store import df_cells
 
 TEMPLATE = (
@@ -44,12 +45,17 @@ def template_stream(n: int = 40, seed: int = 1) -> list[tuple[str, str]]:
 
 def test_filter_with_counts_and_limit() -> None:
     h = np.array([5, 6, 7, 8, 9], dtype=np.uint32)
-    assert filter_with_counts(h, np.array([1, 9, 1, 9, 1]), 5).tolist() == [5, 7, 9]
-    assert filter_with_counts(h, np.array([9, 9, 9, 9, 1]), 5).tolist() == h.tolist()  # exempt
-    assert filter_with_counts(h, np.array([6, 6, 6, 1, 1]), 5.0).tolist() == [8, 9]  # 60 %
-    for max_df in ("auto", 5, 0.2, 1):
-        for n in (0, 10, 29_999, 100_000):
-            assert DFLimit.of(max_df)(n) == max_df_limit(max_df, n)
+    rule = BoilerplateRule.of(5)
+
+    def filtered(counts: list[int]) -> list[int]:
+        over = h[np.array(counts) > rule.limit(10)]
+        return drop_common(ShingleSets.from_arrays([h]), over, rule)[0].tolist()
+
+    assert filtered([1, 9, 1, 9, 1]) == [5, 7, 9]
+    assert filtered([9, 9, 9, 9, 1]) == h.tolist()  # exempt
+    assert filtered([6, 6, 6, 1, 1]) == [8, 9]  # 60 %
+    for max_df, n, limit in [("auto", 0, 30), ("auto", 100_000, 100.0), (5, 10, 5), (0.2, 10, 2.0)]:
+        assert BoilerplateRule.of(max_df).limit(n) == limit
 
 
 def test_templates_stay_apart_copies_match(where: dict[str, Any]) -> None:  # noqa: F811

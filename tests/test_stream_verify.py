@@ -11,7 +11,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from arabic_dedup import Deduplicator, Match
-from arabic_dedup._boilerplate import filter_hits
+from arabic_dedup._boilerplate import EXEMPT_SHARE
 from arabic_dedup._store import Candidate, Found
 from arabic_dedup._verify import similarity
 
@@ -29,7 +29,9 @@ def brute_force(
     keeps them all if it would lose 75 % or more) — the rule written out plainly."""
 
     def kept(h: np.ndarray) -> np.ndarray:
-        return filter_hits(h, np.isin(h, common))
+        hit = np.isin(h, common)
+        n_hit = int(hit.sum())
+        return h if n_hit == 0 or n_hit >= EXEMPT_SHARE * max(h.size, 1) else h[~hit]
 
     scored = []
     for c in cands:

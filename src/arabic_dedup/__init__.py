@@ -5,6 +5,7 @@
 'اعلنت الوزاره في بيان'
 """
 
+from ._boilerplate import BoilerplateRule
 from ._config import DEFAULT_THRESHOLD, DEFAULT_THRESHOLDS, DedupConfig
 from ._dedup import DedupResult, Pair, Pairs, find_duplicates
 from ._errors import (
@@ -41,6 +42,7 @@ __all__ = [
     "DEFAULT_THRESHOLDS",
     "NORMALIZER_VERSION",
     "ArabicDedupError",
+    "BoilerplateRule",
     "Change",
     "ConfigError",
     "DedupConfig",

@@ -12,10 +12,13 @@ boilerplate, it *is* the widely copied text (a wire story republished by more ou
 Measured on 280 hand-labelled SaudiNewsNet pairs (word 2-shingles, Jaccard >= 0.3): without the
 filter 44 % of TEMPLATE pairs merge, with ``max_df=30`` 9 %, while COPY pairs stay at 100 %.
 
-A stream (:class:`~arabic_dedup.Deduplicator`) never holds the whole corpus: its store counts
-the document frequency of every shingle over the texts seen so far, and each comparison drops
-the shingles above :class:`DFLimit` at that moment (:func:`filter_with_counts`), with the same
-exemption rule (:func:`exempt`).
+The rule is one frozen object, :class:`BoilerplateRule` (``DedupConfig.boilerplate``), and
+every engine that applies it is handed that object: the reference (numpy) and the compiled
+kernel here, Spark SQL (:mod:`arabic_dedup.spark`), and a stream's store and verifier. A stream
+(:class:`~arabic_dedup.Deduplicator`) never holds the whole corpus: its store counts the
+document frequency of every shingle over the texts seen so far, in ``2**cell_bits`` cells, and
+each comparison drops the shingles above ``rule.limit(texts seen)`` at that moment, with the
+same exemption. ``tests/test_rules.py`` runs every engine against this module.
 """
 
 from __future__ import annotations
@@ -27,18 +30,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._engine import kernels
+from ._errors import ConfigError
 from ._shingle import ShingleSets
 
 __all__ = [
     "AUTO_MAX_DF_FLOOR",
     "AUTO_MAX_DF_FRACTION",
-    "DFLimit",
+    "DF_CELL_BITS",
+    "EXEMPT_SHARE",
+    "BoilerplateRule",
     "drop_common",
-    "exempt",
-    "filter_boilerplate",
-    "filter_hits",
-    "filter_with_counts",
-    "max_df_limit",
 ]
 
 AUTO_MAX_DF_FLOOR = 30
@@ -52,97 +53,79 @@ EXEMPT_SHARE = 0.75
 DF_CELL_BITS = 22
 
 
-def max_df_limit(max_df: float | str, n_docs: int) -> float:
-    """The document-frequency limit: ``max_df`` documents, a fraction if < 1, or "auto"
-    = max(30, 0.1 % of the documents)."""
-    return DFLimit.of(max_df)(n_docs)
-
-
 @dataclass(frozen=True)
-class DFLimit:
-    """``max_df`` as ``limit(n_docs) = max(floor, fraction * n_docs)``: the same rule as
-    :func:`max_df_limit`, in two numbers a store can evaluate itself (Redis does, in Lua).
+class BoilerplateRule:
+    """``max_df`` as one rule: shingles in more than ``limit(n_docs) = max(floor, fraction *
+    n_docs)`` documents are ignored, except by a document that would lose ``exempt_share`` of
+    its shingles; document frequencies are counted in ``2**cell_bits`` cells.
 
-    >>> lim = DFLimit.of("auto")
-    >>> lim(1_000), lim(100_000), DFLimit.of(5)(10), DFLimit.of(0.5)(10)
-    (30, 100.0, 5, 5.0)
+    >>> rule = BoilerplateRule.of("auto")
+    >>> rule.limit(1_000), rule.limit(100_000), BoilerplateRule.of(5).limit(10)
+    (30, 100.0, 5)
+    >>> BoilerplateRule.of(0.5).limit(10), rule.exempt(3, 4).item(), rule.exempt(2, 4).item()
+    (5.0, True, False)
     """
 
     floor: float
     fraction: float
+    exempt_share: float = EXEMPT_SHARE
+    cell_bits: int = DF_CELL_BITS
 
     @classmethod
-    def of(cls, max_df: float | str) -> DFLimit:
+    def of(cls, max_df: float | str) -> BoilerplateRule:
+        """The rule for a ``max_df`` setting: "auto", a count (>= 1) or a fraction (< 1)."""
         if max_df == "auto":
             return cls(AUTO_MAX_DF_FLOOR, AUTO_MAX_DF_FRACTION)
-        assert not isinstance(max_df, str)  # validated by DedupConfig
+        if isinstance(max_df, bool) or not isinstance(max_df, int | float) or not max_df > 0:
+            raise ConfigError(f"max_df must be 'auto', a positive number or None, got {max_df!r}")
         return cls(0, max_df) if max_df < 1 else cls(max_df, 0)
 
-    def __call__(self, n_docs: int) -> float:
+    def limit(self, n_docs: int) -> float:
+        """The document-frequency limit over ``n_docs`` documents."""
         return max(self.floor, self.fraction * n_docs)
 
+    def exempt(self, lost: NDArray[Any] | int, sizes: NDArray[Any] | int) -> NDArray[np.bool_]:
+        """Whether a document losing ``lost`` of its ``sizes`` shingles keeps them all: it is
+        the widely copied text itself, not a text carrying boilerplate."""
+        return np.asarray(lost >= self.exempt_share * np.maximum(sizes, 1))
 
-def exempt(lost: NDArray[Any] | int, sizes: NDArray[Any] | int) -> NDArray[np.bool_]:
-    """Whether a document losing ``lost`` of its ``sizes`` shingles keeps them all: it is the
-    widely copied text itself, not a text carrying boilerplate (see module docstring)."""
-    return np.asarray(lost >= EXEMPT_SHARE * np.maximum(sizes, 1))
+    def common(self, sets: ShingleSets) -> NDArray[np.uint32]:
+        """Sorted shingle hashes found in more than ``limit(len(sets))`` documents."""
+        limit = self.limit(len(sets))
+        # Sort + run lengths: numpy 2.4's np.unique(return_counts=True) is far slower here.
+        s: NDArray[np.uint32] = np.sort(sets.hashes)
+        if s.size == 0:
+            return s
+        starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
+        counts = np.diff(np.r_[starts, s.size])
+        return np.asarray(s[starts][counts > limit], dtype=np.uint32)
 
-
-def filter_hits(hashes: NDArray[np.uint32], hit: NDArray[np.bool_]) -> NDArray[np.uint32]:
-    """One document's ``hashes`` without those flagged in ``hit``, unless it is exempt."""
-    n_hit = int(np.count_nonzero(hit))
-    if n_hit == 0 or exempt(n_hit, hashes.size):
-        return hashes
-    return hashes[~hit]
-
-
-def filter_with_counts(
-    hashes: NDArray[np.uint32], counts: NDArray[np.int64], limit: float
-) -> NDArray[np.uint32]:
-    """One document's ``hashes`` without those whose document frequency (``counts``, aligned
-    with ``hashes``) exceeds ``limit`` — unless that would take 75 % of them.
-
-    >>> import numpy as np
-    >>> h = np.array([1, 2, 3, 4], dtype=np.uint32)
-    >>> filter_with_counts(h, np.array([1, 40, 2, 1]), 30).tolist()
-    [1, 3, 4]
-    >>> filter_with_counts(h, np.array([40, 40, 40, 1]), 30).tolist()  # exempt: keeps all
-    [1, 2, 3, 4]
-    """
-    return filter_hits(hashes, np.asarray(counts) > limit)
-
-
-def common_shingles(sets: ShingleSets, limit: float) -> NDArray[np.uint32]:
-    """Sorted shingle hashes found in more than ``limit`` documents."""
-    # Sort + run lengths: numpy 2.4's np.unique(return_counts=True) is far slower here.
-    s: NDArray[np.uint32] = np.sort(sets.hashes)
-    if s.size == 0:
-        return s
-    starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
-    counts = np.diff(np.r_[starts, s.size])
-    return np.asarray(s[starts][counts > limit], dtype=np.uint32)
-
-
-def filter_boilerplate(sets: ShingleSets, max_df: float | str) -> ShingleSets:
-    """``sets`` without the shingles found in more than ``max_df`` documents (see module doc)."""
-    limit = max_df_limit(max_df, len(sets))
-    k = kernels()
-    if k is not None:
+    def apply(self, sets: ShingleSets) -> ShingleSets:
+        """``sets`` without their common shingles (the compiled kernel when there is one)."""
+        k = kernels()
+        if k is None:
+            return drop_common(sets, self.common(sets), self)
         hashes, counts = k.boilerplate_filter(
-            sets.hashes, sets.offsets, limit, EXEMPT_SHARE, DF_CELL_BITS
+            sets.hashes, sets.offsets, self.limit(len(sets)), self.exempt_share, self.cell_bits
         )
         offsets = np.zeros(len(sets) + 1, dtype=np.int64)
         np.cumsum(counts, out=offsets[1:])
         return ShingleSets(hashes, offsets)
-    return _filter_reference(sets, limit)
 
 
-def _filter_reference(sets: ShingleSets, limit: float) -> ShingleSets:
-    return drop_common(sets, common_shingles(sets, limit))
+def drop_common(
+    sets: ShingleSets, common: NDArray[np.uint32], rule: BoilerplateRule
+) -> ShingleSets:
+    """``sets`` without the hashes in ``common`` (sorted), except in documents ``rule``
+    exempts. The reference engine, and what a stream applies to a text and its candidates
+    with the common shingles its store reports.
 
-
-def drop_common(sets: ShingleSets, common: NDArray[np.uint32]) -> ShingleSets:
-    """``sets`` without the hashes in ``common`` (sorted), except in exempt documents."""
+    >>> import numpy as np
+    >>> s = ShingleSets.from_arrays([np.array(x, dtype=np.uint32) for x in ([1, 2, 3, 4], [2, 3])])
+    >>> out = drop_common(s, np.array([2], dtype=np.uint32), BoilerplateRule.of(5))
+    >>> out[0].tolist(), out[1].tolist()  # the second loses half: not exempt
+    ([1, 3, 4], [3])
+    """
     if common.size == 0 or sets.hashes.size == 0:
         return sets
     # Membership by binary search in the sorted ``common`` (np.isin sorts both: slower).
@@ -151,7 +134,7 @@ def drop_common(sets: ShingleSets, common: NDArray[np.uint32]) -> ShingleSets:
     sizes = sets.sizes()
     doc = np.repeat(np.arange(len(sets)), sizes)
     lost = np.bincount(doc, weights=hit, minlength=len(sets))
-    keep = ~hit | exempt(lost, sizes)[doc]
+    keep = ~hit | rule.exempt(lost, sizes)[doc]
     counts = np.bincount(doc[keep], minlength=len(sets))
     offsets = np.zeros(len(sets) + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])

@@ -12,6 +12,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ._boilerplate import BoilerplateRule
 from ._errors import ConfigError
 from ._lsh import check_banding, optimal_params
 from ._minhash import MinHasher
@@ -78,18 +79,18 @@ class DedupConfig:
         lt = self.lsh_threshold
         if lt is not None and not 0.0 < lt < 1.0:
             raise ConfigError(f"lsh_threshold must be in (0, 1), got {lt!r}")
-        m = self.max_df
-        if (
-            m is not None
-            and m != "auto"
-            and (isinstance(m, bool) or not isinstance(m, int | float) or not m > 0)
-        ):
-            raise ConfigError(f"max_df must be 'auto', a positive number or None, got {m!r}")
+        if self.max_df is not None:
+            BoilerplateRule.of(self.max_df)  # validates max_df
         if not isinstance(self.normalizer, NormalizerConfig):
             raise ConfigError(
                 f"normalizer must be a NormalizerConfig, got {type(self.normalizer).__name__}"
             )
         ShingleConfig(unit=self.shingle_unit, k=self.k)  # validates unit and k
+
+    @property
+    def boilerplate(self) -> BoilerplateRule | None:
+        """The boilerplate rule ``max_df`` stands for (None: every shingle counts)."""
+        return None if self.max_df is None else BoilerplateRule.of(self.max_df)
 
     @property
     def cutoff(self) -> float:

@@ -16,7 +16,6 @@ from typing import Any, NamedTuple, TypeVar, overload
 import numpy as np
 from numpy.typing import NDArray
 
-from ._boilerplate import filter_boilerplate
 from ._cluster import Clusters, KeepPolicy, keep_order, star_clusters
 from ._config import DedupConfig, resolve_config
 from ._errors import InputError
@@ -255,9 +254,10 @@ def detect(
         if on_stage:
             on_stage(name, True)
 
-    if config.max_df is not None:
+    rule = config.boilerplate
+    if rule is not None:
         with stage("boilerplate"):
-            sets = filter_boilerplate(sets, config.max_df)
+            sets = rule.apply(sets)
     with stage("signatures"):
         sigs = hasher.signatures_from_sets(sets)
     bands, rows = config.banding()

@@ -3,7 +3,7 @@
 A store holds one record per key — a *kept* text (its sorted shingle hashes and one LSH band
 hash per band, filed in band buckets) or a *duplicate* (the kept key it matched and the
 similarity) — plus the parameters the index was built with. A store opened with a
-:class:`~arabic_dedup._boilerplate.DFLimit` (``max_df`` not None) also counts documents: how
+:class:`~arabic_dedup._boilerplate.BoilerplateRule` (``max_df`` not None) also counts documents: how
 many texts it has seen and, per shingle, in how many of them it occurs (kept texts and
 duplicates alike). Shingle hashes are counted in ``DF_CELLS`` cells (the hash's low 22 bits),
 not one counter per distinct shingle: almost every shingle occurs in one text only, and exact
@@ -43,7 +43,7 @@ from typing import Any, NamedTuple, Protocol, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from ._boilerplate import DFLimit
+from ._boilerplate import DF_CELL_BITS, BoilerplateRule
 from ._errors import IndexMismatchError
 
 __all__ = [
@@ -88,7 +88,7 @@ class Candidate(NamedTuple):
 class Found(NamedTuple):
     """What an add or a query reads: the candidates, and ``common(cands)`` — the sorted
     shingle hashes, among the text's and those candidates' (``()``: the text's alone), found
-    in more than ``DFLimit(docs seen)`` documents, in the same snapshot as the candidates
+    in more than ``BoilerplateRule(docs seen)`` documents, in the same snapshot as the candidates
     (always empty when the store counts nothing). A function, not an array: the verifier
     asks only about the candidates a cheaper bound cannot rule out, and at 1M documents
     indexed a text can have hundreds of candidates. Valid only inside the store call that
@@ -107,7 +107,7 @@ def no_common(cands: Sequence[Candidate]) -> U32:
 
 
 # Document-frequency cells: a hash counts in cell ``hash & (DF_CELLS - 1)`` (part of format 2).
-DF_CELLS = 1 << 22
+DF_CELLS = 1 << DF_CELL_BITS
 
 
 def df_cells(hashes: U32) -> NDArray[np.int64]:
@@ -257,7 +257,7 @@ def common_of(hashes: U32, over: NDArray[np.bool_]) -> U32:
 class MemoryStore:
     """Records in dicts; keys may be any hashable. Safe to share between threads."""
 
-    def __init__(self, *, df: DFLimit | None = None) -> None:
+    def __init__(self, *, df: BoilerplateRule | None = None) -> None:
         self._df_limit = df
         # Documents each cell's shingles occur in (calloc'd: untouched pages cost nothing).
         self._df = np.zeros(DF_CELLS if df is not None else 0, dtype=np.int32)
@@ -295,7 +295,7 @@ class MemoryStore:
         lim = self._df_limit
         if lim is None or not cands:
             return Found(cands, no_common)
-        df, limit = self._df, lim(self._n_docs)
+        df, limit = self._df, lim.limit(self._n_docs)
 
         def common(cs: Sequence[Candidate]) -> U32:
             u = all_hashes(hashes, cs)

@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._boilerplate import DFLimit
+from ._boilerplate import BoilerplateRule
 from ._errors import IndexBusyError, InputError
 from ._store import (
     U32,
@@ -73,8 +73,8 @@ __all__ = ["RedisStore"]
 # Counting, in Lua. The client hands the scripts the BITFIELD offsets ("#<cell>") of the cells
 # it computed with numpy, space-separated in one argument: Lua deriving them from 4-byte hashes
 # cost ~1 us a hash, and redis-py packs each extra argument in ~1 us. limit(...) = max(floor,
-# fraction * documents seen), as DFLimit says; apply(...) runs BITFIELD operations over offset
-# lists; flags(...) tells which counts are above the limit.
+# fraction * documents seen), as BoilerplateRule.limit says; apply(...) runs BITFIELD operations
+# over offset lists; flags(...) tells which counts are above the limit.
 _FLAGS = """
 local function limit(nkey, floor, fraction)
   return math.max(floor, fraction * tonumber(redis.call('GET', nkey) or '0'))
@@ -344,7 +344,7 @@ class RedisStore:
         namespace: str = "arabic_dedup",
         retries: int = 100,
         client: Any = None,
-        df: DFLimit | None = None,
+        df: BoilerplateRule | None = None,
     ) -> None:
         if client is None:
             try:

@@ -53,7 +53,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from ._boilerplate import DFLimit
+from ._boilerplate import BoilerplateRule
 from ._errors import ConfigError, IndexBusyError, InputError
 from ._store import (
     DF_CELLS,
@@ -143,7 +143,7 @@ class SQLiteStore:
         *,
         busy_timeout: float = 60.0,
         synchronous: Literal["normal", "full"] = "normal",
-        df: DFLimit | None = None,
+        df: BoilerplateRule | None = None,
     ) -> None:
         if synchronous not in ("normal", "full"):
             raise ConfigError(f"synchronous must be 'normal' or 'full', got {synchronous!r}")
@@ -347,7 +347,7 @@ class SQLiteStore:
         lim = self._df_limit
         if lim is None or not cands:
             return Found(cands, no_common)
-        limit = lim(self._n_docs(db))
+        limit = lim.limit(self._n_docs(db))
 
         def common(cs: Sequence[Candidate]) -> U32:
             # Valid inside this transaction: the counts copy is its snapshot until it writes.

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple, cast
 import numpy as np
 from numpy.typing import NDArray
 
-from ._boilerplate import EXEMPT_SHARE, DFLimit, drop_common
+from ._boilerplate import BoilerplateRule, drop_common
 from ._config import DedupConfig, resolve_config
 from ._errors import ConfigError, InputError
 from ._lsh import band_hashes
@@ -105,8 +105,7 @@ class Deduplicator:
         **options: Any,
     ) -> None:
         self.config = resolve_config(config, options)
-        max_df = self.config.max_df
-        df = None if max_df is None else DFLimit.of(max_df)
+        df = self.config.boilerplate
         if path is not None and redis_url is not None:
             raise ConfigError("give path= (SQLite) or redis_url= (Redis), not both")
         if ttl is not None and (
@@ -118,6 +117,8 @@ class Deduplicator:
         self.ttl = None if ttl is None else float(ttl)
         # DedupConfig resolves a None threshold to the similarity's default on construction.
         self._threshold = float(cast(float, self.config.threshold))
+        # Without max_df nothing is common (found.common is empty), so any rule drops nothing.
+        self._rule = df or BoilerplateRule.of("auto")
         self._hasher = self.config.hasher()
         self._bands, self._rows = self.config.banding()
         self._store: Store
@@ -173,7 +174,8 @@ class Deduplicator:
         if not cands:
             return []
         kind = self.config.similarity
-        mine = drop_common(ShingleSets.from_arrays([hashes]), found.common(())).hashes
+        rule = self._rule
+        mine = drop_common(ShingleSets.from_arrays([hashes]), found.common(()), rule).hashes
         if mine.size == 0:
             return []  # nothing left to compare: similarity 0 with every candidate
         sets = ShingleSets.from_arrays([mine, *(c.hashes for c in cands)])
@@ -181,14 +183,14 @@ class Deduplicator:
         if kind == "jaccard":
             bound = inter / mine.size
         else:
-            bound = inter / np.minimum(mine.size, sets.sizes()[1:] * (1 - EXEMPT_SHARE))
+            bound = inter / np.minimum(mine.size, sets.sizes()[1:] * (1 - rule.exempt_share))
         alive = [cands[i] for i in np.flatnonzero(bound >= self._threshold * (1 - 1e-9))]
         if not alive:
             return []
         # Exact: the text and the remaining candidates in one CSR structure, one kernel call.
         sets = ShingleSets.from_arrays([hashes, *(c.hashes for c in alive)])
         common = found.common(alive)
-        sims = similarities_to_first(drop_common(sets, common), kind)
+        sims = similarities_to_first(drop_common(sets, common, rule), kind)
         hits = np.flatnonzero(sims >= self._threshold)
         # Most similar first; ties go to the earliest kept text, the same in every store.
         order = sorted(hits.tolist(), key=lambda i: (-sims[i], alive[i].seq))

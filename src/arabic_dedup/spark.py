@@ -7,7 +7,7 @@ Needs the ``spark`` extra (``pip install 'arabic-dedup[spark]'``); pyspark is im
 
 1. shingles:   ``MinHasher.shingle_sets`` in a pandas UDF, one array per document (cached);
 2. ``max_df``: document frequency by ``explode`` + ``groupBy``; common shingles are filtered
-   out of each array as ``filter_boilerplate`` does (same limit, same exemption);
+   out of each array as ``BoilerplateRule.apply`` does (same rule object, same exemption);
 3. banding:    ``signatures_from_sets`` + ``band_hashes`` in a pandas UDF, then a ``groupBy``
    on the band hash (which mixes in the band index): every pair in a bucket is a candidate;
 4. verify:     candidates joined with both shingle arrays, exact similarity by ``verify_pairs``;
@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
+from ._boilerplate import BoilerplateRule
 from ._config import DedupConfig, resolve_config
 from ._errors import ConfigError, InputError
 
@@ -102,8 +103,9 @@ def find_duplicates(
     ).persist(_storage_level())
     try:
         n_docs = _validate(docs, F, id_col, order_col)
-        if cfg.max_df is not None:
-            docs_used = _drop_common(docs, cfg.max_df, n_docs, F)
+        rule = cfg.boilerplate
+        if rule is not None:
+            docs_used = _drop_common(docs, rule, n_docs, F)
         else:
             docs_used = docs
         edges = _materialize(_verified_edges(docs_used, cfg, F))
@@ -165,12 +167,10 @@ def _validate(docs: DataFrame, F: Any, id_col: str, order_col: str | None) -> in
     return n
 
 
-def _drop_common(docs: DataFrame, max_df: float | str, n_docs: int, F: Any) -> DataFrame:
-    """``filter_boilerplate(sets, max_df)`` without leaving Spark: the same limit, the same
-    document frequencies and the same exemption for documents that are mostly common."""
-    from ._boilerplate import EXEMPT_SHARE, max_df_limit
-
-    limit = max_df_limit(max_df, n_docs)
+def _drop_common(docs: DataFrame, rule: BoilerplateRule, n_docs: int, F: Any) -> DataFrame:
+    """``rule.apply(sets)`` without leaving Spark: the same limit, the same document
+    frequencies and the same exemption for documents that are mostly common."""
+    limit = rule.limit(n_docs)
     # Arrays hold distinct hashes, so a hash's row count is its document frequency.
     exploded = docs.select(_ID, F.explode(_SH).alias("h"))
     common = exploded.groupBy("h").count().where(F.col("count") > F.lit(limit)).select("h")
@@ -178,7 +178,7 @@ def _drop_common(docs: DataFrame, max_df: float | str, n_docs: int, F: Any) -> D
         exploded.join(common, "h", "left_semi").groupBy(_ID).agg(F.collect_list("h").alias("hit"))
     )
     sh, hit = F.col(_SH), F.col("hit")
-    exempt = F.size(hit) >= F.lit(EXEMPT_SHARE) * F.greatest(F.size(sh), F.lit(1))
+    exempt = F.size(hit) >= F.lit(rule.exempt_share) * F.greatest(F.size(sh), F.lit(1))
     # ``filter`` keeps the array's order, which is the uint32 order the kernels rely on.
     kept = F.filter(sh, lambda x: ~F.array_contains(hit, x))
     return docs.join(hits, _ID, "left").select(
