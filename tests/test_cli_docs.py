@@ -45,3 +45,18 @@ def test_every_command_has_a_section(command: str) -> None:
 def test_every_option_is_documented(command: str | None, option: str) -> None:
     # `--k` must not be satisfied by `--keep`: the option must end where a word ends.
     assert re.search(rf"`{re.escape(option)}[` ]", DOC), f"{command or 'global'}: {option}"
+
+
+def test_detector_options_table_is_generated_from_the_config() -> None:
+    # docs/cli.md carries the table the code generates from DedupConfig's field docs
+    # (tools/gen_cli_docs.py rewrites it): a changed default or help cannot drift.
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "gen_cli_docs", Path(__file__).resolve().parents[1] / "tools" / "gen_cli_docs.py"
+    )
+    assert spec and spec.loader
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    assert gen.render(DOC) == DOC, "docs/cli.md is stale: run tools/gen_cli_docs.py"
+    assert "(2 words, 5 characters)" in DOC  # the shingle default, as the code has it

@@ -17,48 +17,67 @@ from ._errors import ConfigError
 from ._lsh import check_banding, optimal_params
 from ._minhash import MinHasher
 from ._normalize import NormalizerConfig
-from ._shingle import ShingleConfig, ShingleUnit
+from ._shingle import DEFAULT_K, ShingleConfig, ShingleUnit
 from ._verify import SIMILARITIES, Similarity
 
-__all__ = ["DEFAULT_THRESHOLD", "DEFAULT_THRESHOLDS", "DedupConfig", "resolve_config"]
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "DEFAULT_THRESHOLDS",
+    "DOC_VALUES",
+    "DedupConfig",
+    "resolve_config",
+]
 
 # Chosen by benchmarks/bench_quality.py (docs/benchmarks/quality.md): the levels at which real
 # syndicated copies merge and same-template bulletins do not.
 DEFAULT_THRESHOLDS: dict[str, float] = {"jaccard": 0.3, "containment": 0.55}
 DEFAULT_THRESHOLD = DEFAULT_THRESHOLDS["jaccard"]
+# Values the field docstrings below name as {placeholders}: the help text shows the code's
+# own defaults, so it cannot drift from them (tests/test_cli_docs.py).
+DOC_VALUES = {
+    "thresholds": ", ".join(f"{v} for {k}" for k, v in DEFAULT_THRESHOLDS.items()),
+    "k_defaults": ", ".join(
+        f"{k} {'words' if unit == 'word' else 'characters'}" for unit, k in DEFAULT_K.items()
+    ),
+}
 
 
 @dataclass(frozen=True)
 class DedupConfig:
     """Every option of the detector; ``find_duplicates`` and ``Deduplicator`` take these as
-    keyword arguments.
+    keyword arguments. Each field's docstring is also its ``arabic-dedup`` flag's help.
 
-    threshold:      minimum verified similarity for two texts to be duplicates; by default
-                    0.3 for Jaccard and 0.55 for containment (see DEFAULT_THRESHOLDS).
-    similarity:     ``"jaccard"`` (same text) or ``"containment"`` (shorter inside longer).
-    num_perm, seed: MinHash size and seed (recorded with every result and index).
-    shingle_unit, k: word or character shingles, and their size (0 = the unit's default).
-    bands, rows:    explicit LSH banding; by default derived from ``lsh_threshold``.
-    lsh_threshold:  the Jaccard level LSH aims at; by default below ``threshold`` so that pairs
-                    just above it are not lost to the S-curve (verification removes the rest).
-    max_df:         shingles found in more than this many documents (or this fraction, if
-                    < 1) are boilerplate — outlet headers and footers, template formulas — and
-                    are ignored when comparing; "auto" = max(30, 0.1 % of the corpus);
-                    ``None`` keeps every shingle (see :mod:`._boilerplate`).
-    normalizer:     the normaliser configuration.
+    >>> DedupConfig().cutoff, DedupConfig(similarity="containment").cutoff
+    (0.3, 0.55)
     """
 
     threshold: float | None = None
+    """Minimum verified similarity of duplicates; unset = the similarity's default
+    ({thresholds})."""
     similarity: Similarity = "jaccard"
+    """jaccard (mostly the same text) or containment (the shorter text mostly inside the
+    longer: truncated or extended copies)."""
     num_perm: int = 128
+    """MinHash permutations (recorded with every result and index)."""
     seed: int = 1
+    """MinHash seed (recorded with every result and index)."""
     shingle_unit: ShingleUnit = "word"
+    """Shingles of words or of characters."""
     k: int = 0
+    """Shingle size; 0 = the unit's default ({k_defaults})."""
     bands: int | None = None
+    """LSH bands (give with rows); unset = derived from the LSH threshold."""
     rows: int | None = None
+    """LSH rows per band (give with bands); unset = derived from the LSH threshold."""
     lsh_threshold: float | None = None
+    """The Jaccard level LSH aims at; unset = derived from the threshold and similarity, below
+    the threshold so that pairs just above it are not lost to the S-curve."""
     max_df: float | Literal["auto"] | None = "auto"
+    """Ignore shingles found in more than this many documents (a fraction if < 1) when
+    comparing: boilerplate such as outlet headers, footers and template formulas; auto =
+    max(30, 0.1 % of the documents); none keeps every shingle."""
     normalizer: NormalizerConfig = field(default_factory=NormalizerConfig)
+    """The normaliser configuration (its own flags: one per step)."""
 
     def __post_init__(self) -> None:
         if self.similarity not in SIMILARITIES:
