@@ -33,7 +33,7 @@ from ._normalize import (
 )
 from ._shingle import ShingleConfig, ShingleHasher, ShingleSets, shingle_hash, shingles
 from ._stream import Deduplicator, IndexStats, Match
-from ._verify import similarity
+from ._verify import Verifier, similarity
 
 __version__ = "0.1.0"
 
@@ -67,6 +67,7 @@ __all__ = [
     "ShingleHasher",
     "ShingleSets",
     "SignatureError",
+    "Verifier",
     "__version__",
     "explain",
     "find_duplicates",

@@ -18,7 +18,7 @@ from ._lsh import check_banding, optimal_params
 from ._minhash import MinHasher
 from ._normalize import NormalizerConfig
 from ._shingle import DEFAULT_K, ShingleConfig, ShingleUnit
-from ._verify import SIMILARITIES, Similarity
+from ._verify import SIMILARITIES, Similarity, Verifier
 
 __all__ = [
     "DEFAULT_THRESHOLD",
@@ -110,6 +110,11 @@ class DedupConfig:
     def boilerplate(self) -> BoilerplateRule | None:
         """The boilerplate rule ``max_df`` stands for (None: every shingle counts)."""
         return None if self.max_df is None else BoilerplateRule.of(self.max_df)
+
+    @property
+    def verifier(self) -> Verifier:
+        """The verify stage's decision for these options."""
+        return Verifier(self.similarity, self.cutoff)
 
     @property
     def cutoff(self) -> float:

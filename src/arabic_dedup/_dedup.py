@@ -22,7 +22,6 @@ from ._errors import InputError
 from ._lsh import candidate_pairs
 from ._minhash import MinHasher
 from ._shingle import ShingleSets
-from ._verify import verify_pairs
 
 __all__ = [
     "DedupResult",
@@ -265,8 +264,7 @@ def detect(
         cand = candidate_pairs(sigs, bands, rows, active=sets.sizes() > 0)
         del sigs
     with stage("verify"):
-        sims = verify_pairs(sets, cand, config.similarity)
-        ok = sims >= config.cutoff
+        sims, ok = config.verifier(sets, cand)
         pairs, psims = cand[ok], sims[ok]
         del cand, sims
     n = len(sets)

@@ -22,9 +22,9 @@ from ._config import DedupConfig
 from ._errors import InputError
 from ._lsh import band_hashes
 from ._shingle import ShingleSets
-from ._verify import Similarity, verify_pairs
+from ._verify import Verifier
 
-__all__ = ["band_hash_fn", "shingle_fn", "to_sets", "verify_fn"]
+__all__ = ["REJECTED", "band_hash_fn", "shingle_fn", "to_sets", "verify_fn"]
 
 
 def to_sets(arrays: pd.Series) -> ShingleSets:
@@ -75,14 +75,19 @@ def band_hash_fn(cfg: DedupConfig) -> Callable[[pd.Series], pd.Series]:
     return band_hash
 
 
-def verify_fn(kind: Similarity) -> Callable[[pd.Series, pd.Series], pd.Series]:
-    """two shingle-array columns -> exact similarity of each row's pair (``verify_pairs``)."""
+# What ``verify_fn`` gives a pair the verifier rejects (similarities are never negative).
+REJECTED = -1.0
+
+
+def verify_fn(verifier: Verifier) -> Callable[[pd.Series, pd.Series], pd.Series]:
+    """two shingle-array columns -> each row's exact similarity if ``verifier`` accepts the
+    pair, else REJECTED: the same decision as on one machine."""
 
     def verify(a: pd.Series, b: pd.Series) -> pd.Series:
         m = len(a)
         sets = to_sets(pd.concat([a, b], ignore_index=True))
         idx = np.arange(m, dtype=np.int64)
-        pairs = np.stack([idx, idx + m], axis=1)
-        return pd.Series(verify_pairs(sets, pairs, kind), index=a.index)
+        sims, ok = verifier(sets, np.stack([idx, idx + m], axis=1))
+        return pd.Series(np.where(ok, sims, REJECTED), index=a.index)
 
     return verify

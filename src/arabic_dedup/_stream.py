@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from collections.abc import Hashable, Iterable, Iterator
 from types import TracebackType
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -115,8 +115,7 @@ class Deduplicator:
         if not isinstance(namespace, str) or not namespace:
             raise ConfigError(f"namespace must be a non-empty str, got {namespace!r}")
         self.ttl = None if ttl is None else float(ttl)
-        # DedupConfig resolves a None threshold to the similarity's default on construction.
-        self._threshold = float(cast(float, self.config.threshold))
+        self._verifier = self.config.verifier
         # Without max_df nothing is common (found.common is empty), so any rule drops nothing.
         self._rule = df or BoilerplateRule.of("auto")
         self._hasher = self.config.hasher()
@@ -184,14 +183,15 @@ class Deduplicator:
             bound = inter / mine.size
         else:
             bound = inter / np.minimum(mine.size, sets.sizes()[1:] * (1 - rule.exempt_share))
-        alive = [cands[i] for i in np.flatnonzero(bound >= self._threshold * (1 - 1e-9))]
+        cut = self._verifier.threshold * (1 - 1e-9)
+        alive = [cands[i] for i in np.flatnonzero(bound >= cut)]
         if not alive:
             return []
         # Exact: the text and the remaining candidates in one CSR structure, one kernel call.
         sets = ShingleSets.from_arrays([hashes, *(c.hashes for c in alive)])
         common = found.common(alive)
         sims = similarities_to_first(drop_common(sets, common, rule), kind)
-        hits = np.flatnonzero(sims >= self._threshold)
+        hits = np.flatnonzero(self._verifier.accept(sims))
         # Most similar first; ties go to the earliest kept text, the same in every store.
         order = sorted(hits.tolist(), key=lambda i: (-sims[i], alive[i].seq))
         return [Match(alive[i].key, float(sims[i])) for i in order]

@@ -11,6 +11,7 @@ reported similarity is exact (up to 32-bit hash collisions, about 1e-5 for a pai
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -20,7 +21,9 @@ from ._engine import kernels
 from ._shingle import ShingleSets
 
 __all__ = [
+    "SIMILARITIES",
     "Similarity",
+    "Verifier",
     "pairs_with_first",
     "similarities_to_first",
     "similarity",
@@ -32,6 +35,38 @@ PARALLEL_MIN_PAIRS = 4096
 
 Similarity = Literal["jaccard", "containment"]
 SIMILARITIES: tuple[Similarity, ...] = ("jaccard", "containment")
+
+
+@dataclass(frozen=True)
+class Verifier:
+    """The verify stage's decision, one object every path applies (``find_duplicates``, the
+    file pipeline, a stream's add and Spark): exact similarity of a candidate pair, and
+    whether that makes it a duplicate. ``DedupConfig.verifier`` builds it.
+
+    >>> import numpy as np
+    >>> v = Verifier("jaccard", 0.5)
+    >>> s = ShingleSets.from_arrays([np.array(x, dtype=np.uint32) for x in ([1, 2], [1, 2, 3])])
+    >>> sims, ok = v(s, np.array([[0, 1]]))
+    >>> sims.round(3).tolist(), ok.tolist()
+    ([0.667], [True])
+    """
+
+    similarity: Similarity
+    threshold: float
+
+    def scores(self, sets: ShingleSets, pairs: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Exact similarity of every candidate pair (rows of ``pairs``)."""
+        return verify_pairs(sets, pairs, self.similarity)
+
+    def accept(self, sims: NDArray[np.float64]) -> NDArray[np.bool_]:
+        """Which scored pairs are duplicates."""
+        return np.asarray(sims >= self.threshold)
+
+    def __call__(
+        self, sets: ShingleSets, pairs: NDArray[np.int64]
+    ) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+        sims = self.scores(sets, pairs)
+        return sims, self.accept(sims)
 
 
 def _from_counts(

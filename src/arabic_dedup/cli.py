@@ -443,7 +443,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     bands, rows = config.banding()
     p_lsh = 1 - (1 - jac**rows) ** bands
     score = jac if config.similarity == "jaccard" else con
-    verdict = "duplicates" if score >= config.cutoff and union else "not duplicates"
+    accepted = bool(config.verifier.accept(np.array([score]))[0])
+    verdict = "duplicates" if accepted and union else "not duplicates"
     op = ">=" if verdict == "duplicates" else "<"
     print(f"verdict      {verdict} ({config.similarity} {score:.4f} {op} threshold "
           f"{config.cutoff})")  # fmt: skip

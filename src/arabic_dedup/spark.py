@@ -189,10 +189,10 @@ def _drop_common(docs: DataFrame, rule: BoilerplateRule, n_docs: int, F: Any) ->
 def _verified_edges(docs: DataFrame, cfg: DedupConfig, F: Any) -> DataFrame:
     """Verified pairs oriented (first, later) in keep order, with the first's key and the
     similarity: the input of ``star_clusters``."""
-    from ._spark_udfs import band_hash_fn, verify_fn
+    from ._spark_udfs import REJECTED, band_hash_fn, verify_fn
 
     band_udf = F.pandas_udf(band_hash_fn(cfg), "array<bigint>")
-    verify_udf = F.pandas_udf(verify_fn(cfg.similarity), "double")
+    verify_udf = F.pandas_udf(verify_fn(cfg.verifier), "double")
     bands = docs.select(_ID, F.explode(band_udf(F.col(_SH))).alias("bh"))
     # Band hashes mix in the band index, so the hash alone is the bucket key (as in
     # ``candidate_pairs``); a bucket shared by several bands still yields each pair once.
@@ -206,7 +206,7 @@ def _verified_edges(docs: DataFrame, cfg: DedupConfig, F: Any) -> DataFrame:
     side = docs.select(_ID, _KEY, _SH)
     cand = pairs.join(side.toDF("x", "kx", "sx"), "x").join(side.toDF("y", "ky", "sy"), "y")
     ver = cand.select("x", "y", "kx", "ky", verify_udf("sx", "sy").alias(_SIM)).where(
-        F.col(_SIM) >= F.lit(cfg.cutoff)
+        F.col(_SIM) > F.lit(REJECTED)
     )
     x_first = F.col("kx") < F.col("ky")
     return ver.select(
