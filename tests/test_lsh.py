@@ -14,8 +14,8 @@ from datasketch.lsh import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from arabic_dedup import ConfigError, DedupConfig, LSHIndex, SignatureError, optimal_params
-from arabic_dedup._lsh import band_hashes, candidate_pairs
+from arabic_dedup import ConfigError, DedupConfig, SignatureError, optimal_params
+from arabic_dedup._lsh import LSHIndex, band_hashes, candidate_pairs
 
 # -- optimal_params -------------------------------------------------------------------------
 
@@ -211,3 +211,12 @@ def test_lsh_index_agrees_with_candidate_pairs(case) -> None:  # type: ignore[no
     for i in range(sig.shape[0]):
         expected = {j for j in range(sig.shape[0]) if j == i or (min(i, j), max(i, j)) in pairs}
         assert set(idx.query(sig[i])) == expected
+
+
+def test_lsh_index_is_deprecated_at_the_top_level() -> None:
+    import arabic_dedup
+
+    with pytest.warns(DeprecationWarning, match="LSHIndex is deprecated.*Deduplicator"):
+        cls = arabic_dedup.LSHIndex
+    assert cls is LSHIndex
+    assert "LSHIndex" not in arabic_dedup.__all__

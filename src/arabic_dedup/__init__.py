@@ -20,7 +20,7 @@ from ._errors import (
     RecordError,
     SignatureError,
 )
-from ._lsh import LSHIndex, optimal_params
+from ._lsh import optimal_params
 from ._minhash import MinHasher
 from ._normalize import (
     NORMALIZER_VERSION,
@@ -54,7 +54,6 @@ __all__ = [
     "IndexStats",
     "InputError",
     "KernelError",
-    "LSHIndex",
     "Match",
     "MinHasher",
     "NormalizerConfig",
@@ -78,3 +77,22 @@ __all__ = [
     "similarity",
     "tokens",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # Deprecated in 0.2.0 (CHANGELOG.md): LSHIndex was exported but used by nothing in the
+    # package; Deduplicator is the streaming index. It goes in 0.3.0.
+    if name == "LSHIndex":
+        import warnings
+
+        from ._lsh import LSHIndex
+
+        warnings.warn(
+            "arabic_dedup.LSHIndex is deprecated and will be removed in 0.3.0; use "
+            "arabic_dedup.Deduplicator (a verified streaming index), or datasketch.MinHashLSH "
+            "with MinHasher.to_lean_minhash for raw LSH",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return LSHIndex
+    raise AttributeError(f"module 'arabic_dedup' has no attribute {name!r}")
