@@ -182,3 +182,29 @@ def test_missing_pyspark_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setitem(sys.modules, "pyspark.sql", None)
     with pytest.raises(ImportError, match=r"pip install 'arabic-dedup\[spark\]'"):
         ads.find_duplicates(None)  # type: ignore[arg-type]
+
+
+def test_workers_without_arabic_dedup_fail_at_once_naming_pyspark_python(
+    spark: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from arabic_dedup import spark as ads
+
+    sc = spark.sparkContext
+    system_python = "/usr/bin/python3"  # Debian's: neither pyspark nor arabic_dedup
+    if not Path(system_python).exists():
+        pytest.skip(f"{system_python} is not there")
+    before = sc.pythonExec
+    monkeypatch.setenv("PYSPARK_PYTHON", system_python)
+    sc.pythonExec = system_python
+    try:
+        df = spark.createDataFrame([("a", "نص")], ["id", "text"])
+        with pytest.raises(arabic_dedup.ConfigError, match="PYSPARK_PYTHON") as err:
+            ads.find_duplicates(df)
+        assert system_python in str(err.value)
+        # Unset on a local master: the workers are pointed at the driver's interpreter.
+        monkeypatch.delenv("PYSPARK_PYTHON")
+        out = ads.find_duplicates(df).collect()
+        assert [r["id"] for r in out] == ["a"]
+        assert sc.pythonExec == sys.executable
+    finally:
+        sc.pythonExec = before

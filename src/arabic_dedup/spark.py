@@ -22,10 +22,13 @@ broken by id, so the order is total.
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from ._boilerplate import BoilerplateRule
+from ._cluster import KeepPolicy
 from ._config import DedupConfig, resolve_config
 from ._errors import ConfigError, InputError
 
@@ -35,8 +38,6 @@ if TYPE_CHECKING:
 __all__ = ["SPARK_EXTRA", "find_duplicates"]
 
 SPARK_EXTRA = "pip install 'arabic-dedup[spark]'"
-
-KeepPolicy = Literal["first", "longest"]
 
 # Internal column names, prefixed so they cannot clash with the caller's.
 _ID, _ORD, _TXT, _SH, _KEY = "_ad_id", "_ad_order", "_ad_text", "_ad_shingles", "_ad_key"
@@ -54,6 +55,46 @@ def _require_spark() -> Any:
             f"{SPARK_EXTRA}"
         ) from e
     return functions
+
+
+_CHECKED: set[tuple[int, str]] = set()  # (context, worker interpreter) already probed
+
+
+def _check_workers(sc: Any) -> None:
+    """Fail at once, naming PYSPARK_PYTHON, when the Python workers cannot import
+    arabic_dedup (else the first UDF fails deep inside a stage with ModuleNotFoundError).
+
+    On a ``local`` master with PYSPARK_PYTHON unset the workers are this machine's: they are
+    pointed at the driver's interpreter, which has arabic_dedup (pyspark otherwise starts
+    whatever ``python3`` is on the PATH).
+    """
+    if sc.master.startswith("local") and not os.environ.get("PYSPARK_PYTHON"):
+        sc.pythonExec = sys.executable
+    key = (id(sc), str(sc.pythonExec))
+    if key in _CHECKED:
+        return
+
+    def probe(_: Any) -> bool:
+        import importlib.util
+
+        return importlib.util.find_spec("arabic_dedup") is not None
+
+    hint = (
+        "set PYSPARK_PYTHON (and spark.pyspark.python on a cluster) to an interpreter that "
+        "has arabic-dedup installed, e.g. PYSPARK_PYTHON=" + sys.executable
+    )
+    try:
+        found = sc.parallelize([0], 1).map(probe).collect()
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+        raise ConfigError(
+            f"Spark's Python workers ({sc.pythonExec}) could not start: {first}; {hint}"
+        ) from None
+    if found != [True]:
+        raise ConfigError(
+            f"Spark's Python workers ({sc.pythonExec}) cannot import arabic_dedup; {hint}"
+        )
+    _CHECKED.add(key)
 
 
 def find_duplicates(
@@ -81,6 +122,7 @@ def find_duplicates(
     """
     F = _require_spark()
     cfg = resolve_config(config, options)
+    _check_workers(df.sparkSession.sparkContext)
     if keep not in ("first", "longest"):
         raise ConfigError(f"keep must be 'first' or 'longest' on Spark, got {keep!r}")
     _check_columns(df, text_col, id_col, order_col)
