@@ -23,6 +23,9 @@ same exemption. ``tests/test_rules.py`` runs every engine against this module.
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +42,7 @@ __all__ = [
     "DF_CELL_BITS",
     "EXEMPT_SHARE",
     "BoilerplateRule",
+    "CorpusStats",
     "drop_common",
 ]
 
@@ -102,15 +106,71 @@ class BoilerplateRule:
 
     def apply(self, sets: ShingleSets) -> ShingleSets:
         """``sets`` without their common shingles (the compiled kernel when there is one)."""
+        return self.apply_with_stats(sets)[0]
+
+    def apply_with_stats(self, sets: ShingleSets) -> tuple[ShingleSets, CorpusStats]:
+        """:meth:`apply`, and the corpus statistics it used (to judge other texts the same
+        way later: ``arabic-dedup compare --stats``)."""
         k = kernels()
         if k is None:
-            return drop_common(sets, self.common(sets), self)
-        hashes, counts = k.boilerplate_filter(
-            sets.hashes, sets.offsets, self.limit(len(sets)), self.exempt_share, self.cell_bits
-        )
-        offsets = np.zeros(len(sets) + 1, dtype=np.int64)
-        np.cumsum(counts, out=offsets[1:])
-        return ShingleSets(hashes, offsets)
+            common = self.common(sets)
+            out = drop_common(sets, common, self)
+        else:
+            hashes, counts, common = k.boilerplate_filter(
+                sets.hashes, sets.offsets, self.limit(len(sets)), self.exempt_share, self.cell_bits
+            )
+            offsets = np.zeros(len(sets) + 1, dtype=np.int64)
+            np.cumsum(counts, out=offsets[1:])
+            out = ShingleSets(hashes, offsets)
+        return out, CorpusStats(self, len(sets), np.asarray(common, dtype=np.uint32))
+
+
+@dataclass(frozen=True)
+class CorpusStats:
+    """What a corpus taught the boilerplate rule: its size and its common shingles.
+
+    Saved beside a ``dedup`` run's outputs (``corpus_stats.npz``), it lets ``compare`` (or
+    :meth:`filter` in code) judge any two texts exactly as that run did.
+    """
+
+    rule: BoilerplateRule
+    n_docs: int
+    common: NDArray[np.uint32]  # sorted
+
+    def filter(self, sets: ShingleSets) -> ShingleSets:
+        """``sets`` without this corpus's common shingles, by the rule's exemption."""
+        return drop_common(sets, self.common, self.rule)
+
+    def save(self, path: str | os.PathLike[str], params: dict[str, Any]) -> None:
+        """Write to ``path`` (``.npz``) with the run's ``params``, which :meth:`load` checks."""
+        meta = {"rule": dataclasses.asdict(self.rule), "n_docs": self.n_docs, "params": params}
+        with open(path, "wb") as f:
+            np.savez(f, common=self.common, meta=np.array(json.dumps(meta, default=str)))
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], params: dict[str, Any]) -> CorpusStats:
+        """Read a saved file; ConfigError if it was made with other hashing ``params``."""
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                common = np.asarray(z["common"], dtype=np.uint32)
+                meta = json.loads(str(z["meta"]))
+            rule = BoilerplateRule(**meta["rule"])
+            n_docs = int(meta["n_docs"])
+            stored = meta["params"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ConfigError(
+                f"{os.fspath(path)!r} is not corpus statistics written by arabic-dedup dedup "
+                f"({type(exc).__name__}: {exc})"
+            ) from None
+        wanted = json.loads(json.dumps(params, default=str))
+        differ = sorted(k for k in wanted if stored.get(k) != wanted[k])
+        if differ:
+            shown = ", ".join(f"{k}: stored {stored.get(k)!r}, asked {wanted[k]!r}" for k in differ)
+            raise ConfigError(
+                f"corpus statistics {os.fspath(path)!r} were made with other settings ({shown}); "
+                "compare with the same options as the dedup run"
+            )
+        return cls(rule, n_docs, common)
 
 
 def drop_common(

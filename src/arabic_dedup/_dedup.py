@@ -16,6 +16,7 @@ from typing import Any, NamedTuple, TypeVar, overload
 import numpy as np
 from numpy.typing import NDArray
 
+from ._boilerplate import CorpusStats
 from ._cluster import Clusters, KeepPolicy, keep_order, star_clusters
 from ._config import DedupConfig, resolve_config
 from ._errors import InputError
@@ -219,6 +220,7 @@ class Detection:
     pair_similarity: NDArray[np.float64]
     params: dict[str, Any]
     timings: dict[str, float]
+    stats: CorpusStats | None = None  # what the boilerplate rule learned (None: no max_df)
 
 
 def detect(
@@ -254,9 +256,10 @@ def detect(
             on_stage(name, True)
 
     rule = config.boilerplate
+    stats = None
     if rule is not None:
         with stage("boilerplate"):
-            sets = rule.apply(sets)
+            sets, stats = rule.apply_with_stats(sets)
     with stage("signatures"):
         sigs = hasher.signatures_from_sets(sets)
     bands, rows = config.banding()
@@ -272,4 +275,4 @@ def detect(
     with stage("cluster"):
         clusters = star_clusters(n, pairs, psims, order)
     params = {**config.as_dict(), **hasher.params}
-    return Detection(clusters, pairs, psims, params, timings)
+    return Detection(clusters, pairs, psims, params, timings, stats)

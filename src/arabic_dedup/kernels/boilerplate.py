@@ -100,7 +100,8 @@ def _filter_docs(hashes, offsets, cells, limit, common, exempt_share):  # type: 
 
 def boilerplate_filter(hashes, offsets, limit, exempt_share, cell_bits):  # type: ignore[no-untyped-def]
     """Drop hashes found in more than ``limit`` documents, except in documents that would lose
-    at least ``exempt_share`` of theirs. Returns (kept hashes, per-document counts).
+    at least ``exempt_share`` of theirs. Returns (kept hashes, per-document counts, the
+    sorted common hashes).
 
     Each document's hashes are distinct, so occurrences are document counts. A first pass
     counts occurrences per cell of the low hash bits (an upper bound for every hash in the
@@ -117,5 +118,6 @@ def boilerplate_filter(hashes, offsets, limit, exempt_share, cell_bits):  # type
     else:
         common = hot
     if common.size == 0:
-        return hashes, np.diff(offsets)
-    return _filter_docs(hashes, offsets, cells, limit, common, exempt_share)
+        return hashes, np.diff(offsets), common
+    kept, counts = _filter_docs(hashes, offsets, cells, limit, common, exempt_share)
+    return kept, counts, common
