@@ -10,12 +10,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from arabic_dedup import ConfigError, InputError, tokens
+from arabic_dedup import ConfigError, InputError, NormalizerConfig, tokens
 from arabic_dedup._facts import (
     FACT_KINDS,
     MATCH_KINDS,
     MAX_FACTS,
     FactRule,
+    _facts_reference,
+    _lexicon,
     evidence,
     explain_pair,
     fact_hashes,
@@ -255,3 +257,21 @@ def test_evidence_matches_a_plain_set_computation(a: list[str], b: list[str]) ->
 def test_match_kinds_are_named_once() -> None:
     assert MATCH_KINDS == ("copy", "partial", "update", "template", "different")
     assert isinstance(fact_sets([["12"]]), ShingleSets)
+
+
+def _surface_tokens() -> st.SearchStrategy[str]:
+    words = sorted(_lexicon(NormalizerConfig()))
+    prefix = st.sampled_from(["", "و", "ب", "ل", "ف", "ك", "وب", "ول", "لل", "ال", "ا"])
+    word = st.one_of(
+        st.sampled_from(words),
+        st.sampled_from([w[1:] for w in words] + [w[2:] for w in words]),
+        st.from_regex(r"\A[0-9٠-٩]{1,5}[هم]?\Z"),
+        st.sampled_from(["كلمة", "و", "ه", "م", "12ب", "x9"]),
+    )
+    return st.builds(lambda p, w: (p + w) or "و", prefix, word)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_surface_tokens(), max_size=30))
+def test_fast_facts_equal_the_reference(toks: list[str]) -> None:
+    assert facts(toks) == _facts_reference(toks, NormalizerConfig())
