@@ -14,6 +14,8 @@ records with ``"split": "tune"`` of any ``--more-labels`` files (held-out record
 before their label is read).
 
     python benchmarks/tune_facts.py [--more-labels 'path/round3_labels_chunk*.jsonl'] [--bases N]
+
+Runtime: about half a minute on a quiet machine (July 2015: 15,042 articles).
 """
 
 from __future__ import annotations
@@ -85,6 +87,8 @@ def load_labels(more: list[str]) -> list[dict[str, Any]]:
                 rec = json.loads(line)
                 if rec.get("split") != "tune":
                     continue  # held-out: never looked at
+                if "label" not in rec:
+                    continue  # not labelled yet
                 rows.append(rec)
     seen: set[tuple[str, str]] = set()
     out = []
