@@ -1,0 +1,277 @@
+"""The fact check: template pairs (same formula, different facts) apart, edited copies joined.
+
+Hand-made sentences in the style of the corpora (no corpus text).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from arabic_dedup import ConfigError, InputError, NormalizerConfig, tokens
+from arabic_dedup._facts import (
+    FACT_KINDS,
+    MATCH_KINDS,
+    MAX_FACTS,
+    FactRule,
+    _facts_reference,
+    _lexicon,
+    evidence,
+    explain_pair,
+    fact_hashes,
+    fact_sets,
+    facts,
+    judge,
+)
+from arabic_dedup._minhash import ShingleSets
+
+FLIGHT_5 = (
+    "وصلت إلى مطار عدن الدولي اليوم الطائرة الخامسة التابعة لمركز الملك سلمان للإغاثة "
+    "والأعمال الإنسانية وعلى متنها 12 طنا من الأدوية والمستلزمات الطبية"
+)
+FLIGHT_6 = (
+    "وصلت إلى مطار عدن الدولي اليوم الطائرة السادسة التابعة لمركز الملك سلمان للإغاثة "
+    "والأعمال الإنسانية وعلى متنها 11 طنا من المواد الغذائية والمستلزمات الطبية"
+)
+CABLE_NIGER = (
+    "بعث خادم الحرمين الشريفين الملك سلمان بن عبدالعزيز آل سعود برقية تهنئة لرئيس جمهورية "
+    "النيجر بمناسبة ذكرى استقلال بلاده"
+)
+CABLE_BOLIVIA = (
+    "بعث خادم الحرمين الشريفين الملك سلمان بن عبدالعزيز آل سعود برقية تهنئة لرئيس جمهورية "
+    "بوليفيا بمناسبة ذكرى استقلال بلاده"
+)
+# A copy edited heavily: clauses reordered, honorifics dropped, reported speech; every fact
+# (the date, the number of projects, the amount, the places) agrees.
+REPORT = (
+    "أعلن صاحب السمو الملكي أمير منطقة تبوك يوم الأحد 12 يوليو عن اعتماد 35 مشروعا جديدا "
+    "في تبوك وضباء بتكلفة 480 مليون ريال وقال سموه إن المشاريع تشمل الطرق والمدارس"
+)
+REPORT_EDITED = (
+    "بتكلفة 480 مليون ريال اعتمد أمير تبوك 35 مشروعا جديدا في ضباء وتبوك مشيرا إلى أن "
+    "المشاريع تشمل المدارس والطرق وذلك يوم الأحد 12 يوليو"
+)
+
+
+def _judge(a: str, b: str, sim: float, **kw: object) -> tuple[bool, str, str]:
+    return explain_pair(tokens(a), tokens(b), sim, threshold=0.3, **kw)  # type: ignore[arg-type]
+
+
+# -- extraction --------------------------------------------------------------------------------
+def test_facts_by_kind_and_canonical_value() -> None:
+    text = "الدورة الخامسة في 12,000 موقع بالرياض يوم الأحد"
+    got = [(f.kind, f.value) for f in facts(tokens(text))]
+    assert got == [("ordinal", "5"), ("number", "12"), ("place", "الرياض"), ("date", "d1")]
+
+
+def test_spellings_of_one_fact_agree() -> None:
+    # gender agreement of ordinals, digits vs words, thousands separators, month synonyms,
+    # glued prefixes, and the calendar letter after a year
+    pairs = [
+        ("المرحلة الأولى", "الدور الأول"),
+        ("خمسة أيام", "5 أيام"),
+        ("12,000 ريال", "12000 ريال"),
+        ("في يوليو", "في تموز"),
+        ("وصل إلى الرياض", "وصل للرياض"),
+        ("عام 1436هـ", "عام 1436"),
+    ]
+    for a, b in pairs:
+        va = {(f.kind, f.value) for f in facts(tokens(a))}
+        vb = {(f.kind, f.value) for f in facts(tokens(b))}
+        assert va and va == vb, (a, b, va, vb)
+
+
+def test_common_nouns_are_not_places() -> None:
+    # الخبر "the news", المدينة "the city": names of places too, but far more often nouns
+    assert facts(tokens("نشر الخبر في المدينة")) == []
+
+
+def test_fingerprint_is_packed_sorted_distinct_and_capped() -> None:
+    h = fact_hashes(tokens("تحمل 12 طنا و12 طنا في اليوم الخامس"))
+    assert h.dtype == np.uint32
+    assert h.tolist() == sorted(set(h.tolist()))
+    assert {FACT_KINDS[int(x) & 3] for x in h} == {"number", "ordinal"}
+    many = " ".join(f"بند {n} مقره" for n in range(1, 200))
+    capped = fact_hashes(tokens(many))
+    assert capped.size == MAX_FACTS
+    assert capped.tolist() == sorted(fact_hashes(tokens(many)).tolist())
+
+
+# -- decisions -----------------------------------------------------------------------------------
+def test_relief_flight_template_is_rejected_with_its_facts() -> None:
+    dup, kind, text = _judge(FLIGHT_5, FLIGHT_6, 0.55)
+    assert (dup, kind) == (False, "template")
+    assert "ordinal الخامسه vs السادسه" in text
+    assert "number 12 vs 11" in text
+
+
+def test_cable_to_another_country_is_rejected() -> None:
+    dup, kind, text = _judge(CABLE_NIGER, CABLE_BOLIVIA, 0.8)
+    # nearly the same text, one place changed: never joined by default (kept apart as an
+    # update), and the evidence names the places
+    assert not dup
+    assert kind == "update"
+    assert "place النيجر vs بوليفيا" in text
+
+
+def test_update_policy_join_marks_it() -> None:
+    dup, kind, _ = _judge(CABLE_NIGER, CABLE_BOLIVIA, 0.8, rule=FactRule(updates="join"))
+    assert (dup, kind) == (True, "update")
+
+
+def test_reordered_copy_without_honorifics_is_accepted() -> None:
+    dup, kind, text = _judge(REPORT, REPORT_EDITED, 0.32)
+    assert (dup, kind) == (True, "copy")
+    assert text.startswith("copy: facts agree (")
+    assert "none differ" in text
+
+
+def test_edited_copy_below_threshold_is_rescued_by_agreeing_facts() -> None:
+    dup, kind, text = _judge(REPORT, REPORT_EDITED, 0.22)
+    assert (dup, kind) == (True, "copy")
+    assert "similarity 0.22" in text
+    # ...but not below the rescue floor, nor in containment mode
+    assert not _judge(REPORT, REPORT_EDITED, 0.15)[0]
+    assert not _judge(REPORT, REPORT_EDITED, 0.22, containment=True)[0]
+
+
+def test_a_fact_differing_in_a_rewritten_sentence_is_no_conflict() -> None:
+    # the number differs, but with different words either side: a rewrite, not a slot
+    a = REPORT + " وأوضح أن العمل يبدأ بعد 3 أشهر"
+    b = REPORT_EDITED + " على أن ينطلق التنفيذ خلال 4 مراحل متتالية"
+    dup, kind, _ = _judge(a, b, 0.35)
+    assert (dup, kind) == (True, "copy")
+
+
+def test_below_threshold_without_facts_is_different() -> None:
+    dup, kind, text = _judge("كلام عام بلا أرقام", "حديث آخر بلا أرقام", 0.25)
+    assert (dup, kind) == (False, "different")
+    assert text.startswith("different: similarity 0.25 below the threshold")
+
+
+def test_judge_counts_evidence_and_explains_without_texts() -> None:
+    fs = fact_sets([tokens(FLIGHT_5), tokens(FLIGHT_6), tokens(REPORT), tokens(REPORT_EDITED)])
+    pairs = np.array([[0, 1], [2, 3]])
+    j = judge(fs, pairs, np.array([0.55, 0.32]), threshold=0.3)
+    assert j.duplicate.tolist() == [False, True]
+    assert [j.match_kind(0), j.match_kind(1)] == ["template", "copy"]
+    num, ordn = FACT_KINDS.index("number"), FACT_KINDS.index("ordinal")
+    assert j.conflict[0, num] == 1 and j.conflict[0, ordn] == 1
+    assert j.conflict[1].sum() == 0 and j.only_a[1].sum() == 0 and j.only_b[1].sum() == 0
+    assert j.explain(0).startswith("template: same formula (similarity 0.55)")
+    assert "number 1, ordinal 1" in j.explain(0)
+
+
+def test_judge_validates_its_inputs() -> None:
+    fs = fact_sets([tokens(FLIGHT_5), tokens(FLIGHT_6)])
+    with pytest.raises(InputError, match="one verified similarity per pair"):
+        judge(fs, np.array([[0, 1]]), np.array([0.5, 0.5]), threshold=0.3)
+    with pytest.raises(InputError, match=r"pair indexes must be in \[0, 2\)"):
+        judge(fs, np.array([[0, 2]]), np.array([0.5]), threshold=0.3)
+    with pytest.raises(ConfigError, match="min_conflict_share"):
+        FactRule(min_conflict_share=1.5)
+    with pytest.raises(ConfigError, match="updates"):
+        FactRule(updates="hide")  # type: ignore[arg-type]
+
+
+def test_empty_inputs() -> None:
+    fs = fact_sets([[], []])
+    j = judge(fs, np.zeros((0, 2), dtype=np.int64), np.zeros(0), threshold=0.3)
+    assert len(j) == 0
+    j = judge(fs, np.array([[0, 1]]), np.array([0.9]), threshold=0.3)
+    assert j.match_kind(0) == "copy" and "no shared facts" in j.explain(0)
+
+
+# -- properties ----------------------------------------------------------------------------------
+VOCAB = [
+    "وصلت",
+    "الطائرة",
+    "تحمل",
+    "طنا",
+    "إلى",
+    "في",
+    "الرياض",
+    "جدة",
+    "عدن",
+    "الأحد",
+    "الخميس",
+    "يوليو",
+    "الخامسة",
+    "السادسة",
+    "الأولى",
+    "خمسة",
+    "12",
+    "11",
+    "40",
+    "45",
+    "1436",
+    "مشروعا",
+]
+docs = st.lists(st.sampled_from(VOCAB), min_size=0, max_size=40)
+
+
+@settings(max_examples=150, deadline=None)
+@given(docs, docs, st.floats(0.0, 1.0))
+def test_judgement_is_symmetric(a: list[str], b: list[str], sim: float) -> None:
+    fs = fact_sets([a, b])
+    fwd = judge(fs, np.array([[0, 1]]), np.array([sim]), threshold=0.3)
+    rev = judge(fs, np.array([[1, 0]]), np.array([sim]), threshold=0.3)
+    assert fwd.duplicate.tolist() == rev.duplicate.tolist()
+    assert fwd.kind.tolist() == rev.kind.tolist()
+    assert np.array_equal(fwd.shared, rev.shared)
+    assert np.array_equal(fwd.only_a, rev.only_b) and np.array_equal(fwd.conflict, rev.conflict)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(docs, min_size=2, max_size=8), st.randoms(use_true_random=False))
+def test_batch_equals_one_pair_at_a_time_in_any_order(texts: list[list[str]], rnd: object) -> None:
+    fs = fact_sets(texts)
+    n = len(texts)
+    pairs = np.array([(i, j) for i in range(n) for j in range(i + 1, n)], dtype=np.int64)
+    sims = np.linspace(0.1, 0.9, len(pairs))
+    perm = np.arange(len(pairs))
+    rnd.shuffle(perm)  # type: ignore[attr-defined]
+    batch = judge(fs, pairs[perm], sims[perm], threshold=0.3)
+    for pos, p in enumerate(perm.tolist()):
+        one = judge(fs, pairs[p : p + 1], sims[p : p + 1], threshold=0.3)
+        assert one.kind[0] == batch.kind[pos]
+        assert np.array_equal(one.conflict[0], batch.conflict[pos])
+        assert np.array_equal(one.shared[0], batch.shared[pos])
+
+
+@settings(max_examples=100, deadline=None)
+@given(docs, docs)
+def test_evidence_matches_a_plain_set_computation(a: list[str], b: list[str]) -> None:
+    fs = fact_sets([a, b])
+    shared, only_a, only_b, _ = evidence(fs, np.array([[0, 1]]))
+    ha, hb = (set((fs[i] & 0xFFFF).tolist()) for i in (0, 1))
+    kinds = [FACT_KINDS.index(k) for k in FACT_KINDS]
+    for k in kinds:
+        assert shared[0, k] == sum(1 for v in ha & hb if v & 3 == k)
+        assert only_a[0, k] == sum(1 for v in ha - hb if v & 3 == k)
+        assert only_b[0, k] == sum(1 for v in hb - ha if v & 3 == k)
+
+
+def test_match_kinds_are_named_once() -> None:
+    assert MATCH_KINDS == ("copy", "partial", "update", "template", "different")
+    assert isinstance(fact_sets([["12"]]), ShingleSets)
+
+
+def _surface_tokens() -> st.SearchStrategy[str]:
+    words = sorted(_lexicon(NormalizerConfig()))
+    prefix = st.sampled_from(["", "و", "ب", "ل", "ف", "ك", "وب", "ول", "لل", "ال", "ا"])
+    word = st.one_of(
+        st.sampled_from(words),
+        st.sampled_from([w[1:] for w in words] + [w[2:] for w in words]),
+        st.from_regex(r"\A[0-9٠-٩]{1,5}[هم]?\Z"),
+        st.sampled_from(["كلمة", "و", "ه", "م", "12ب", "x9"]),
+    )
+    return st.builds(lambda p, w: (p + w) or "و", prefix, word)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_surface_tokens(), max_size=30))
+def test_fast_facts_equal_the_reference(toks: list[str]) -> None:
+    assert facts(toks) == _facts_reference(toks, NormalizerConfig())
