@@ -43,7 +43,7 @@ from arabic_dedup._boilerplate import filter_boilerplate
 from arabic_dedup._cluster import star_clusters
 from arabic_dedup._facts import MATCH_KINDS, FactRule, fact_sets, judge
 from arabic_dedup._lsh import candidate_pairs
-from arabic_dedup._minhash import ShingleSets
+from arabic_dedup._shingle import ShingleSets
 from arabic_dedup._verify import verify_pairs
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -25,7 +25,7 @@ from arabic_dedup._facts import (
     facts,
     judge,
 )
-from arabic_dedup._minhash import ShingleSets
+from arabic_dedup._shingle import ShingleSets
 
 FLIGHT_5 = (
     "وصلت إلى مطار عدن الدولي اليوم الطائرة الخامسة التابعة لمركز الملك سلمان للإغاثة "

@@ -55,9 +55,8 @@ from numpy.typing import NDArray
 
 from ._errors import ConfigError, InputError
 from ._lsh import sorted_unique
-from ._minhash import ShingleSets
 from ._normalize import NormalizerConfig, normalize
-from ._shingle import shingle_hash
+from ._shingle import ShingleSets, shingle_hash
 
 __all__ = [
     "FACT_KINDS",
