@@ -5,7 +5,7 @@
 'اعلنت الوزاره في بيان'
 """
 
-from ._boilerplate import BoilerplateRule
+from ._boilerplate import BoilerplateRule, CorpusStats
 from ._config import DEFAULT_THRESHOLD, DEFAULT_THRESHOLDS, DedupConfig
 from ._dedup import DedupResult, Pair, Pairs, find_duplicates
 from ._errors import (
@@ -45,6 +45,7 @@ __all__ = [
     "BoilerplateRule",
     "Change",
     "ConfigError",
+    "CorpusStats",
     "DedupConfig",
     "DedupResult",
     "Deduplicator",
