@@ -327,7 +327,7 @@ def test_compare_texts_and_files(tmp_path: Path, capsys: pytest.CaptureFixture[s
     a, b = tmp_path / "a.txt", tmp_path / "b.txt"
     a.write_text(texts["a0"], encoding="utf-8")
     b.write_text(texts["a1"], encoding="utf-8")
-    assert main(["compare", str(a), str(b), "--threshold", "0.8"]) == 0
+    assert main(["compare", str(a), str(b), "--threshold", "0.8"]) == 1  # the verdict
     assert "verdict      not duplicates (jaccard " in capsys.readouterr().out
 
 

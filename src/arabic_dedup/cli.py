@@ -13,14 +13,19 @@ import ast
 import dataclasses
 import inspect
 import itertools
+import json
 import sys
 import textwrap
 import time
 import typing
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+import numpy as np
+
+from ._boilerplate import CorpusStats
 from ._config import DOC_VALUES, DedupConfig
 from ._errors import ArabicDedupError, ConfigError
 from ._io import FORMATS, OutputDirError, RecordError, Source, dedup_files
@@ -271,11 +276,18 @@ def build_parser() -> argparse.ArgumentParser:
         "compare",
         help="explain how similar two texts are",
         description="Compare two texts (files, or strings with --text): normalisation "
-        "changes, shared shingles, Jaccard, containment and the verdict at the threshold.",
+        "changes, shared shingles, Jaccard, containment and the verdict at the threshold. "
+        "Exit code: 0 duplicates, 1 not duplicates, 2 usage or input error.",
     )
     p.add_argument("a", metavar="A", help="first file (or text, with --text)")
     p.add_argument("b", metavar="B", help="second file (or text, with --text)")
     p.add_argument("--text", action="store_true", help="A and B are texts, not file names")
+    p.add_argument(
+        "--stats",
+        metavar="DIR",
+        help=f"judge with a dedup run's corpus statistics (its output folder, or {STATS_FILE})",
+    )
+    p.add_argument("--json", action="store_true", help="print the comparison as JSON")
     p.add_argument(
         "--max-changes",
         type=int,
@@ -408,49 +420,123 @@ def _read_text(name: str) -> str:
         raise RecordError(name, line, "invalid UTF-8") from exc
 
 
-def _cmd_compare(args: argparse.Namespace) -> int:
-    import numpy as np
+STATS_FILE = "corpus_stats.npz"  # what `dedup` saves beside its outputs for `compare --stats`
+EXIT_NOT_DUPLICATES = 1  # compare: the verdict, as grep and diff use 0 and 1
 
-    from ._normalize import explain
 
-    config = _dedup_config(args)
-    texts = [args.a, args.b] if args.text else [_read_text(args.a), _read_text(args.b)]
+def _stats_params(config: DedupConfig) -> dict[str, Any]:
+    """What a text's shingle hashes depend on: stats from other settings do not apply."""
+    p = config.hasher().params
+    return {k: p[k] for k in ("normalizer_version", "normalizer", "shingle_unit", "shingle_k")}
+
+
+def _load_stats(where: str, config: DedupConfig) -> CorpusStats:
+    path = Path(where)
+    if path.is_dir():
+        path = path / STATS_FILE
+    if not path.is_file():
+        raise UsageError(
+            f"no corpus statistics at {where!r}: give a dedup output folder or its {STATS_FILE}"
+        )
+    return CorpusStats.load(path, _stats_params(config))
+
+
+def compare_report(
+    texts: Sequence[str], config: DedupConfig, stats: CorpusStats | None
+) -> dict[str, Any]:
+    """Everything ``compare`` says about two texts, as data (``--json`` prints it as is)."""
+    from ._facts import explain_pair
+    from ._normalize import explain, tokens
+
     hasher = config.hasher()
-    sets = [hasher.hash_shingles(t) for t in texts]
-    for label, text in zip("AB", texts, strict=True):
-        ex = explain(text, config=config.normalizer)
-        per_step: dict[str, int] = {}
-        for ch in ex.changes:
-            per_step[ch.step] = per_step.get(ch.step, 0) + 1
-        steps = ", ".join(f"{k} {v}" for k, v in per_step.items())
-        print(f"{label}: {len(text):,} characters, {len(ex.changes):,} normalisation changes"
-              + (f" ({steps})" if steps else ""))  # fmt: skip
-        for ch in ex.changes[: args.max_changes]:
-            print(f"    {ch}")
-        if len(ex.changes) > args.max_changes:
-            print(f"    ... and {len(ex.changes) - args.max_changes:,} more")
-    a, b = sets
+    raw = hasher.shingle_sets(list(texts))
+    sets = raw if stats is None else stats.filter(raw)
+    a, b = sets[0], sets[1]
     shared = int(np.intersect1d(a, b, assume_unique=True).size)
     union = a.size + b.size - shared
-    jac = shared / union if union else 0.0
     smaller = min(a.size, b.size)
+    jac = shared / union if union else 0.0
     con = shared / smaller if smaller else 0.0
-    sh = config.shingle
-    print(f"shingles ({sh.k}-{sh.unit}): A {a.size:,}, B {b.size:,}, shared {shared:,}, "
-          f"union {union:,}")  # fmt: skip
-    print(f"jaccard      {jac:.4f}")
-    print(f"containment  {con:.4f}")
-    bands, rows = config.banding()
-    p_lsh = 1 - (1 - jac**rows) ** bands
     score = jac if config.similarity == "jaccard" else con
-    accepted = bool(config.verifier.accept(np.array([score]))[0])
-    verdict = "duplicates" if accepted and union else "not duplicates"
-    op = ">=" if verdict == "duplicates" else "<"
-    print(f"verdict      {verdict} ({config.similarity} {score:.4f} {op} threshold "
-          f"{config.cutoff})")  # fmt: skip
-    print(f"LSH ({bands} bands x {rows} rows) proposes a pair this similar with probability "
-          f"{p_lsh:.3f}")  # fmt: skip
-    return EXIT_OK
+    accepted = bool(union) and bool(config.verifier.accept(np.array([score]))[0])
+    bands, rows = config.banding()
+    toks = [tokens(t, config=config.normalizer) for t in texts]
+    _, kind, why = explain_pair(
+        toks[0], toks[1], score, threshold=config.cutoff,
+        containment=config.similarity == "containment", normalizer=config.normalizer,
+    )  # fmt: skip
+    sides = []
+    for text, r, f in zip(texts, (raw[0], raw[1]), (a, b), strict=True):
+        changes = explain(text, config=config.normalizer).changes
+        sides.append({
+            "characters": len(text), "changes": [str(c) for c in changes],
+            "changes_by_step": dict(Counter(c.step for c in changes)),
+            "shingles": int(r.size), "boilerplate_shingles": int(r.size - f.size),
+        })  # fmt: skip
+    return {
+        "a": sides[0], "b": sides[1],
+        "shingle": {"unit": config.shingle.unit, "k": config.shingle.k},
+        "corpus_stats": None if stats is None else {
+            "documents": stats.n_docs, "common_shingles": int(stats.common.size),
+            "max_df_limit": stats.rule.limit(stats.n_docs),
+        },
+        "shared": shared, "union": int(union), "jaccard": jac, "containment": con,
+        "similarity": config.similarity, "threshold": config.cutoff,
+        "verdict": "duplicates" if accepted else "not duplicates",
+        "facts": {"kind": kind, "explanation": why},
+        "lsh": {"bands": bands, "rows": rows,
+                "probability": 1 - (1 - jac**rows) ** bands},
+    }  # fmt: skip
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    config = _dedup_config(args)
+    texts = [args.a, args.b] if args.text else [_read_text(args.a), _read_text(args.b)]
+    stats = None if args.stats is None else _load_stats(args.stats, config)
+    rep = compare_report(texts, config, stats)
+    if args.json:
+        print(json.dumps(rep, ensure_ascii=False, indent=2))
+    else:
+        _print_compare(rep, args.max_changes)
+    return EXIT_OK if rep["verdict"] == "duplicates" else EXIT_NOT_DUPLICATES
+
+
+def _print_compare(rep: dict[str, Any], max_changes: int) -> None:
+    for label in "ab":
+        side = rep[label]
+        steps = ", ".join(f"{k} {v}" for k, v in side["changes_by_step"].items())
+        print(f"{label.upper()}: {side['characters']:,} characters, "
+              f"{len(side['changes']):,} normalisation changes"
+              + (f" ({steps})" if steps else ""))  # fmt: skip
+        for ch in side["changes"][:max_changes]:
+            print(f"    {ch}")
+        if len(side["changes"]) > max_changes:
+            print(f"    ... and {len(side['changes']) - max_changes:,} more")
+    cs = rep["corpus_stats"]
+    if cs is None:
+        print("boilerplate  no corpus statistics: every shingle counts (a dedup run ignores "
+              "its corpus's common shingles; give --stats DIR to judge as it did)")  # fmt: skip
+    else:
+        lost = [rep[x]["boilerplate_shingles"] for x in "ab"]
+        print(f"boilerplate  {cs['common_shingles']:,} shingles common in {cs['documents']:,} "
+              f"documents (> {cs['max_df_limit']:g}) ignored: "
+              f"A {lost[0]:,}, B {lost[1]:,}")  # fmt: skip
+    sh = rep["shingle"]
+    a_n = rep["a"]["shingles"] - rep["a"]["boilerplate_shingles"]
+    b_n = rep["b"]["shingles"] - rep["b"]["boilerplate_shingles"]
+    print(f"shingles ({sh['k']}-{sh['unit']}): A {a_n:,}, B {b_n:,}, shared {rep['shared']:,}, "
+          f"union {rep['union']:,}")  # fmt: skip
+    print(f"jaccard      {rep['jaccard']:.4f}")
+    print(f"containment  {rep['containment']:.4f}")
+    score = rep[rep["similarity"]]
+    op = ">=" if rep["verdict"] == "duplicates" else "<"
+    print(f"verdict      {rep['verdict']} ({rep['similarity']} {score:.4f} {op} threshold "
+          f"{rep['threshold']})")  # fmt: skip
+    # The fact check is shown for review; it does not yet take part in the verdict.
+    print(f"facts        (advisory) {rep['facts']['explanation']}")
+    lsh = rep["lsh"]
+    print(f"LSH ({lsh['bands']} bands x {lsh['rows']} rows) proposes a pair this similar with "
+          f"probability {lsh['probability']:.3f}")  # fmt: skip
 
 
 # -- entry point ----------------------------------------------------------------------------------
@@ -469,7 +555,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.func(args)
         return code
     except RecordError as exc:
-        return _fail(str(exc), EXIT_DATA)
+        # compare's exit code 1 is its verdict: an unreadable input is an error (2) there.
+        return _fail(str(exc), EXIT_USAGE if args.command == "compare" else EXIT_DATA)
     except (ConfigError, UsageError, OutputDirError) as exc:
         return _fail(str(exc), EXIT_USAGE)
     except ImportError as exc:
