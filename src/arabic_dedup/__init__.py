@@ -18,7 +18,11 @@ from ._errors import (
     ArabicDedupError,
     ConfigError,
     IndexBusyError,
+    IndexClosedError,
+    IndexCorruptError,
+    IndexFullError,
     IndexMismatchError,
+    IndexUnavailableError,
     InputError,
     NormalizerTypeError,
     OutputDirError,
@@ -39,6 +43,7 @@ from ._normalize import (
 from ._shingle import ShingleConfig, ShingleHasher, shingle_hash, shingles
 from ._stream import Deduplicator, IndexStats, Match
 from ._verify import similarity
+from .stores import IndexCorruptWarning, MemoryOptions, RedisOptions, SQLiteOptions
 
 __version__ = "0.1.0"
 
@@ -54,11 +59,17 @@ __all__ = [
     "Deduplicator",
     "Explanation",
     "IndexBusyError",
+    "IndexClosedError",
+    "IndexCorruptError",
+    "IndexCorruptWarning",
+    "IndexFullError",
     "IndexMismatchError",
     "IndexStats",
+    "IndexUnavailableError",
     "InputError",
     "LSHIndex",
     "Match",
+    "MemoryOptions",
     "MinHasher",
     "NormalizerConfig",
     "NormalizerTypeError",
@@ -66,6 +77,8 @@ __all__ = [
     "Pair",
     "Pairs",
     "RecordError",
+    "RedisOptions",
+    "SQLiteOptions",
     "ShingleConfig",
     "ShingleHasher",
     "ShingleSets",
