@@ -7,7 +7,7 @@
 -- repeat_cells (a repeat's cell per repeat), uncount ('1').
 -- Returns 0 if the key is not live, -1 if the record changed since the client read it, else 1.
 local member, seq, text_cells, repeat_cells, uncount = unpack(ARGV)
-local doc, keys_z, kept_z, df_key, ndocs_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local doc, keys_z, kept_z, df_key, ndocs_key = unpack(KEYS, 1, 5)
 local n = call('HGET', doc, 'n')
 if not n then return 0 end
 if n ~= seq then return -1 end

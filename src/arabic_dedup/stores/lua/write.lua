@@ -31,8 +31,7 @@
 -- decision asked about has crossed the boilerplate limit — else the commit's seq.
 local member, expires_ms, kind, hashes, bands, dup_of, similarity, doc_prefix, floor,
   fraction, asked_flags, text_cells, more_cells, repeat_cells, read_members = unpack(ARGV)
-local doc, keys_z, kept_z, seq_key, df_key, ndocs_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4],
-  KEYS[5], KEYS[6]
+local doc, keys_z, kept_z, seq_key, df_key, ndocs_key = unpack(KEYS, 1, 6)
 if redis.call('EXISTS', doc) == 1 then return -1 end
 local at_ms = tonumber(expires_ms)
 local t = redis.call('TIME')
