@@ -393,3 +393,11 @@ def test_lua_scripts_name_their_arguments_in_the_order_python_builds_them(
         assert _unpacked(script, f"KEYS, 1, {n}") == list(keys._fields)
         first = n + 1
         assert f"for i = {first}, #KEYS do" in script  # the buckets follow the named keys
+
+
+def test_the_store_options_example_in_the_docs_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "streaming.md").read_text("utf-8")
+    section = doc.split("### Store options", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    exec(compile(code, "docs/streaming.md", "exec"), {})
+    assert capsys.readouterr().out == "synchronous must be 'normal' or 'full', got 'off'\n"
