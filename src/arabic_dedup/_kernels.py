@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 from numba import njit, prange
 
+from .stores import CELL_BITS  # 4M coarse counters (16 MiB), the stores' counting cells
+
 
 @njit(inline="always")
 def _fold(ring, start, n, k, seed, mult, m1, m2):  # type: ignore[no-untyped-def]
@@ -285,9 +287,6 @@ def intersect_counts(hashes, offsets, pairs):  # type: ignore[no-untyped-def]
                 q += 1
         out[t] = c
     return out
-
-
-CELL_BITS = 22  # 4M coarse counters (16 MiB, cache-friendly) for the boilerplate filter
 
 
 @njit(nogil=True, cache=True)
