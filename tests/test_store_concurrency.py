@@ -15,7 +15,7 @@ import pytest
 from _stream_helpers import news_stream
 
 from arabic_dedup import Deduplicator
-from arabic_dedup._store import df_cells
+from arabic_dedup.stores import df_cells
 
 TESTS = str(Path(__file__).parent)
 
@@ -196,7 +196,7 @@ def test_sqlite_four_writers(four_writers: dict[str, Any]) -> None:
 
 # SQLite folds its pending document-frequency rows every _FOLD_EVERY (512) adds; here every 5,
 # so the four writers fold each other's rows dozens of times while they race.
-FOLDING_WORKER = "import arabic_dedup._store_sqlite as s\ns._FOLD_EVERY = 5\n" + WORKER
+FOLDING_WORKER = "import arabic_dedup.stores.sqlite as s\ns._FOLD_EVERY = 5\n" + WORKER
 
 
 @pytest.mark.slow
@@ -236,7 +236,7 @@ def test_redis_layout_is_plain_bytes(redis_url: str, redis_ns: str) -> None:
     import redis
 
     from arabic_dedup._lsh import band_hashes
-    from arabic_dedup._store import DF_CELLS, df_cells
+    from arabic_dedup.stores import DF_CELLS, df_cells
 
     with Deduplicator(redis_url=redis_url, namespace=redis_ns) as d:
         d.add("a", "أعلنت وزارة الصحة اليوم عن افتتاح مستشفى جديد في مدينة الرياض")

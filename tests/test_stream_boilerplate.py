@@ -15,7 +15,7 @@ from arabic_dedup import Deduplicator, Match
 from arabic_dedup._boilerplate import BoilerplateRule, drop_common
 from arabic_dedup._errors import IndexMismatchError
 from arabic_dedup._shingle import ShingleSets
-from arabic_dedup._store import df_cells
+from arabic_dedup.stores import df_cells
 
 TEMPLATE = (
     "توقعت الهيئة العامة للأرصاد وحماية البيئة في نشرتها الجوية الصادرة صباح اليوم أن تكون "
@@ -208,7 +208,7 @@ def _assert_counts(d: Deduplicator, ref: Deduplicator, probe: np.ndarray) -> Non
 
 
 def test_sqlite_counts_exact_across_folds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from arabic_dedup import _store_sqlite
+    from arabic_dedup.stores import sqlite as _store_sqlite
 
     monkeypatch.setattr(_store_sqlite, "_FOLD_EVERY", 7)
     path = tmp_path / "fold.sqlite"
@@ -246,7 +246,7 @@ def test_sqlite_folds_by_another_connection(
 ) -> None:
     """Two connections take turns: each folds the other's pending rows and must forget them
     (not count them twice) and read the ones appended since, at every step."""
-    from arabic_dedup import _store_sqlite
+    from arabic_dedup.stores import sqlite as _store_sqlite
 
     monkeypatch.setattr(_store_sqlite, "_FOLD_EVERY", 5)
     path = tmp_path / "two.sqlite"
@@ -277,8 +277,8 @@ def test_sqlite_folds_by_another_connection(
 
 def test_sqlite_fold_rolled_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A transaction that folds and then fails leaves the file and the counts as they were."""
-    from arabic_dedup import _store_sqlite
-    from arabic_dedup._store_sqlite import SQLiteStore
+    from arabic_dedup.stores import sqlite as _store_sqlite
+    from arabic_dedup.stores.sqlite import SQLiteStore
 
     monkeypatch.setattr(_store_sqlite, "_FOLD_EVERY", 4)
     path = tmp_path / "rb.sqlite"

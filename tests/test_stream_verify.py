@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from arabic_dedup import Deduplicator, Match
 from arabic_dedup._boilerplate import EXEMPT_SHARE
-from arabic_dedup._store import Candidate, Found
 from arabic_dedup._verify import similarity
+from arabic_dedup.stores import Candidate, Found
 
 U32 = np.uint32
 

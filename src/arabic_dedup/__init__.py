@@ -12,7 +12,11 @@ from ._errors import (
     ArabicDedupError,
     ConfigError,
     IndexBusyError,
+    IndexClosedError,
+    IndexCorruptError,
+    IndexFullError,
     IndexMismatchError,
+    IndexUnavailableError,
     InputError,
     KernelError,
     NormalizerTypeError,
@@ -34,6 +38,7 @@ from ._normalize import (
 from ._shingle import ShingleConfig, ShingleHasher, ShingleSets, shingle_hash, shingles
 from ._stream import Deduplicator, IndexStats, Match
 from ._verify import Verifier, similarity
+from .stores import IndexCorruptWarning, MemoryOptions, RedisOptions, SQLiteOptions
 
 __version__ = "0.1.0"
 
@@ -51,11 +56,17 @@ __all__ = [
     "Deduplicator",
     "Explanation",
     "IndexBusyError",
+    "IndexClosedError",
+    "IndexCorruptError",
+    "IndexCorruptWarning",
+    "IndexFullError",
     "IndexMismatchError",
     "IndexStats",
+    "IndexUnavailableError",
     "InputError",
     "KernelError",
     "Match",
+    "MemoryOptions",
     "MinHasher",
     "NormalizerConfig",
     "NormalizerTypeError",
@@ -63,6 +74,8 @@ __all__ = [
     "Pair",
     "Pairs",
     "RecordError",
+    "RedisOptions",
+    "SQLiteOptions",
     "ShingleConfig",
     "ShingleHasher",
     "ShingleSets",

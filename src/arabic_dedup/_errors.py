@@ -16,7 +16,14 @@ Hierarchy::
     ├── OutputDirError(ArabicDedupError, ValueError)       an output directory that is unsafe
     ├── IndexMismatchError(ArabicDedupError, ValueError)   a stored index made with other params
     ├── IndexBusyError(ArabicDedupError, TimeoutError)     a stored index stayed locked too long
+    ├── IndexCorruptError(ArabicDedupError, ValueError)    a stored index holds data it cannot read
+    ├── IndexFullError(ArabicDedupError, OSError)          no room left to write to the index
+    ├── IndexClosedError(ArabicDedupError, ValueError)     a Deduplicator used after close()
+    ├── IndexUnavailableError(ArabicDedupError, ConnectionError)   the index server is unreachable
     └── KernelError(ArabicDedupError, ImportError)         numba installed, kernels broken
+
+A record someone else wrote into a shared index is skipped with an
+:class:`~arabic_dedup.IndexCorruptWarning` (a ``UserWarning``) naming its key.
 """
 
 from __future__ import annotations
@@ -25,7 +32,11 @@ __all__ = [
     "ArabicDedupError",
     "ConfigError",
     "IndexBusyError",
+    "IndexClosedError",
+    "IndexCorruptError",
+    "IndexFullError",
     "IndexMismatchError",
+    "IndexUnavailableError",
     "InputError",
     "KernelError",
     "NormalizerTypeError",
@@ -79,6 +90,27 @@ class IndexBusyError(ArabicDedupError, TimeoutError):
     kept changing the same band buckets through every retry. Retry the call, or raise
     ``busy_timeout``.
     """
+
+
+class IndexCorruptError(ArabicDedupError, ValueError):
+    """A stored index holds data it cannot read: a damaged SQLite file, or a key of a Redis
+    namespace that something else overwrote. The message names the path or key; restore the
+    file from a backup (or rebuild the index from the history), or delete the bad key."""
+
+
+class IndexFullError(ArabicDedupError, OSError):
+    """The index has no room for the write (disk full, SQLite ``max_page_count``, Redis
+    ``maxmemory``). The add that failed was not recorded; every earlier one is."""
+
+
+class IndexClosedError(ArabicDedupError, ValueError):
+    """The Deduplicator (or its store) was closed, e.g. used after its ``with`` block; like
+    ``ValueError: I/O operation on closed file``. Open a new one on the same path/namespace."""
+
+
+class IndexUnavailableError(ArabicDedupError, ConnectionError):
+    """The server holding the index (Redis) cannot be reached or refused the call; the message
+    names the server. Adds that returned are recorded; the one in progress may not be."""
 
 
 class RecordError(ArabicDedupError, ValueError):

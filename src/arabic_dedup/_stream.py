@@ -1,10 +1,10 @@
 """Stage 7b: the streaming dedup API — ``Deduplicator`` checks each new text against every
 text kept so far, so a feed can be deduplicated as it arrives.
 
-Where the kept texts live is a store (:mod:`._store`): this process's memory by default, an
+Where the kept texts live is a store (:mod:`.stores`): this process's memory by default, an
 SQLite file (``path=``) that survives restarts, or a Redis namespace (``redis_url=``) shared by
-several workers. The Deduplicator itself only hashes, asks the store for candidates, verifies
-them and decides.
+several workers; ``store=`` takes the typed options of each (:mod:`.stores.options`). The
+Deduplicator itself only hashes, asks the store for candidates, verifies them and decides.
 
 Boilerplate (``max_df``, "auto" by default) works as in ``find_duplicates`` but over the texts
 seen so far: the store counts in how many texts each shingle occurs, and a text and each
@@ -28,17 +28,19 @@ from ._config import DedupConfig, resolve_config
 from ._errors import ConfigError, InputError
 from ._lsh import band_hashes
 from ._shingle import ShingleSets
-from ._store import (
+from ._verify import intersections, pairs_with_first, similarities_to_first
+from .stores import (
     STORE_FORMAT,
     Decision,
     Found,
     IndexStats,
-    MemoryStore,
     Store,
+    StoreOptions,
     check_params,
     encode_params,
+    open_store,
+    store_options,
 )
-from ._verify import intersections, pairs_with_first, similarities_to_first
 
 __all__ = ["Deduplicator", "IndexStats", "Match"]
 
@@ -81,9 +83,14 @@ class Deduplicator:
     Storage: in memory by default; ``path="feed.index"`` keeps an SQLite index on disk
     (recommended for pipelines: it survives restarts and can be shared by processes on one
     host); ``redis_url="redis://host:6379/0"`` shares one index between processes and hosts,
-    under ``namespace``. ``ttl`` (seconds) forgets records that old, so an index can hold
-    "the last 30 days". Persistent indexes take ``str`` keys and refuse to open with other
-    parameters than they were built with (:class:`~arabic_dedup.IndexMismatchError`).
+    under ``namespace``. ``store=`` takes the same with every option typed and checked:
+    :class:`~arabic_dedup.SQLiteOptions` (``busy_timeout``, ``synchronous``),
+    :class:`~arabic_dedup.RedisOptions` (``namespace``, ``retries``, socket timeouts) or
+    :class:`~arabic_dedup.MemoryOptions`; ``path=`` and ``redis_url=`` are shortcuts for the
+    first two with their defaults, so give either a shortcut or ``store=``. ``ttl`` (seconds)
+    forgets records that old, so an index can hold "the last 30 days". Persistent indexes take
+    ``str`` keys and refuse to open with other parameters than they were built with
+    (:class:`~arabic_dedup.IndexMismatchError`).
 
     >>> d = Deduplicator(threshold=0.5)
     >>> d.add("a1", "أعلنت وزارة الصحة اليوم عن افتتاح مستشفى جديد في مدينة الرياض") is None
@@ -100,43 +107,29 @@ class Deduplicator:
         config: DedupConfig | None = None,
         path: str | os.PathLike[str] | None = None,
         redis_url: str | None = None,
-        namespace: str = "arabic_dedup",
+        namespace: str | None = None,
+        store: StoreOptions | None = None,
         ttl: float | None = None,
         **options: Any,
     ) -> None:
         self.config = resolve_config(config, options)
         df = self.config.boilerplate
-        if path is not None and redis_url is not None:
-            raise ConfigError("give path= (SQLite) or redis_url= (Redis), not both")
+        opts = store_options(path=path, redis_url=redis_url, namespace=namespace, store=store)
         if ttl is not None and (
             isinstance(ttl, bool) or not isinstance(ttl, int | float) or not ttl > 0
         ):
             raise ConfigError(f"ttl must be a positive number of seconds or None, got {ttl!r}")
-        if not isinstance(namespace, str) or not namespace:
-            raise ConfigError(f"namespace must be a non-empty str, got {namespace!r}")
         self.ttl = None if ttl is None else float(ttl)
         self._verifier = self.config.verifier
         # Without max_df nothing is common (found.common is empty), so any rule drops nothing.
         self._rule = df or BoilerplateRule.of("auto")
         self._hasher = self.config.hasher()
         self._bands, self._rows = self.config.banding()
-        self._store: Store
-        where: str
-        if path is not None:
-            from ._store_sqlite import SQLiteStore
-
-            self._store, where = SQLiteStore(path, df=df), f"at {os.fspath(path)!r}"
-        elif redis_url is not None:
-            from ._store_redis import RedisStore
-
-            self._store = RedisStore(redis_url, namespace=namespace, df=df)
-            where = f"in Redis namespace {namespace!r}"
-        else:
-            self._store, where = MemoryStore(df=df), "in memory"
+        self._store: Store = open_store(opts, df=df)
         try:
             p = self.params
             requested = encode_params({"format": STORE_FORMAT, **{k: p[k] for k in INDEX_PARAMS}})
-            check_params(self._store.init_meta(requested), requested, where)
+            check_params(self._store.init_meta(requested), requested, opts.where)
         except BaseException:
             self._store.close()
             raise

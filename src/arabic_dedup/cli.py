@@ -35,6 +35,7 @@ __all__ = [
     "DedupOption",
     "UsageError",
     "build_parser",
+    "compare_report",
     "dedup_options",
     "dedup_options_table",
     "main",

@@ -26,8 +26,8 @@ row, and every ``_FOLD_EVERY`` rows an add folds them into ``df`` in its own tra
 per cell, one UPSERT pass in cell order), sets 'folded' to its own seq, and deletes the rows
 of the previous fold ('pruned'), so that other connections can still read rows for one more
 fold period. Each connection keeps every cell's count in memory (16 MiB, like
-:class:`~arabic_dedup._store.MemoryStore`): loaded from ``df`` plus the rows after 'folded' on
-first use, then, inside each transaction, plus the rows committed since the last it read
+:class:`~arabic_dedup.stores.memory.MemoryStore`): loaded from ``df`` plus the rows after
+'folded' on first use, then, inside each transaction, plus the rows committed since the last it read
 (seqs only grow: AUTOINCREMENT, one writer at a time); if some of those were pruned unread, it
 loads again. Counts are read from that copy, never from ``df``, so they are exactly those of
 the transaction's snapshot.
@@ -38,6 +38,12 @@ serialised: each add sees every add (and every count) committed before it, and a
 recorded once; the counts are updated in the same transaction as the record. ``add``
 returns after ``COMMIT``; in WAL mode a committed transaction survives the process being
 killed (``synchronous=NORMAL``), and also a power cut with ``synchronous="full"``.
+
+Failures come out as this project's errors, all from one place (``SQLiteStore._guard``): a
+damaged file as :class:`IndexCorruptError`, a full disk as :class:`IndexFullError` (the add
+that hit it is rolled back whole: no half-written record), a locked file past
+``busy_timeout`` as :class:`IndexBusyError`, a closed handle as :class:`IndexClosedError`; each
+names the file.
 """
 
 from __future__ import annotations
@@ -48,14 +54,21 @@ import threading
 import time
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
-from ._boilerplate import BoilerplateRule
-from ._errors import ConfigError, IndexBusyError, InputError
-from ._store import (
+from .._boilerplate import BoilerplateRule
+from .._errors import (
+    ArabicDedupError,
+    ConfigError,
+    IndexBusyError,
+    IndexClosedError,
+    IndexCorruptError,
+    IndexFullError,
+    IndexUnavailableError,
+)
+from ._base import (
     DF_CELLS,
     U32,
     U64,
@@ -73,7 +86,9 @@ from ._store import (
     encode_bands,
     encode_hashes,
     no_common,
+    str_key,
 )
+from .options import SQLiteOptions
 
 __all__ = ["SQLiteStore"]
 
@@ -125,29 +140,12 @@ def _signed(bands: U64) -> list[int]:
     return [int(x) for x in np.asarray(bands, dtype="<u8").view("<i8")]
 
 
-def _str_key(key: Hashable) -> str:
-    if not isinstance(key, str):
-        raise InputError(
-            f"keys of a persistent index must be str, got {type(key).__name__} {key!r}; "
-            "convert them, e.g. str(key)"
-        )
-    return key
-
-
 class SQLiteStore:
     """A Deduplicator index in one SQLite file; several processes may share it."""
 
-    def __init__(
-        self,
-        path: str | os.PathLike[str],
-        *,
-        busy_timeout: float = 60.0,
-        synchronous: Literal["normal", "full"] = "normal",
-        df: BoilerplateRule | None = None,
-    ) -> None:
-        if synchronous not in ("normal", "full"):
-            raise ConfigError(f"synchronous must be 'normal' or 'full', got {synchronous!r}")
-        self.path = os.fspath(path)
+    def __init__(self, options: SQLiteOptions, *, df: BoilerplateRule | None = None) -> None:
+        self.path = os.fspath(options.path)
+        busy_timeout, synchronous = options.busy_timeout, options.synchronous
         self._df_limit = df
         self._lock = threading.RLock()
         self._adds = 0
@@ -186,12 +184,57 @@ class SQLiteStore:
                         self._db.execute(stmt)
         except sqlite3.DatabaseError as e:
             self._db.close()
-            if isinstance(e, sqlite3.OperationalError) and "locked" in str(e):
-                raise IndexBusyError(f"index {self.path!r} stayed locked: {e}") from e
+            ours = self._translate(e)
+            if isinstance(ours, IndexBusyError | IndexFullError):
+                raise ours from e
             raise ConfigError(f"{self.path!r} is not an arabic-dedup index: {e}") from e
         except BaseException:
             self._db.close()
             raise
+
+    # -- errors ----------------------------------------------------------------------------
+    def _translate(self, e: sqlite3.Error) -> ArabicDedupError | None:
+        """This project's error for what SQLite reported (None: a bug of ours, let through)."""
+        msg, path = str(e), repr(self.path)
+        if isinstance(e, sqlite3.ProgrammingError):
+            if "closed" in msg:
+                return IndexClosedError(
+                    f"the index {path} was closed (e.g. used after its with block); open a new "
+                    "Deduplicator on it"
+                )
+            return None
+        if isinstance(e, sqlite3.OperationalError):
+            if "locked" in msg or "busy" in msg:
+                return IndexBusyError(
+                    f"the index {path} stayed locked by another writer ({msg}); retry, or "
+                    "raise busy_timeout (Deduplicator(store=SQLiteOptions(path, "
+                    "busy_timeout=...)))"
+                )
+            if "full" in msg:
+                return IndexFullError(
+                    f"no room to write to the index {path} ({msg}); the add was not recorded, "
+                    "the ones before it are. Free disk space (or move the index) and retry"
+                )
+            if not msg.startswith(("no such", "database disk image")):
+                return IndexUnavailableError(f"cannot read or write the index {path}: {msg}")
+        if isinstance(e, sqlite3.DatabaseError):
+            return IndexCorruptError(
+                f"the index file {path} is damaged ({msg}). Restore it from a backup, or "
+                "rebuild it by re-adding the history to a new path ('sqlite3 FILE .recover' "
+                "may salvage its records)"
+            )
+        return None
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Raise SQLite's failures as this project's errors: the one place that does."""
+        try:
+            yield
+        except sqlite3.Error as e:
+            ours = self._translate(e)
+            if ours is None:
+                raise
+            raise ours from e
 
     # -- transactions ----------------------------------------------------------------------
     class _Txn:
@@ -205,26 +248,45 @@ class SQLiteStore:
             st = self.store
             st._lock.acquire()
             try:
-                st._db.execute("SAVEPOINT one_add" if st._in_batch else "BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as e:
+                with st._guard():
+                    st._db.execute("SAVEPOINT one_add" if st._in_batch else "BEGIN IMMEDIATE")
+            except BaseException:
                 st._lock.release()
-                raise IndexBusyError(f"index {st.path!r} stayed locked: {e}") from e
+                raise
             return st._db
 
         def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-            st = self.store
+            st, db = self.store, self.store._db
             # The counts copy never holds the rows an add being undone wrote: each add reads
             # the pending rows (``_sync``) before writing its own.
             try:
-                if not st._in_batch:
-                    st._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
-                elif exc_type is None:
-                    st._db.execute("RELEASE one_add")
-                else:
-                    st._db.execute("ROLLBACK TO one_add")
-                    st._db.execute("RELEASE one_add")
+                with st._guard():
+                    if exc_type is None:
+                        try:
+                            db.execute("RELEASE one_add" if st._in_batch else "COMMIT")
+                        except BaseException:
+                            st._abandon()
+                            raise
+                    elif not db.in_transaction:
+                        # SQLite rolled the whole transaction back itself (a full disk, an
+                        # I/O error): the copy of the counts may hold rows that are gone.
+                        st._tot = None
+                    elif st._in_batch:
+                        db.execute("ROLLBACK TO one_add")
+                        db.execute("RELEASE one_add")
+                    else:
+                        db.execute("ROLLBACK")
             finally:
                 st._lock.release()
+
+    def _abandon(self) -> None:
+        """After a failed COMMIT: roll back what is left, and reload the counts on next use."""
+        self._tot = None
+        if self._db.in_transaction:
+            try:
+                self._db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass  # the COMMIT's error is the one to report
 
     def _write(self) -> SQLiteStore._Txn:
         return SQLiteStore._Txn(self)
@@ -241,29 +303,28 @@ class SQLiteStore:
             if self._in_batch:
                 yield
                 return
-            try:
+            with self._guard():
                 self._db.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as e:
-                raise IndexBusyError(f"index {self.path!r} stayed locked: {e}") from e
             self._in_batch = True
             try:
                 yield
             except BaseException:
                 self._in_batch = False
-                self._db.execute("COMMIT")  # the adds before the failing one stay recorded
+                if self._db.in_transaction:
+                    with self._guard():
+                        self._db.execute("COMMIT")  # the adds before the failing one stay
                 raise
             self._in_batch = False
-            try:
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._tot = None
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
-                raise
+            with self._guard():
+                try:
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._abandon()
+                    raise
 
     # -- the Store protocol ------------------------------------------------------------------
     def init_meta(self, params: Mapping[str, str]) -> dict[str, str]:
-        with self._write() as db:
+        with self._guard(), self._write() as db:
             stored = dict(db.execute("SELECT name, value FROM meta").fetchall())
             if not stored:
                 db.executemany("INSERT INTO meta VALUES (?, ?)", sorted(params.items()))
@@ -404,8 +465,8 @@ class SQLiteStore:
     def add(
         self, key: Hashable, hashes: U32, bands: U64, decide: Decide, *, ttl: float | None
     ) -> Decision:
-        skey = _str_key(key)
-        with self._write() as db:
+        skey = str_key(key)
+        with self._guard(), self._write() as db:
             now = time.time()
             self._adds += 1
             if self._adds % _PURGE_EVERY == 0:
@@ -433,13 +494,13 @@ class SQLiteStore:
             else:
                 db.execute(
                     "INSERT INTO docs (key, dup_of, similarity, expires) VALUES (?, ?, ?, ?)",
-                    (skey, _str_key(decision[0]), decision[1], expires),
+                    (skey, str_key(decision[0]), decision[1], expires),
                 )
             self._count(db, hashes, 1)
         return decision
 
     def candidates(self, hashes: U32, bands: U64, use: Callable[[Found], T]) -> T:
-        with self._lock:
+        with self._lock, self._guard():
             db = self._db
             if self._in_batch:  # the batch's transaction is the snapshot
                 return use(self._found(db, hashes, self._candidates(db, bands, time.time())))
@@ -451,7 +512,8 @@ class SQLiteStore:
                 db.execute("COMMIT")
 
     def doc_freq(self, hashes: U32) -> tuple[int, NDArray[np.int64]]:
-        with self._lock:
+        """Documents seen, and the count of each hash's cell (for tests: see ``Store``)."""
+        with self._lock, self._guard():
             self._db.execute("BEGIN")
             try:
                 n = self._n_docs(self._db)
@@ -461,16 +523,17 @@ class SQLiteStore:
         return n, counts
 
     def get(self, key: Hashable) -> Record | None:
-        with self._lock:
+        skey = str_key(key)
+        with self._lock, self._guard():
             row = self._db.execute(
                 f"SELECT d.dup_of, d.similarity FROM docs d WHERE d.key = ? AND {_LIVE}",
-                (_str_key(key), time.time()),
+                (skey, time.time()),
             ).fetchone()
         return None if row is None else Record(row[0], float(row[1]))
 
     def remove(self, key: Hashable) -> None:
-        skey = _str_key(key)
-        with self._write() as db:
+        skey = str_key(key)
+        with self._guard(), self._write() as db:
             row = db.execute(
                 f"SELECT d.seq, d.bands, d.hashes FROM docs d WHERE d.key = ? AND {_LIVE}",
                 (skey, time.time()),
@@ -485,7 +548,7 @@ class SQLiteStore:
         # Pages by seq, so adds and removals during iteration never break it.
         last = 0
         while True:
-            with self._lock:
+            with self._lock, self._guard():
                 rows = self._db.execute(
                     f"SELECT d.seq, d.key FROM docs d WHERE d.seq > ? AND {_LIVE} "
                     "ORDER BY d.seq LIMIT 1000",
@@ -498,12 +561,12 @@ class SQLiteStore:
             last = rows[-1][0]
 
     def count(self) -> int:
-        with self._lock:
+        with self._lock, self._guard():
             row = self._db.execute(f"SELECT count(*) FROM docs d WHERE {_LIVE}", (time.time(),))
             return int(row.fetchone()[0])
 
     def stats(self) -> IndexStats:
-        with self._lock:
+        with self._lock, self._guard():
             n, kept = self._db.execute(
                 f"SELECT count(*), count(d.hashes) FROM docs d WHERE {_LIVE}", (time.time(),)
             ).fetchone()
@@ -513,7 +576,7 @@ class SQLiteStore:
 
     def checkpoint(self) -> None:
         """Fold the write-ahead log into the main file (e.g. before measuring or copying it)."""
-        with self._lock:
+        with self._lock, self._guard():
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def close(self) -> None:

@@ -1,4 +1,4 @@
-"""Stage 7c: where a :class:`~arabic_dedup.Deduplicator` keeps what it has seen.
+"""What every store shares: the protocol, the record types, the encodings and the key rule.
 
 A store holds one record per key — a *kept* text (its sorted shingle hashes and one LSH band
 hash per band, filed in band buckets) or a *duplicate* (the kept key it matched and the
@@ -15,9 +15,9 @@ a kept text takes it back out of the counts; removing a duplicate (whose hashes 
 stored) and expiry (``ttl``) do not, so the counts cover every text ever added minus the kept
 texts removed. Three implementations:
 
-* :class:`MemoryStore` — this process only (the default);
-* :class:`~arabic_dedup._store_sqlite.SQLiteStore` — an embedded, persistent file;
-* :class:`~arabic_dedup._store_redis.RedisStore` — shared by several processes and hosts.
+* :class:`~arabic_dedup.stores.memory.MemoryStore` — this process only (the default);
+* :class:`~arabic_dedup.stores.sqlite.SQLiteStore` — an embedded, persistent file;
+* :class:`~arabic_dedup.stores.redis.RedisStore` — shared by several processes and hosts.
 
 The one operation that must be atomic is :meth:`Store.add`: read the candidates in the new
 text's buckets and the boilerplate among their shingles, let the caller decide (``decide``),
@@ -25,26 +25,24 @@ then write the record and count the text. Every store runs these steps as one un
 concurrent writers behave as if their adds ran one after another in commit order: an add
 always sees every record and every count committed before it.
 
-Arrays are stored as raw little-endian bytes (``ndarray.tobytes``), never pickled.
+Arrays are stored as raw little-endian bytes (``ndarray.tobytes``), never pickled. Keys are
+checked by one rule in every store (:func:`check_key`): a persistent store takes ``str`` keys
+only, and no store takes a ``str`` that cannot be written as UTF-8 (a lone surrogate).
 """
 
 from __future__ import annotations
 
-import heapq
 import json
-import threading
-import time
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from itertools import chain
 from typing import Any, NamedTuple, Protocol, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
-from ._boilerplate import DF_CELL_BITS, BoilerplateRule
-from ._errors import IndexMismatchError
+from .._boilerplate import DF_CELL_BITS
+from .._errors import IndexMismatchError, InputError
 
 __all__ = [
     "DF_CELLS",
@@ -53,11 +51,12 @@ __all__ = [
     "Decide",
     "Decision",
     "Found",
+    "IndexCorruptWarning",
     "IndexStats",
-    "MemoryStore",
     "Record",
     "Store",
     "all_hashes",
+    "check_key",
     "check_params",
     "common_of",
     "decode_bands",
@@ -67,6 +66,7 @@ __all__ = [
     "encode_hashes",
     "encode_params",
     "no_common",
+    "str_key",
 ]
 
 # Bumped whenever the layout of stored records changes; part of the checked parameters.
@@ -75,6 +75,10 @@ STORE_FORMAT = 2
 
 U32 = NDArray[np.uint32]
 U64 = NDArray[np.uint64]
+
+# Document-frequency cells (part of format 2): a hash counts in cell ``hash & (DF_CELLS - 1)``,
+# its low DF_CELL_BITS bits; 4M cells of 4 bytes = 16 MiB per store.
+DF_CELLS = 1 << DF_CELL_BITS
 
 
 class Candidate(NamedTuple):
@@ -106,10 +110,6 @@ def no_common(cands: Sequence[Candidate]) -> U32:
     return NO_COMMON
 
 
-# Document-frequency cells: a hash counts in cell ``hash & (DF_CELLS - 1)`` (part of format 2).
-DF_CELLS = 1 << DF_CELL_BITS
-
-
 def df_cells(hashes: U32) -> NDArray[np.int64]:
     """The counting cell of each hash."""
     return (np.asarray(hashes, dtype=np.uint32) & np.uint32(DF_CELLS - 1)).astype(np.int64)
@@ -132,6 +132,12 @@ class IndexStats:
     bytes: int
 
 
+class IndexCorruptWarning(UserWarning):
+    """A record of a shared index that does not decode (someone else wrote it) was skipped:
+    left out of the candidates, so it cannot fail the adds that share its buckets. The
+    message names its key; delete the key, or re-add its text."""
+
+
 T = TypeVar("T")
 
 # ``decide`` gets what the add read and returns (matched key, similarity), or None to keep.
@@ -140,7 +146,12 @@ Decide = Callable[[Found], Decision]
 
 
 class Store(Protocol):
-    """The operations a Deduplicator needs from its storage."""
+    """The operations a Deduplicator needs from its storage.
+
+    Every backend also has ``doc_freq(hashes) -> (documents seen, count of each hash's
+    cell)``, read only: the tests compare the backends' counts through it; the Deduplicator
+    never needs it (it reads counts through :class:`Found`).
+    """
 
     def init_meta(self, params: Mapping[str, str]) -> dict[str, str]:
         """Record ``params`` if the store is new; return the stored parameters."""
@@ -164,11 +175,9 @@ class Store(Protocol):
         common shingles, read in one snapshot (read only)."""
         ...
 
-    def doc_freq(self, hashes: U32) -> tuple[int, NDArray[np.int64]]:
-        """Documents seen, and the document frequency of each of ``hashes`` (read only)."""
+    def get(self, key: Hashable) -> Record | None:
+        """The record of live ``key``, or None (InputError if ``key`` is not a valid key)."""
         ...
-
-    def get(self, key: Hashable) -> Record | None: ...
 
     def remove(self, key: Hashable) -> None:
         """Delete ``key``'s record and bucket entries; KeyError if it is not there."""
@@ -228,15 +237,31 @@ def check_params(stored: Mapping[str, str], requested: Mapping[str, str], where:
         )
 
 
-# -- in memory -------------------------------------------------------------------------------
-@dataclass
-class _Entry:
-    seq: int
-    hashes: U32 | None
-    bands: tuple[int, ...]
-    duplicate_of: Hashable | None
-    similarity: float
-    expires: float | None
+# -- shared by the backends -------------------------------------------------------------
+def check_key(key: Hashable) -> Hashable:
+    """``key`` if every store can hold it; a ``str`` must encode as UTF-8 (no lone surrogate
+    such as ``"\\ud800"``, which a file or socket cannot carry)."""
+    if isinstance(key, str):
+        try:
+            key.encode("utf-8")
+        except UnicodeEncodeError as e:
+            raise InputError(
+                f"key {key!r} is not valid Unicode text (a lone surrogate at position "
+                f"{e.start}); keys must encode as UTF-8: decode the source with "
+                "errors='replace', or build keys from ids"
+            ) from None
+    return key
+
+
+def str_key(key: Hashable) -> str:
+    """``key`` as a persistent store holds it: a ``str`` that :func:`check_key` accepts."""
+    if not isinstance(key, str):
+        raise InputError(
+            f"keys of a persistent index must be str, got {type(key).__name__} {key!r}; "
+            "convert them, e.g. str(key)"
+        )
+    check_key(key)
+    return key
 
 
 def all_hashes(hashes: U32, cands: Sequence[Candidate]) -> U32:
@@ -252,150 +277,3 @@ def common_of(hashes: U32, over: NDArray[np.bool_]) -> U32:
     Only the flagged few are sorted: a text with a hundred candidates has ~30,000 hashes.
     """
     return np.unique(hashes[over])
-
-
-class MemoryStore:
-    """Records in dicts; keys may be any hashable. Safe to share between threads."""
-
-    def __init__(self, *, df: BoilerplateRule | None = None) -> None:
-        self._df_limit = df
-        # Documents each cell's shingles occur in (calloc'd: untouched pages cost nothing).
-        self._df = np.zeros(DF_CELLS if df is not None else 0, dtype=np.int32)
-        self._n_docs = 0
-        self._meta: dict[str, str] = {}
-        self._docs: dict[Hashable, _Entry] = {}
-        # (band, band hash) -> keys in insertion order; a dict keeps order and removes in O(1).
-        self._buckets: dict[tuple[int, int], dict[Hashable, None]] = {}
-        self._expiry: list[tuple[float, int, Hashable]] = []  # heap of (expires, seq, key)
-        self._seq = 0
-        self._lock = threading.RLock()
-
-    def init_meta(self, params: Mapping[str, str]) -> dict[str, str]:
-        with self._lock:
-            if not self._meta:
-                self._meta = dict(params)
-            return dict(self._meta)
-
-    def _purge(self, now: float) -> None:
-        while self._expiry and self._expiry[0][0] <= now:
-            _, seq, key = heapq.heappop(self._expiry)
-            entry = self._docs.get(key)
-            if entry is not None and entry.seq == seq:
-                self._drop(key, entry)
-
-    def _drop(self, key: Hashable, entry: _Entry) -> None:
-        del self._docs[key]
-        for band, h in enumerate(entry.bands):
-            bucket = self._buckets[(band, h)]
-            del bucket[key]
-            if not bucket:
-                del self._buckets[(band, h)]
-
-    def _found(self, hashes: U32, cands: list[Candidate]) -> Found:
-        lim = self._df_limit
-        if lim is None or not cands:
-            return Found(cands, no_common)
-        df, limit = self._df, lim.limit(self._n_docs)
-
-        def common(cs: Sequence[Candidate]) -> U32:
-            u = all_hashes(hashes, cs)
-            return common_of(u, df[df_cells(u)] > limit)
-
-        return Found(cands, common)
-
-    def _count(self, hashes: U32, step: int) -> None:
-        if self._df_limit is None:
-            return
-        np.add.at(self._df, df_cells(hashes), step)  # two hashes may share a cell
-        self._n_docs += step
-
-    def _candidates(self, bands: Sequence[int]) -> list[Candidate]:
-        # Buckets hold kept texts only. Built by dict.fromkeys over chained buckets (in C): at
-        # 1M indexed a template's buckets hold thousands of keys between them.
-        get, docs = self._buckets.get, self._docs
-        keys = dict.fromkeys(chain.from_iterable(get((b, h), ()) for b, h in enumerate(bands)))
-        entries = [(key, docs[key]) for key in keys]
-        return [Candidate(key, e.seq, e.hashes) for key, e in entries if e.hashes is not None]
-
-    def add(
-        self, key: Hashable, hashes: U32, bands: U64, decide: Decide, *, ttl: float | None
-    ) -> Decision:
-        with self._lock:
-            now = time.time()
-            self._purge(now)
-            if key in self._docs:
-                raise KeyError(f"key {key!r} was already added")
-            bs = tuple(bands.tolist())
-            decision = decide(self._found(hashes, self._candidates(bs)))
-            self._seq += 1
-            expires = None if ttl is None else now + ttl
-            if decision is None:
-                entry = _Entry(self._seq, hashes, bs, None, 1.0, expires)
-                for band, h in enumerate(bs):
-                    self._buckets.setdefault((band, h), {})[key] = None
-            else:
-                entry = _Entry(self._seq, None, (), decision[0], decision[1], expires)
-            self._docs[key] = entry
-            self._count(hashes, 1)
-            if expires is not None:
-                heapq.heappush(self._expiry, (expires, self._seq, key))
-            return decision
-
-    @contextmanager
-    def batch(self) -> Iterator[None]:
-        with self._lock:  # each add takes effect at once; the block is one thread's run
-            yield
-
-    def candidates(self, hashes: U32, bands: U64, use: Callable[[Found], T]) -> T:
-        with self._lock:
-            self._purge(time.time())
-            return use(self._found(hashes, self._candidates(bands.tolist())))
-
-    def doc_freq(self, hashes: U32) -> tuple[int, NDArray[np.int64]]:
-        with self._lock:
-            if self._df_limit is None:
-                return self._n_docs, np.zeros(hashes.size, dtype=np.int64)
-            return self._n_docs, self._df[df_cells(hashes)].astype(np.int64)
-
-    def get(self, key: Hashable) -> Record | None:
-        with self._lock:
-            self._purge(time.time())
-            e = self._docs.get(key)
-            return None if e is None else Record(e.duplicate_of, e.similarity)
-
-    def remove(self, key: Hashable) -> None:
-        with self._lock:
-            self._purge(time.time())
-            entry = self._docs.get(key)
-            if entry is None:
-                raise KeyError(key)
-            self._drop(key, entry)
-            if entry.hashes is not None:  # a kept text: its hashes are known, uncount them
-                self._count(entry.hashes, -1)
-
-    def keys(self) -> Iterator[Hashable]:
-        with self._lock:
-            self._purge(time.time())
-            snapshot = list(self._docs)
-        return iter(snapshot)
-
-    def count(self) -> int:
-        with self._lock:
-            self._purge(time.time())
-            return len(self._docs)
-
-    def stats(self) -> IndexStats:
-        with self._lock:
-            self._purge(time.time())
-            kept = sum(1 for e in self._docs.values() if e.hashes is not None)
-            # Payload only: shingle hashes plus a band hash and bucket slot per band.
-            nbytes = sum(
-                (e.hashes.nbytes if e.hashes is not None else 0) + 16 * len(e.bands)
-                for e in self._docs.values()
-            )
-            nbytes += self._df.nbytes  # the document-frequency cells
-            n = len(self._docs)
-            return IndexStats(n, kept, n - kept, nbytes)
-
-    def close(self) -> None:
-        pass

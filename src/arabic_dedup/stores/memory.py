@@ -1,0 +1,196 @@
+"""The in-memory store: dicts in this process (the Deduplicator's default)."""
+
+from __future__ import annotations
+
+import heapq
+import threading
+import time
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from itertools import chain
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .._boilerplate import BoilerplateRule
+from ._base import (
+    DF_CELLS,
+    U32,
+    U64,
+    Candidate,
+    Decide,
+    Decision,
+    Found,
+    IndexStats,
+    Record,
+    T,
+    all_hashes,
+    check_key,
+    common_of,
+    df_cells,
+    no_common,
+)
+
+__all__ = ["MemoryStore"]
+
+
+@dataclass
+class _Entry:
+    seq: int
+    hashes: U32 | None
+    bands: tuple[int, ...]
+    duplicate_of: Hashable | None
+    similarity: float
+    expires: float | None
+
+
+class MemoryStore:
+    """Records in dicts; keys may be any hashable. Safe to share between threads."""
+
+    def __init__(self, *, df: BoilerplateRule | None = None) -> None:
+        self._df_limit = df
+        # Documents each cell's shingles occur in (calloc'd: untouched pages cost nothing).
+        self._df = np.zeros(DF_CELLS if df is not None else 0, dtype=np.int32)
+        self._n_docs = 0
+        self._meta: dict[str, str] = {}
+        self._docs: dict[Hashable, _Entry] = {}
+        # (band, band hash) -> keys in insertion order; a dict keeps order and removes in O(1).
+        self._buckets: dict[tuple[int, int], dict[Hashable, None]] = {}
+        self._expiry: list[tuple[float, int, Hashable]] = []  # heap of (expires, seq, key)
+        self._seq = 0
+        self._lock = threading.RLock()
+
+    def init_meta(self, params: Mapping[str, str]) -> dict[str, str]:
+        with self._lock:
+            if not self._meta:
+                self._meta = dict(params)
+            return dict(self._meta)
+
+    def _purge(self, now: float) -> None:
+        while self._expiry and self._expiry[0][0] <= now:
+            _, seq, key = heapq.heappop(self._expiry)
+            entry = self._docs.get(key)
+            if entry is not None and entry.seq == seq:
+                self._drop(key, entry)
+
+    def _drop(self, key: Hashable, entry: _Entry) -> None:
+        del self._docs[key]
+        for band, h in enumerate(entry.bands):
+            bucket = self._buckets[(band, h)]
+            del bucket[key]
+            if not bucket:
+                del self._buckets[(band, h)]
+
+    def _found(self, hashes: U32, cands: list[Candidate]) -> Found:
+        lim = self._df_limit
+        if lim is None or not cands:
+            return Found(cands, no_common)
+        df, limit = self._df, lim.limit(self._n_docs)
+
+        def common(cs: Sequence[Candidate]) -> U32:
+            u = all_hashes(hashes, cs)
+            return common_of(u, df[df_cells(u)] > limit)
+
+        return Found(cands, common)
+
+    def _count(self, hashes: U32, step: int) -> None:
+        if self._df_limit is None:
+            return
+        np.add.at(self._df, df_cells(hashes), step)  # two hashes may share a cell
+        self._n_docs += step
+
+    def _candidates(self, bands: Sequence[int]) -> list[Candidate]:
+        # Buckets hold kept texts only. Built by dict.fromkeys over chained buckets (in C): at
+        # 1M indexed a template's buckets hold thousands of keys between them.
+        get, docs = self._buckets.get, self._docs
+        keys = dict.fromkeys(chain.from_iterable(get((b, h), ()) for b, h in enumerate(bands)))
+        entries = [(key, docs[key]) for key in keys]
+        return [Candidate(key, e.seq, e.hashes) for key, e in entries if e.hashes is not None]
+
+    def add(
+        self, key: Hashable, hashes: U32, bands: U64, decide: Decide, *, ttl: float | None
+    ) -> Decision:
+        check_key(key)
+        with self._lock:
+            now = time.time()
+            self._purge(now)
+            if key in self._docs:
+                raise KeyError(f"key {key!r} was already added")
+            bs = tuple(bands.tolist())
+            decision = decide(self._found(hashes, self._candidates(bs)))
+            self._seq += 1
+            expires = None if ttl is None else now + ttl
+            if decision is None:
+                entry = _Entry(self._seq, hashes, bs, None, 1.0, expires)
+                for band, h in enumerate(bs):
+                    self._buckets.setdefault((band, h), {})[key] = None
+            else:
+                entry = _Entry(self._seq, None, (), decision[0], decision[1], expires)
+            self._docs[key] = entry
+            self._count(hashes, 1)
+            if expires is not None:
+                heapq.heappush(self._expiry, (expires, self._seq, key))
+            return decision
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        with self._lock:  # each add takes effect at once; the block is one thread's run
+            yield
+
+    def candidates(self, hashes: U32, bands: U64, use: Callable[[Found], T]) -> T:
+        with self._lock:
+            self._purge(time.time())
+            return use(self._found(hashes, self._candidates(bands.tolist())))
+
+    def doc_freq(self, hashes: U32) -> tuple[int, NDArray[np.int64]]:
+        """Documents seen, and the count of each hash's cell (for tests: see ``Store``)."""
+        with self._lock:
+            if self._df_limit is None:
+                return self._n_docs, np.zeros(hashes.size, dtype=np.int64)
+            return self._n_docs, self._df[df_cells(hashes)].astype(np.int64)
+
+    def get(self, key: Hashable) -> Record | None:
+        check_key(key)
+        with self._lock:
+            self._purge(time.time())
+            e = self._docs.get(key)
+            return None if e is None else Record(e.duplicate_of, e.similarity)
+
+    def remove(self, key: Hashable) -> None:
+        check_key(key)
+        with self._lock:
+            self._purge(time.time())
+            entry = self._docs.get(key)
+            if entry is None:
+                raise KeyError(key)
+            self._drop(key, entry)
+            if entry.hashes is not None:  # a kept text: its hashes are known, uncount them
+                self._count(entry.hashes, -1)
+
+    def keys(self) -> Iterator[Hashable]:
+        with self._lock:
+            self._purge(time.time())
+            snapshot = list(self._docs)
+        return iter(snapshot)
+
+    def count(self) -> int:
+        with self._lock:
+            self._purge(time.time())
+            return len(self._docs)
+
+    def stats(self) -> IndexStats:
+        with self._lock:
+            self._purge(time.time())
+            kept = sum(1 for e in self._docs.values() if e.hashes is not None)
+            # Payload only: shingle hashes plus a band hash and bucket slot per band.
+            nbytes = sum(
+                (e.hashes.nbytes if e.hashes is not None else 0) + 16 * len(e.bands)
+                for e in self._docs.values()
+            )
+            nbytes += self._df.nbytes  # the document-frequency cells
+            n = len(self._docs)
+            return IndexStats(n, kept, n - kept, nbytes)
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,403 @@
+"""Index failures come out as this project's errors, naming the file, key or server.
+
+Real SQLite files (damaged on disk, filled to ``max_page_count``, used after close) and a
+real redis-server (namespaces with garbage written by someone else, a killed server).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sqlite3
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _redis_server import _free_port, redis_ns, redis_url  # noqa: F401  (fixtures)
+from _stream_helpers import news_stream
+
+from arabic_dedup import (
+    ConfigError,
+    Deduplicator,
+    IndexClosedError,
+    IndexCorruptError,
+    IndexCorruptWarning,
+    IndexFullError,
+    IndexUnavailableError,
+    InputError,
+    MemoryOptions,
+    RedisOptions,
+    SQLiteOptions,
+)
+from arabic_dedup.stores import redis as redis_store
+
+T1 = "أعلنت وزارة الصحة اليوم عن افتتاح مستشفى جديد في مدينة الرياض بسعة مئتي سرير"
+T2 = "اعلنت وزارة الصحه اليوم عن افتتاح مستشفى جديد فى مدينة الرياض بسعة مئتي سرير"
+T3 = "هطلت أمطار غزيرة على مدينة جدة مساء أمس وتسببت في إغلاق عدد من الطرق الرئيسية"
+
+
+# -- every store: keys ----------------------------------------------------------------------
+@pytest.fixture(params=("memory", "sqlite", "redis"))
+def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Deduplicator]:
+    if request.param == "memory":
+        kw: dict[str, Any] = {}
+    elif request.param == "sqlite":
+        kw = {"path": tmp_path / "keys.sqlite"}
+    else:
+        kw = {"redis_url": request.getfixturevalue("redis_url"), "namespace": "t:surrogate"}
+    with Deduplicator(**kw) as d:
+        yield d
+
+
+def test_surrogate_keys_are_refused_by_every_store(any_store: Deduplicator) -> None:
+    d = any_store
+    for call in (
+        lambda: d.add("doc-\ud800", T1),
+        lambda: d.lookup("doc-\ud800"),
+        lambda: d.remove("doc-\ud800"),
+    ):
+        with pytest.raises(InputError, match=r"lone surrogate at position 4"):
+            call()
+    assert "doc-\ud800" not in d
+    assert len(d) == 0  # nothing half-recorded
+    d.add("doc-ok", T1)
+    assert d.lookup("doc-ok") is None
+
+
+# -- options ------------------------------------------------------------------------------
+def test_store_options_open_the_same_index_as_the_shortcut(tmp_path: Path) -> None:
+    path = tmp_path / "opts.sqlite"
+    with Deduplicator(store=SQLiteOptions(path, busy_timeout=5, synchronous="full")) as d:
+        d.add("a", T1)
+    with Deduplicator(path=path) as d:
+        assert d.add("b", T2) is not None and d.add("b2", T2.replace("فى", "في")) is not None
+    with Deduplicator(store=MemoryOptions()) as d:
+        assert d.add("a", T1) is None
+
+
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        (lambda: SQLiteOptions("x.sqlite", busy_timeout=0), "busy_timeout must be a positive"),
+        (lambda: SQLiteOptions("x.sqlite", busy_timeout=True), "busy_timeout"),
+        (lambda: SQLiteOptions("x.sqlite", synchronous="off"), "synchronous must be"),
+        (lambda: SQLiteOptions(""), "path must be a non-empty"),
+        (lambda: RedisOptions("localhost:6379"), r"like 'redis://host:6379/0'"),
+        (lambda: RedisOptions("redis://h/0", namespace=""), "namespace must be a non-empty"),
+        (lambda: RedisOptions("redis://h/0", retries=0), "retries must be an int >= 1"),
+        (lambda: RedisOptions("redis://h/0", socket_timeout=-1), "socket_timeout"),
+    ],
+)
+def test_store_options_are_checked_on_construction(make: Any, match: str) -> None:
+    with pytest.raises(ConfigError, match=match):
+        make()
+
+
+def test_store_and_a_shortcut_together_is_a_config_error(tmp_path: Path) -> None:
+    opts = SQLiteOptions(tmp_path / "a.sqlite")
+    with pytest.raises(ConfigError, match="give store= or the shortcut path=, not both"):
+        Deduplicator(store=opts, path=tmp_path / "b.sqlite")
+    with pytest.raises(ConfigError, match="namespace="):
+        Deduplicator(store=RedisOptions("redis://127.0.0.1:1/0"), namespace="x")
+    with pytest.raises(ConfigError, match="store must be"):
+        Deduplicator(store="sqlite")  # type: ignore[arg-type]
+    assert not (tmp_path / "a.sqlite").exists() and not (tmp_path / "b.sqlite").exists()
+
+
+def test_redis_password_is_not_in_messages() -> None:
+    opts = RedisOptions("redis://user:secret@127.0.0.1:6379/0", namespace="n")
+    assert "secret" not in opts.where and "127.0.0.1:6379/0" in opts.where
+
+
+# -- SQLite ---------------------------------------------------------------------------------
+def _filled_index(path: Path, n: int = 400) -> list[tuple[str, str]]:
+    items = news_stream(n, seed=5)
+    with Deduplicator(path=path) as d:
+        d.add_many(items)
+        d._store.checkpoint()  # type: ignore[attr-defined]
+    return items
+
+
+def test_sqlite_damaged_file_raises_index_corrupt_naming_the_path(tmp_path: Path) -> None:
+    path = tmp_path / "damaged.sqlite"
+    items = _filled_index(path)
+    data = bytearray(path.read_bytes())
+    page = 4096
+    # Garbage over the middle half of the file, page 1 (the schema) untouched.
+    for off in range(len(data) // 4 // page * page, 3 * len(data) // 4, page):
+        data[off : off + page] = bytes([0xA5]) * page
+    path.write_bytes(bytes(data))
+    calls = {
+        "open+add": lambda: Deduplicator(path=path).add("new", T3),
+        "lookup": lambda: Deduplicator(path=path).lookup(items[-1][0]),
+        "query": lambda: Deduplicator(path=path).query(items[-1][1]),
+        "len": lambda: len(Deduplicator(path=path)),
+        "list": lambda: list(Deduplicator(path=path)),
+    }
+    for name, call in calls.items():
+        with pytest.raises(IndexCorruptError) as err:
+            call()
+        assert str(path) in str(err.value), name
+        assert "Restore it from a backup" in str(err.value), name
+        assert isinstance(err.value.__cause__, sqlite3.DatabaseError), name
+
+
+def test_sqlite_full_disk_raises_index_full_and_loses_no_acknowledged_add(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "full.sqlite"
+    items = news_stream(600, seed=9)
+    acked: dict[str, str | None] = {}
+    with Deduplicator(path=path) as d:
+        d.add_many(items[:50])
+        db = d._store._db  # type: ignore[attr-defined]
+        pages = db.execute("PRAGMA page_count").fetchone()[0]
+        db.execute(f"PRAGMA max_page_count = {pages + 3}")  # a disk with three pages left
+        failed = None
+        for key, text in items[50:]:
+            try:
+                m = d.add(key, text)
+            except IndexFullError as e:
+                failed, message = key, str(e)
+                break
+            acked[key] = None if m is None else str(m.key)
+        assert failed is not None, "the page limit was never reached"
+        assert str(path) in message and "the add was not recorded" in message
+        with pytest.raises(KeyError):
+            d.lookup(failed)  # no half-written record
+        assert len(d) == 50 + len(acked)
+        # add_many: the batch that hits the limit keeps the adds before the failing one.
+        with pytest.raises(IndexFullError):
+            d.add_many(items[len(acked) + 51 :])
+        total = len(d)
+    with Deduplicator(path=path) as d:  # a new connection: no page limit
+        assert len(d) == total
+        for key, match in acked.items():
+            got = d.lookup(key)
+            assert (got is None) == (match is None) and (got is None or got.key == match)
+        d.add(failed, dict(items)[failed])
+    ok = sqlite3.connect(path).execute("PRAGMA integrity_check").fetchone()[0]
+    assert ok == "ok"
+
+
+def test_sqlite_handle_used_after_close_raises_index_closed(tmp_path: Path) -> None:
+    path = tmp_path / "closed.sqlite"
+    with Deduplicator(path=path) as d:
+        d.add("a", T1)
+    for call in (
+        lambda: d.add("b", T3),
+        lambda: d.add_many([("c", T3)]),
+        lambda: d.lookup("a"),
+        lambda: d.query(T2),
+        lambda: len(d),
+        lambda: d.stats(),
+    ):
+        with pytest.raises(IndexClosedError, match=re.escape(repr(str(path)))):
+            call()
+
+
+# -- Redis ----------------------------------------------------------------------------------
+def _client(url: str) -> Any:
+    import redis
+
+    return redis.Redis.from_url(url)
+
+
+def _buckets(r: Any, ns: str) -> list[bytes]:
+    prefix = re.sub(r"([*?\[\]\\])", r"\\\1", f"{ns}:band:")  # glob-escaped
+    found = list(r.scan_iter(match=(prefix + "*").encode()))
+    assert found
+    return found
+
+
+def _break_a(r: Any, ns: str, how: str) -> bytes:
+    """Damage the kept record "a" (or slip a foreign record into its buckets); returns the
+    doc key the warning must name."""
+    doc = f"{ns}:doc:a".encode()
+    if how == "h not a multiple of 4":
+        r.hset(doc, "h", b"\x01\x02\x03\x04\x05")
+    elif how == "h unsorted":
+        r.hset(doc, "h", bytes(range(16))[::-1])
+    elif how == "n not a number":
+        r.hset(doc, "n", b"abc")
+    elif how == "doc not a hash":
+        r.delete(doc)
+        r.set(doc, b"garbage")
+    elif how == "member not utf-8":
+        member = b"\xc3\x28"
+        doc = f"{ns}:doc:".encode() + member
+        r.hset(doc, mapping={"n": 1, "s": "1.0", "h": b"\x00\x00\x00\x00"})
+        for b in _buckets(r, ns):
+            r.zadd(b, {member: float("inf")})
+    return doc
+
+
+BREAKS = (
+    "h not a multiple of 4",
+    "h unsorted",
+    "n not a number",
+    "doc not a hash",
+    "member not utf-8",
+)
+
+
+@pytest.mark.filterwarnings("ignore::arabic_dedup.IndexCorruptWarning")
+@pytest.mark.parametrize("how", BREAKS)
+def test_redis_foreign_record_is_skipped_with_a_warning_and_poisons_nothing(
+    redis_url: str,  # noqa: F811
+    redis_ns: str,  # noqa: F811
+    how: str,
+) -> None:
+    with Deduplicator(redis_url=redis_url, namespace=redis_ns) as d:
+        assert d.add("a", T1) is None
+        d.add("other", T3)
+        doc = _break_a(_client(redis_url), redis_ns, how)
+        name = re.escape(doc.decode("utf-8", "replace"))
+        with pytest.warns(IndexCorruptWarning, match=name):
+            m = d.add("b", T2)  # shares every bucket with the bad record
+        if how == "member not utf-8":
+            assert m is not None and m.key == "a"  # the good record still matches
+        else:
+            assert m is None  # "a" is left out of the candidates
+        with pytest.warns(IndexCorruptWarning, match=name):
+            d.query(T1)
+        assert d.add("c", T3.replace("جدة", "الدمام")) is not None  # unrelated adds work
+        assert d.lookup("other") is None
+
+
+@pytest.mark.parametrize(
+    ("key", "call"),
+    [
+        ("ndocs", "add"),  # Lua: arithmetic on a count that is not a number
+        ("df", "add"),
+        ("band", "add"),
+        ("keys", "len"),
+        ("meta", "open"),
+    ],
+)
+def test_redis_own_key_of_the_wrong_type_raises_index_corrupt_naming_it(
+    redis_url: str,  # noqa: F811
+    redis_ns: str,  # noqa: F811
+    key: str,
+    call: str,
+) -> None:
+    r = _client(redis_url)
+    with Deduplicator(redis_url=redis_url, namespace=redis_ns) as d:
+        d.add("a", T1)
+    target = _buckets(r, redis_ns)[0] if key == "band" else f"{redis_ns}:{key}".encode()
+    if key == "ndocs":
+        r.set(target, b"many")
+    else:
+        r.delete(target)
+        r.lpush(target, b"x")
+    with pytest.raises(IndexCorruptError, match=re.escape(target.decode())) as err:
+        d = Deduplicator(redis_url=redis_url, namespace=redis_ns)
+        if call == "add":
+            d.add("b", T2)
+        else:
+            len(d)
+    assert "delete it" in str(err.value)
+
+
+def test_redis_unreachable_server_raises_index_unavailable_naming_it() -> None:
+    port = _free_port()
+    with pytest.raises(IndexUnavailableError, match=f"redis://127.0.0.1:{port}/0") as err:
+        Deduplicator(redis_url=f"redis://127.0.0.1:{port}/0")
+    assert isinstance(err.value, ConnectionError)
+
+
+def _server(tmp: Path, port: int) -> subprocess.Popen[bytes]:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server not found on PATH; run tools/ensure_redis.sh")
+    proc = subprocess.Popen(
+        [
+            *(binary, "--bind", "127.0.0.1", "--port", str(port), "--dir", str(tmp)),
+            *("--save", "", "--appendonly", "yes", "--appendfsync", "always"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            _client(f"redis://127.0.0.1:{port}/0").ping()
+            return proc
+        except Exception:
+            time.sleep(0.05)
+    proc.kill()
+    pytest.fail("redis-server did not start")
+
+
+def test_redis_server_killed_mid_run_loses_no_acknowledged_add(tmp_path: Path) -> None:
+    port = _free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    items = news_stream(60, seed=3)
+    proc = _server(tmp_path, port)
+    acked: dict[str, str | None] = {}
+    try:
+        d = Deduplicator(store=RedisOptions(url, socket_timeout=5))
+        for key, text in items[:30]:
+            m = d.add(key, text)
+            acked[key] = None if m is None else str(m.key)
+        proc.kill()
+        proc.wait()
+        with pytest.raises(IndexUnavailableError, match=re.escape(url)) as err:
+            d.add(*items[30])
+        assert "Adds that returned are recorded" in str(err.value)
+        proc = _server(tmp_path, port)  # the same data directory: its append-only file
+        with Deduplicator(redis_url=url) as again:
+            assert len(again) == len(acked)
+            for key, match in acked.items():
+                got = again.lookup(key)
+                assert (got is None) == (match is None) and (got is None or got.key == match)
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_redis_handle_used_after_close_raises_index_closed(
+    redis_url: str,  # noqa: F811
+    redis_ns: str,  # noqa: F811
+) -> None:
+    with Deduplicator(redis_url=redis_url, namespace=redis_ns) as d:
+        d.add("a", T1)
+    with pytest.raises(IndexClosedError, match=re.escape(redis_ns)):
+        d.add("b", T3)
+
+
+# -- the scripts' argument layout is written once --------------------------------------------
+def _unpacked(script: str, table: str) -> list[str]:
+    m = re.search(r"^local ([\w,\s]+?) = unpack\(" + table + r"\)", script, re.M)
+    assert m is not None, f"no 'local ... = unpack({table})' line"
+    return [n.strip() for n in m.group(1).split(",")]
+
+
+@pytest.mark.parametrize(
+    ("script", "args", "keys"),
+    [
+        (redis_store.READ, redis_store.ReadArgs, None),
+        (redis_store.WRITE, redis_store.WriteArgs, redis_store.WriteKeys),
+        (redis_store.REMOVE, redis_store.RemoveArgs, redis_store.RemoveKeys),
+    ],
+)
+def test_lua_scripts_name_their_arguments_in_the_order_python_builds_them(
+    script: str, args: Any, keys: Any
+) -> None:
+    assert _unpacked(script, "ARGV") == list(args._fields)
+    if keys is not None:
+        n = len(keys._fields)
+        assert _unpacked(script, f"KEYS, 1, {n}") == list(keys._fields)
+        first = n + 1
+        assert f"for i = {first}, #KEYS do" in script  # the buckets follow the named keys
+
+
+def test_the_store_options_example_in_the_docs_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "streaming.md").read_text("utf-8")
+    section = doc.split("### Store options", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    exec(compile(code, "docs/streaming.md", "exec"), {})
+    assert capsys.readouterr().out == "synchronous must be 'normal' or 'full', got 'off'\n"
