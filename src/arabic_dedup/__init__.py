@@ -23,6 +23,7 @@ from ._errors import (
     NormalizerTypeError,
     OutputDirError,
     RecordError,
+    RunInterrupted,
     SignatureError,
 )
 from ._lsh import LSHIndex, optimal_params
@@ -66,6 +67,7 @@ __all__ = [
     "Pair",
     "Pairs",
     "RecordError",
+    "RunInterrupted",
     "ShingleConfig",
     "ShingleHasher",
     "ShingleSets",

@@ -15,7 +15,8 @@ Hierarchy::
     ├── RecordError(ArabicDedupError, ValueError)          a bad record in a file (file, line)
     ├── OutputDirError(ArabicDedupError, ValueError)       an output directory that is unsafe
     ├── IndexMismatchError(ArabicDedupError, ValueError)   a stored index made with other params
-    └── IndexBusyError(ArabicDedupError, TimeoutError)     a stored index stayed locked too long
+    ├── IndexBusyError(ArabicDedupError, TimeoutError)     a stored index stayed locked too long
+    └── RunInterrupted(ArabicDedupError, KeyboardInterrupt) a run stopped by SIGINT/SIGTERM
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ __all__ = [
     "NormalizerTypeError",
     "OutputDirError",
     "RecordError",
+    "RunInterrupted",
     "SignatureError",
 ]
 
@@ -91,3 +93,17 @@ class RecordError(ArabicDedupError, ValueError):
 
 class OutputDirError(ArabicDedupError, ValueError):
     """The output directory cannot be used (it holds files this tool did not write)."""
+
+
+class RunInterrupted(ArabicDedupError, KeyboardInterrupt):
+    """A run stopped at a safe point because SIGINT or SIGTERM arrived (``signum`` says which).
+
+    Raised only while the CLI records signals (see ``arabic_dedup._interrupt``); like
+    ``KeyboardInterrupt`` it means "stop now", and nothing was written.
+    """
+
+    def __init__(self, signum: int) -> None:
+        import signal
+
+        self.signum = signum
+        super().__init__(f"interrupted by {signal.Signals(signum).name}")

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._interrupt import check
 from ._normalize import NormalizerConfig, _has_trigger, compile_table, tokens
 from ._normalize import _impl as _impl_setting
 from ._shingle import (
@@ -122,6 +123,7 @@ def shingle_sets(
     start = 0
     n = len(texts)
     while start < n:
+        check()  # between kernel calls: a signal never lands as an exception inside one
         stop, chars = start, 0
         while stop < n and (chars == 0 or chars + len(texts[stop]) <= limit):
             chars += len(texts[stop])

@@ -3,7 +3,8 @@
 It parses options, calls the library, and turns library errors into one-line messages and
 exit codes: 0 success, 1 data errors (bad records, unreadable input), 2 usage errors (bad
 options, missing inputs, an output directory that cannot be replaced, a missing optional
-dependency). Every command and option is documented in ``docs/cli.md`` (a test checks).
+dependency), 130 interrupted (SIGINT), 143 terminated (SIGTERM). Every command and option is
+documented in ``docs/cli.md`` (a test checks).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import ast
 import dataclasses
 import inspect
 import itertools
+import signal
 import sys
 import textwrap
 import time
@@ -22,7 +24,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ._dedup import DEFAULT_THRESHOLDS, DedupConfig
-from ._errors import ArabicDedupError, ConfigError
+from ._errors import ArabicDedupError, ConfigError, RunInterrupted
+from ._interrupt import recording_signals
 from ._io import FORMATS, OutputDirError, RecordError, Source, dedup_files
 from ._normalize import NormalizerConfig
 
@@ -30,6 +33,11 @@ __all__ = ["UsageError", "build_parser", "main"]
 
 PROG = "arabic-dedup"
 EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+# A run stopped by a signal exits 128 + its number, as a shell reports it, with a clean message.
+_STOPPED = {
+    signal.SIGINT: ("interrupted", EXIT_INTERRUPTED),
+    signal.SIGTERM: ("terminated", 128 + signal.SIGTERM),
+}
 
 
 class UsageError(ArabicDedupError, ValueError):
@@ -290,16 +298,19 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
     out = Path(args.out)
     bar = _ProgressBar(sys.stderr) if not args.quiet and sys.stderr.isatty() else None
     try:
-        report = dedup_files(
-            sources,
-            out,
-            config=config,
-            keep=args.keep,
-            text_field=args.text_field,
-            id_field=args.id_field,
-            on_error=args.on_error,
-            progress=bar,
-        )
+        # Signals are recorded and acted on between batches: never inside compiled kernels,
+        # and always with the temporary output cleaned up.
+        with recording_signals(*_STOPPED):
+            report = dedup_files(
+                sources,
+                out,
+                config=config,
+                keep=args.keep,
+                text_field=args.text_field,
+                id_field=args.id_field,
+                on_error=args.on_error,
+                progress=bar,
+            )
     finally:
         if bar:
             bar.close()
@@ -417,9 +428,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    for stream in (sys.stdout, sys.stderr):  # paths from the OS may hold undecodable bytes
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     try:
         code: int = args.func(args)
         return code
+    except RunInterrupted as exc:
+        what, code = _STOPPED.get(signal.Signals(exc.signum), ("interrupted", EXIT_INTERRUPTED))
+        return _fail(f"{what}; no output was written", code)
     except RecordError as exc:
         return _fail(str(exc), EXIT_DATA)
     except (ConfigError, UsageError, OutputDirError) as exc:
