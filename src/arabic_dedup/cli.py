@@ -175,7 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Find near-duplicate Arabic documents.",
-        epilog="Exit codes: 0 success, 1 data error, 2 usage error. See docs/cli.md.",
+        epilog="Exit codes: 0 success, 1 data error, 2 usage error, 130 interrupted, "
+        "143 terminated. See docs/cli.md.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
