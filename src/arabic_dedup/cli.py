@@ -291,6 +291,14 @@ class _ProgressBar:
 
 
 def _cmd_dedup(args: argparse.Namespace) -> int:
+    # For the whole command, signals are only recorded; the run acts on them between batches
+    # (never inside compiled kernels), cleaning up its temporary output. Once the output is in
+    # place, a late signal is forgotten: the summary is printed and the exit code is 0.
+    with recording_signals(*_STOPPED):
+        return _run_dedup(args)
+
+
+def _run_dedup(args: argparse.Namespace) -> int:
     config = _dedup_config(args)
     for name in args.inputs:
         if not Path(name).exists():
@@ -299,19 +307,16 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
     out = Path(args.out)
     bar = _ProgressBar(sys.stderr) if not args.quiet and sys.stderr.isatty() else None
     try:
-        # Signals are recorded and acted on between batches: never inside compiled kernels,
-        # and always with the temporary output cleaned up.
-        with recording_signals(*_STOPPED):
-            report = dedup_files(
-                sources,
-                out,
-                config=config,
-                keep=args.keep,
-                text_field=args.text_field,
-                id_field=args.id_field,
-                on_error=args.on_error,
-                progress=bar,
-            )
+        report = dedup_files(
+            sources,
+            out,
+            config=config,
+            keep=args.keep,
+            text_field=args.text_field,
+            id_field=args.id_field,
+            on_error=args.on_error,
+            progress=bar,
+        )
     finally:
         if bar:
             bar.close()
