@@ -267,3 +267,25 @@ def test_null_and_missing_ids_share_the_location_rule(tmp_path: Path) -> None:
     assert [r.id for r in records_of(src)] == [1, 2, 0]
     multi = Source.detect(src).reader(text_field="text", id_field="id", id_prefix="in.jsonl")
     assert [r.id for r in multi] == ["in.jsonl:1", "in.jsonl:2", 0]  # type: ignore[union-attr]
+
+
+def test_recording_signals_outside_the_main_thread_leaves_the_handlers_alone() -> None:
+    import signal
+    import threading
+
+    from arabic_dedup._interrupt import check, recording_signals
+
+    before = signal.getsignal(signal.SIGINT)
+    failures: list[BaseException] = []
+
+    def body() -> None:
+        try:
+            with recording_signals(signal.SIGINT):
+                check()
+        except BaseException as exc:  # reported to the test thread
+            failures.append(exc)
+
+    t = threading.Thread(target=body)
+    t.start()
+    t.join()
+    assert failures == [] and signal.getsignal(signal.SIGINT) is before

@@ -12,6 +12,7 @@ used on its own) ``check()`` costs one global read.
 from __future__ import annotations
 
 import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
@@ -38,10 +39,14 @@ def _record(signum: int, frame: FrameType | None) -> None:
 def recording_signals(*signums: signal.Signals) -> Iterator[None]:
     """Within the block, ``signums`` are recorded for :func:`check` instead of acting at once.
 
-    Must be entered from the main thread (Python's rule for signal handlers). The previous
-    handlers come back on exit, and a signal still pending is forgotten.
+    Only the main thread can install handlers (Python's rule); elsewhere the block runs with
+    the handlers unchanged. The previous handlers come back on exit, and a signal still
+    pending is forgotten.
     """
     global _received
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
     _received = None
     previous = {s: signal.signal(s, _record) for s in signums}
     try:
