@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 
 import arabic_dedup as ad
-from arabic_dedup.cli import STATS_FILE, _stats_params, main
+from arabic_dedup._atomic import STATS_FILE
+from arabic_dedup.cli import main
 
 FORMULA = (
     "توقعت الهيئة العامة للأرصاد وحماية البيئة في نشرتها الجوية الصادرة صباح اليوم أن تكون "
@@ -72,7 +73,7 @@ def test_with_a_runs_statistics_compare_judges_as_dedup_did(tmp_path: Path) -> N
     sets = config.hasher().shingle_sets(corpus)
     assert config.boilerplate is not None
     _, stats = config.boilerplate.apply_with_stats(sets)
-    stats.save(tmp_path / STATS_FILE, _stats_params(config))
+    stats.save(tmp_path / STATS_FILE, config.stats_params())
 
     without = run("--text", "--json", A, B)
     assert json.loads(without.stdout)["verdict"] == "duplicates"
@@ -104,3 +105,22 @@ def test_the_documented_example_is_what_the_command_prints() -> None:
     assert argv[:2] == ["arabic-dedup", "compare"]
     res = run(*argv[2:])
     assert res.stdout == block.group(2)
+
+
+def test_dedup_saves_the_statistics_compare_reads(tmp_path: Path) -> None:
+    # The whole loop: dedup writes corpus_stats.npz beside its outputs, compare --stats DIR
+    # reads it and judges the pair as that run did.
+    rng = np.random.default_rng(1)
+    words = ["خبر", "جديد", "مدينة", "وزارة", "مشروع", "طريق", "سوق", "ملعب", "جامعة", "شركة"]
+    rows = [
+        {"id": i, "text": FORMULA + " " + " ".join(rng.choice(words, 12).tolist()) + f" {i}"}
+        for i in range(40)
+    ]
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    out = tmp_path / "out"
+    assert main(["dedup", str(src), "--out", str(out), "--max-df", "5", "-q"]) == 0
+    assert (out / STATS_FILE).is_file()
+    res = run("--text", "--json", "--stats", str(out), A, B)
+    assert res.returncode == 1, res.stderr
+    assert json.loads(res.stdout)["corpus_stats"]["documents"] == 40

@@ -159,3 +159,133 @@ def test_missing_pyarrow_names_the_extra(tmp_path: Path, monkeypatch: pytest.Mon
     with pytest.raises(ImportError, match=r"pip install 'arabic-dedup\[parquet\]'"):
         dedup_files([Source.detect(src)], tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+# -- the pieces behind dedup_files ---------------------------------------------------------------
+
+
+def test_registry_maps_every_suffix_to_its_reader() -> None:
+    from arabic_dedup.formats import FORMATS, READERS
+
+    assert FORMATS == ("jsonl", "csv", "tsv", "parquet", "txt")
+    for name, reader in READERS.items():
+        assert reader.name == name
+        for suffix in reader.suffixes:
+            assert Source.detect(f"a{suffix}").format == name
+            if reader.compressible:
+                assert Source.detect(f"a{suffix}.gz").compressed
+            else:
+                with pytest.raises(ConfigError, match="cannot tell the format"):
+                    Source.detect(f"a{suffix}.gz")
+
+
+def records_of(path: Path, fmt: str | None = None) -> list[Any]:
+    src = Source.detect(path, fmt)
+    return list(src.reader(text_field="text", id_field="id", id_prefix=None))
+
+
+def test_csv_rows_after_a_broken_quote_are_read_again(tmp_path: Path) -> None:
+    from arabic_dedup.formats import BadRecord, Record
+
+    src = tmp_path / "in.csv"
+    # Line 4's quote closes on line 6, making a 3-field row out of lines 4-6: bad, and lines
+    # 5 and 6 are read again as rows (line 6 alone has 3 fields: bad too, without a span).
+    src.write_text('id,text\na,"one\ntwo"\nb,"open\nc,three\nd,x",extra\ne,four\n', "utf-8")
+    got = records_of(src)
+    assert [(r.line, r.id, r.text) for r in got if isinstance(r, Record)] == [
+        (2, "a", "one\ntwo"), (5, "c", "three"), (7, "e", "four"),
+    ]  # fmt: skip
+    bad = [(b.line, b.reason) for b in got if isinstance(b, BadRecord)]
+    assert [line for line, _ in bad] == [4, 6]
+    assert "lines 4-6" in bad[0][1] and bad[0][1].startswith("row has 3 fields")
+    assert bad[1][1] == "row has 3 fields, the header has 2"
+
+
+def test_invalid_utf8_in_a_multiline_csv_row_spoils_that_row_only(tmp_path: Path) -> None:
+    from arabic_dedup.formats import BadRecord, Record
+
+    src = tmp_path / "in.csv"
+    src.write_bytes(b'id,text\na,"x\n\xff y"\nb,z\n')
+    got = records_of(src)
+    assert [(type(r), r.line) for r in got] == [(BadRecord, 2), (Record, 4)]
+
+
+def test_swap_replaces_an_earlier_output_with_and_without_exchange(tmp_path: Path) -> None:
+    from arabic_dedup._atomic import exchange, temporary_output
+
+    out = tmp_path / "out"
+    for use_exchange in (True, False):
+        out.mkdir(exist_ok=True)
+        (out / "report.json").write_text("old")
+        with temporary_output(out, use_exchange=use_exchange) as tmp:
+            (tmp / "report.json").write_text("new")
+        assert (out / "report.json").read_text() == "new"
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    (a / "f").write_text("a")
+    if exchange(a, b):  # Linux with renameat2: both still exist, contents swapped
+        assert (b / "f").read_text() == "a" and list(a.iterdir()) == []
+
+
+def test_failed_block_removes_the_temporary_output_and_keeps_the_old(tmp_path: Path) -> None:
+    from arabic_dedup._atomic import temporary_output
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "unique.jsonl").write_text("old")
+    with pytest.raises(RuntimeError), temporary_output(out) as tmp:
+        (tmp / "unique.jsonl").write_text("new")
+        raise RuntimeError("boom")
+    assert (out / "unique.jsonl").read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_check_is_a_no_op_until_a_recorded_signal_arrives() -> None:
+    import os
+    import signal
+
+    from arabic_dedup import RunInterrupted
+    from arabic_dedup._interrupt import check, recording_signals
+
+    check()  # no handler installed: nothing happens
+    before = signal.getsignal(signal.SIGTERM)
+    with recording_signals(signal.SIGTERM):
+        check()
+        os.kill(os.getpid(), signal.SIGTERM)  # recorded, not acted on: the process lives
+        with pytest.raises(RunInterrupted) as info:
+            check()
+    assert info.value.signum == signal.SIGTERM and isinstance(info.value, KeyboardInterrupt)
+    assert signal.getsignal(signal.SIGTERM) is before
+    check()  # forgotten once the block is left
+
+
+def test_null_and_missing_ids_share_the_location_rule(tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": null, "text": "a"}\n{"text": "b"}\n{"id": 0, "text": "c"}\n', "utf-8")
+    assert [r.id for r in records_of(src)] == [1, 2, 0]
+    multi = Source.detect(src).reader(text_field="text", id_field="id", id_prefix="in.jsonl")
+    assert [r.id for r in multi] == ["in.jsonl:1", "in.jsonl:2", 0]  # type: ignore[union-attr]
+
+
+def test_recording_signals_outside_the_main_thread_leaves_the_handlers_alone() -> None:
+    import signal
+    import threading
+
+    from arabic_dedup._interrupt import check, recording_signals
+
+    before = signal.getsignal(signal.SIGINT)
+    failures: list[BaseException] = []
+
+    def body() -> None:
+        try:
+            with recording_signals(signal.SIGINT):
+                check()
+        except BaseException as exc:  # reported to the test thread
+            failures.append(exc)
+
+    t = threading.Thread(target=body)
+    t.start()
+    t.join()
+    assert failures == [] and signal.getsignal(signal.SIGINT) is before

@@ -263,3 +263,16 @@ def test_batching_does_not_change_shingle_sets(texts: list[str], batch_chars: in
         _shingle.BATCH_CHARS, _shingle.PARALLEL_BATCH_CHARS = old
     assert np.array_equal(whole.offsets, cut.offsets)
     assert np.array_equal(whole.hashes, cut.hashes)
+
+
+def test_signatures_in_several_kernel_calls_equal_one_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Signatures are computed in batches of SIGNATURE_BATCH_DOCS documents (a signal is acted
+    # on between them): where the cuts fall must not change a signature.
+    from arabic_dedup import _minhash
+
+    hasher = MinHasher()
+    texts = [f"نص رقم {i} عن موضوع {i % 7} في مدينة {i % 3}" for i in range(300)]
+    sets = hasher.shingle_sets(texts)
+    whole = hasher.signatures_from_sets(sets)
+    monkeypatch.setattr(_minhash, "SIGNATURE_BATCH_DOCS", 7)
+    assert np.array_equal(hasher.signatures_from_sets(sets), whole)

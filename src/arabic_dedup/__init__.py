@@ -22,6 +22,7 @@ from ._errors import (
     NormalizerTypeError,
     OutputDirError,
     RecordError,
+    RunInterrupted,
     SignatureError,
 )
 from ._lsh import optimal_params
@@ -75,6 +76,7 @@ __all__ = [
     "Pairs",
     "RecordError",
     "RedisOptions",
+    "RunInterrupted",
     "SQLiteOptions",
     "ShingleConfig",
     "ShingleHasher",

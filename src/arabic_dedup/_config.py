@@ -140,6 +140,12 @@ class DedupConfig:
             return max(0.05, round(0.2 * self.cutoff, 2))
         return max(0.05, round(0.7 * self.cutoff, 3))
 
+    def stats_params(self) -> dict[str, Any]:
+        """What a text's shingle hashes depend on: corpus statistics (``CorpusStats``) saved
+        under other values do not apply to these options."""
+        p = self.hasher().params
+        return {k: p[k] for k in ("normalizer_version", "normalizer", "shingle_unit", "shingle_k")}
+
     def hasher(self) -> MinHasher:
         return MinHasher(
             num_perm=self.num_perm, seed=self.seed, shingle=self.shingle, normalizer=self.normalizer

@@ -20,6 +20,7 @@ Hierarchy::
     ├── IndexFullError(ArabicDedupError, OSError)          no room left to write to the index
     ├── IndexClosedError(ArabicDedupError, ValueError)     a Deduplicator used after close()
     ├── IndexUnavailableError(ArabicDedupError, ConnectionError)   the index server is unreachable
+    ├── RunInterrupted(ArabicDedupError, KeyboardInterrupt) a run stopped by SIGINT/SIGTERM
     └── KernelError(ArabicDedupError, ImportError)         numba installed, kernels broken
 
 A record someone else wrote into a shared index is skipped with an
@@ -42,6 +43,7 @@ __all__ = [
     "NormalizerTypeError",
     "OutputDirError",
     "RecordError",
+    "RunInterrupted",
     "SignatureError",
 ]
 
@@ -133,3 +135,17 @@ class KernelError(ArabicDedupError, ImportError):
     Never a silent fallback: the reference path is chosen only by ``ARABIC_DEDUP_IMPL=reference``
     or when numba itself is absent (see :mod:`arabic_dedup._engine`).
     """
+
+
+class RunInterrupted(ArabicDedupError, KeyboardInterrupt):
+    """A run stopped at a safe point because SIGINT or SIGTERM arrived (``signum`` says which).
+
+    Raised only while the CLI records signals (see ``arabic_dedup._interrupt``); like
+    ``KeyboardInterrupt`` it means "stop now", and nothing was written.
+    """
+
+    def __init__(self, signum: int) -> None:
+        import signal
+
+        self.signum = signum
+        super().__init__(f"interrupted by {signal.Signals(signum).name}")

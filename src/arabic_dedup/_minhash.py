@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from ._engine import kernels
 from ._errors import ConfigError, SignatureError
+from ._interrupt import check
 from ._normalize import NORMALIZER_VERSION, NormalizerConfig
 from ._shingle import ShingleConfig, ShingleHasher, ShingleSets, ShingleUnit, shingle_sets, shingles
 
@@ -145,6 +146,8 @@ class MinHasher:
 
 # Below this many documents the serial kernels win: no thread-pool start-up.
 PARALLEL_MIN_DOCS = 64
+# Documents per signature kernel call: a signal is acted on between calls (~0.1 s each).
+SIGNATURE_BATCH_DOCS = 1 << 16
 
 
 def signatures_from_sets(
@@ -155,7 +158,15 @@ def signatures_from_sets(
     k = kernels()
     if k is not None:
         kernel = k.signature_batch if len(sets) >= PARALLEL_MIN_DOCS else k.signature_batch_serial
-        return kernel(sets.hashes, sets.offsets, a, b)  # type: ignore[no-any-return]
+        if len(sets) <= SIGNATURE_BATCH_DOCS:
+            return kernel(sets.hashes, sets.offsets, a, b)  # type: ignore[no-any-return]
+        out = np.empty((len(sets), a.size), dtype=np.uint32)
+        for lo in range(0, len(sets), SIGNATURE_BATCH_DOCS):
+            check()  # between kernel calls: a signal never lands as an exception inside one
+            hi = min(lo + SIGNATURE_BATCH_DOCS, len(sets))
+            offs = sets.offsets[lo : hi + 1]
+            out[lo:hi] = kernel(sets.hashes[offs[0] : offs[-1]], offs - offs[0], a, b)
+        return out
     out = np.full((len(sets), a.size), EMPTY_HASH, dtype=np.uint32)
     for i in range(len(sets)):
         h = sets[i]

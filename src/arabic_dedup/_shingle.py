@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 
 from ._engine import kernels
 from ._errors import ConfigError
+from ._interrupt import check
 from ._normalize import NormalizerConfig, compile_table, has_trigger, tokens
 
 __all__ = [
@@ -287,6 +288,7 @@ def shingle_sets(
     start = 0
     n = len(texts)
     while start < n:
+        check()  # between kernel calls: a signal never lands as an exception inside one
         stop, chars = start, 0
         while stop < n and (chars == 0 or chars + len(texts[stop]) <= limit):
             chars += len(texts[stop])

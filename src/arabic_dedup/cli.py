@@ -3,7 +3,8 @@
 It parses options, calls the library, and turns library errors into one-line messages and
 exit codes: 0 success, 1 data errors (bad records, unreadable input), 2 usage errors (bad
 options, missing inputs, an output directory that cannot be replaced, a missing optional
-dependency). Every command and option is documented in ``docs/cli.md`` (a test checks).
+dependency), 130 interrupted (SIGINT), 143 terminated (SIGTERM). Every command and option is
+documented in ``docs/cli.md`` (a test checks).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import dataclasses
 import inspect
 import itertools
 import json
+import signal
 import sys
 import textwrap
 import time
@@ -25,9 +27,11 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from ._atomic import STATS_FILE
 from ._boilerplate import CorpusStats
 from ._config import DOC_VALUES, DedupConfig
-from ._errors import ArabicDedupError, ConfigError
+from ._errors import ArabicDedupError, ConfigError, RunInterrupted
+from ._interrupt import recording_signals
 from ._io import FORMATS, OutputDirError, RecordError, Source, dedup_files
 from ._normalize import NormalizerConfig
 
@@ -43,6 +47,11 @@ __all__ = [
 
 PROG = "arabic-dedup"
 EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+# A run stopped by a signal exits 128 + its number, as a shell reports it, with a clean message.
+_STOPPED = {
+    signal.SIGINT: ("interrupted", EXIT_INTERRUPTED),
+    signal.SIGTERM: ("terminated", 128 + signal.SIGTERM),
+}
 
 
 class UsageError(ArabicDedupError, ValueError):
@@ -220,7 +229,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Find near-duplicate Arabic documents.",
-        epilog="Exit codes: 0 success, 1 data error, 2 usage error. See docs/cli.md.",
+        epilog="Exit codes: 0 success, 1 data error, 2 usage error, 130 interrupted, "
+        "143 terminated. See docs/cli.md.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -342,6 +352,14 @@ class _ProgressBar:
 
 
 def _cmd_dedup(args: argparse.Namespace) -> int:
+    # For the whole command, signals are only recorded; the run acts on them between batches
+    # (never inside compiled kernels), cleaning up its temporary output. Once the output is in
+    # place, a late signal is forgotten: the summary is printed and the exit code is 0.
+    with recording_signals(*_STOPPED):
+        return _run_dedup(args)
+
+
+def _run_dedup(args: argparse.Namespace) -> int:
     config = _dedup_config(args)
     for name in args.inputs:
         if not Path(name).exists():
@@ -421,14 +439,7 @@ def _read_text(name: str) -> str:
         raise RecordError(name, line, "invalid UTF-8") from exc
 
 
-STATS_FILE = "corpus_stats.npz"  # what `dedup` saves beside its outputs for `compare --stats`
 EXIT_NOT_DUPLICATES = 1  # compare: the verdict, as grep and diff use 0 and 1
-
-
-def _stats_params(config: DedupConfig) -> dict[str, Any]:
-    """What a text's shingle hashes depend on: stats from other settings do not apply."""
-    p = config.hasher().params
-    return {k: p[k] for k in ("normalizer_version", "normalizer", "shingle_unit", "shingle_k")}
 
 
 def _load_stats(where: str, config: DedupConfig) -> CorpusStats:
@@ -439,7 +450,7 @@ def _load_stats(where: str, config: DedupConfig) -> CorpusStats:
         raise UsageError(
             f"no corpus statistics at {where!r}: give a dedup output folder or its {STATS_FILE}"
         )
-    return CorpusStats.load(path, _stats_params(config))
+    return CorpusStats.load(path, config.stats_params())
 
 
 def compare_report(
@@ -552,9 +563,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    for stream in (sys.stdout, sys.stderr):  # paths from the OS may hold undecodable bytes
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     try:
         code: int = args.func(args)
         return code
+    except RunInterrupted as exc:
+        what, code = _STOPPED.get(signal.Signals(exc.signum), ("interrupted", EXIT_INTERRUPTED))
+        return _fail(f"{what}; no output was written", code)
     except RecordError as exc:
         # compare's exit code 1 is its verdict: an unreadable input is an error (2) there.
         return _fail(str(exc), EXIT_USAGE if args.command == "compare" else EXIT_DATA)

@@ -1,0 +1,92 @@
+"""Input formats: one reader per format behind one registry.
+
+A format is a :class:`~.base.Reader` subclass in a module of its own, registered in
+``READERS`` below; :class:`Source` finds it from ``--format`` or the file name. Outputs are
+JSON Lines, written by :class:`~.jsonl.JsonlWriter`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .._errors import ConfigError
+from .base import BadRecord, Reader, Record
+from .delimited import CsvReader, TsvReader
+from .jsonl import JsonlReader, JsonlWriter, json_bytes, write_json
+from .parquet import ParquetReader
+from .txt import TxtReader
+
+__all__ = [
+    "FORMATS",
+    "READERS",
+    "BadRecord",
+    "JsonlWriter",
+    "Reader",
+    "Record",
+    "Source",
+    "json_bytes",
+    "write_json",
+]
+
+READERS: dict[str, type[Reader]] = {
+    r.name: r for r in (JsonlReader, CsvReader, TsvReader, ParquetReader, TxtReader)
+}
+FORMATS: tuple[str, ...] = tuple(READERS)
+_SUFFIXES = {suffix: r for r in READERS.values() for suffix in r.suffixes}
+_FOLDER_READER = next(r for r in READERS.values() if r.reads_folders)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input: a file (or a folder of .txt files) and how to read it."""
+
+    path: Path
+    format: str
+    compressed: bool = False
+
+    @classmethod
+    def detect(cls, path: str | os.PathLike[str], fmt: str | None = None) -> Source:
+        """The source for ``path``, its format taken from ``fmt`` or from the file name.
+
+        >>> Source.detect("news.jsonl.gz")
+        Source(path=PosixPath('news.jsonl.gz'), format='jsonl', compressed=True)
+        """
+        p = Path(path)
+        compressed = p.suffix.lower() == ".gz"
+        if fmt is not None:
+            if fmt not in READERS:
+                raise ConfigError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+            return cls(p, fmt, compressed)
+        if p.is_dir():
+            return cls(p, _FOLDER_READER.name)
+        suffix = Path(p.stem).suffix if compressed else p.suffix
+        found = _SUFFIXES.get(suffix.lower())
+        if found is None or (compressed and not found.compressible):
+            known = ", ".join(sorted(_SUFFIXES))
+            raise ConfigError(
+                f"cannot tell the format of {str(p)!r} from its name (known: {known}, "
+                "optionally .gz, or a folder of .txt files); name it with --format"
+            )
+        return cls(p, found.name, compressed)
+
+    @property
+    def unit(self) -> str:
+        return READERS[self.format].unit
+
+    def reader(self, *, text_field: str, id_field: str, id_prefix: str | None) -> Reader:
+        """A new reader of this source's records."""
+        return READERS[self.format](
+            self.path,
+            compressed=self.compressed,
+            text_field=text_field,
+            id_field=id_field,
+            id_prefix=id_prefix,
+        )
+
+    def stat(self) -> tuple[int, int]:
+        """(total bytes, newest mtime) of the input, to detect changes between passes."""
+        files = self.reader(text_field="", id_field="", id_prefix=None).files()
+        stats = [f.stat() for f in files]
+        return sum(s.st_size for s in stats), max((s.st_mtime_ns for s in stats), default=0)

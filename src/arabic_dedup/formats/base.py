@@ -1,0 +1,131 @@
+"""What every reader shares: the record types, the id rule, line iteration and progress."""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, ClassVar
+
+from .._errors import RecordError
+from .._interrupt import check
+
+__all__ = ["CHECK_EVERY", "BadRecord", "Reader", "Record", "json_type"]
+
+BOM = b"\xef\xbb\xbf"
+# Records between two interruption checks: cheap enough per record, prompt enough per batch.
+CHECK_EVERY = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One good record: where it starts, its id, its text and its fields as read."""
+
+    line: int  # 1-based line (row, for Parquet) where the record starts
+    id: Any
+    text: str
+    fields: dict[str, Any]
+    raw: bytes | None = None  # JSONL: the original line, without its line ending
+
+
+@dataclass(frozen=True, slots=True)
+class BadRecord:
+    """A record that cannot be used, and why."""
+
+    file: str
+    line: int
+    reason: str
+
+
+class Reader:
+    """Iterates one input's records, good and bad, counting bytes read for progress.
+
+    A format is a subclass naming itself and its file suffixes, with :meth:`records`;
+    ``formats/__init__.py`` registers it.
+    """
+
+    name: ClassVar[str]
+    suffixes: ClassVar[tuple[str, ...]]
+    compressible: ClassVar[bool] = True  # may be gzipped (name.ext.gz)
+    reads_folders: ClassVar[bool] = False  # the format of a folder given as input
+    unit: ClassVar[str] = "line"  # what a record's location counts
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        compressed: bool,
+        text_field: str,
+        id_field: str,
+        id_prefix: str | None,
+    ) -> None:
+        self.path = path
+        self.compressed = compressed
+        self.text_field = text_field
+        self.id_field = id_field
+        self.id_prefix = id_prefix
+        self.bytes_read = 0
+        self.file = str(path)
+
+    def __iter__(self) -> Iterator[Record | BadRecord]:
+        try:
+            for n, item in enumerate(self.records()):
+                if n % CHECK_EVERY == 0:
+                    check()
+                yield item
+        except (OSError, EOFError, zlib.error) as exc:
+            raise RecordError(self.file, 0, f"cannot read the file: {exc}") from exc
+
+    def records(self) -> Iterator[Record | BadRecord]:
+        raise NotImplementedError
+
+    def files(self) -> list[Path]:
+        """The files this input reads (their sizes and times tell whether it changed)."""
+        return [self.path]
+
+    def record_id(self, value: Any, location: int | str) -> Any:
+        """The id rule of every format: the id field's value, or, when the record has none
+        (missing or null), its location: the line (row) number, or the file name for .txt
+        files, prefixed with the input's path when there are several inputs."""
+        if value is not None:
+            return value
+        if self.id_prefix is None:
+            return location
+        sep = "/" if isinstance(location, str) else ":"
+        return f"{self.id_prefix}{sep}{location}"
+
+    def lines(self) -> Iterator[tuple[int, bytes]]:
+        """(1-based number, line with its ending) of the file, plain or gzip; a UTF-8 BOM
+        at the start is dropped."""
+        with open(self.path, "rb") as raw:
+            stream: IO[bytes] = (
+                gzip.GzipFile(fileobj=raw) if self.compressed else raw  # type: ignore[assignment]
+            )
+            start = 0
+            for n, line in enumerate(stream, 1):
+                if n == 1 and line.startswith(BOM):
+                    line = line[len(BOM) :]
+                pos = raw.tell()
+                self.bytes_read += pos - start
+                start = pos
+                yield n, line
+
+    def missing_column(self, columns: list[str], line: int) -> RecordError:
+        return RecordError(
+            self.file,
+            line,
+            f"no column {self.text_field!r} in the header (columns: {', '.join(columns)}); "
+            "choose the text column with --text-field",
+        )
+
+
+def json_type(value: object) -> str:
+    """How a JSON value's type is named in messages ("null", "a number", ...)."""
+    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
+    if value is None:
+        return "null"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return "a number"
+    return names.get(type(value), type(value).__name__)

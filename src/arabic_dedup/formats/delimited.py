@@ -1,0 +1,136 @@
+"""CSV and TSV with a header row.
+
+CSV is parsed strictly (RFC 4180 quoting; quoted fields may span lines). A row that does not
+parse (an unterminated quote, a stray character after a closing quote) or that spans several
+lines and has the wrong number of fields is one bad record at the line where it starts, and
+the lines after that line are read again as rows: a broken quote never swallows the records
+behind it. (Until the quote's fate is known, the lines of the row in progress are held in
+memory: an unterminated quote early in a big file holds the rest of it once.)
+
+TSV has no quoting: every line is one row, split at tabs, fields taken literally.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import deque
+from collections.abc import Iterator
+
+from .._errors import RecordError
+from .base import BadRecord, Reader, Record
+
+__all__ = ["CsvReader", "TsvReader"]
+
+csv.field_size_limit(2**31 - 1)
+
+
+class _Table(Reader):
+    """Rows to records: the header, field counts, the text and id columns."""
+
+    width: int | None = None  # fields per row, once the header is read
+
+    def rows(self) -> Iterator[tuple[int, int, list[str] | str]]:
+        """(first line, last line, the fields or why the row is bad)."""
+        raise NotImplementedError
+
+    def records(self) -> Iterator[Record | BadRecord]:
+        rows = self.rows()
+        header: list[str] | None = None
+        for first, _, row in rows:
+            if isinstance(row, str):
+                raise RecordError(self.file, first, f"bad header: {row}")
+            if row:
+                header = row
+                break
+        if header is None:
+            return
+        if self.text_field not in header:
+            raise self.missing_column(header, 1)
+        self.width = len(header)
+        ti = header.index(self.text_field)
+        ii = header.index(self.id_field) if self.id_field in header else None
+        for first, last, row in rows:
+            if isinstance(row, str):
+                yield BadRecord(self.file, first, row)
+            elif not row:
+                continue  # blank line
+            elif len(row) != len(header):
+                missing = " (no text column)" if len(row) <= ti else ""
+                span = f" (lines {first}-{last}; the lines after {first} were read again)"
+                yield BadRecord(
+                    self.file,
+                    first,
+                    f"row has {len(row)} fields, the header has {len(header)}{missing}"
+                    + (span if last > first else ""),
+                )
+            else:
+                fields = dict(zip(header, row, strict=True))
+                rid = self.record_id(row[ii] if ii is not None else None, first)
+                yield Record(first, rid, row[ti], fields)
+
+    def decoded(self) -> Iterator[tuple[int, str, bool]]:
+        """(line number, text, whether the line is valid UTF-8) per line."""
+        for n, line in self.lines():
+            try:
+                yield n, line.decode("utf-8"), True
+            except UnicodeDecodeError:
+                yield n, line.decode("utf-8", "replace"), False
+
+
+class CsvReader(_Table):
+    name = "csv"
+    suffixes = (".csv",)
+
+    def rows(self) -> Iterator[tuple[int, int, list[str] | str]]:
+        pending: deque[tuple[int, str, bool]] = deque()  # lines to read (again) first
+        source = self.decoded()
+        taken: list[tuple[int, str, bool]] = []  # the lines of the row being parsed
+
+        def feed() -> Iterator[str]:
+            while True:
+                if pending:
+                    item = pending.popleft()
+                else:
+                    got = next(source, None)
+                    if got is None:
+                        return
+                    item = got
+                taken.append(item)
+                yield item[1]
+
+        def take() -> tuple[int, int, list[tuple[int, str, bool]]]:
+            lines = list(taken)
+            taken.clear()
+            return lines[0][0], lines[-1][0], lines
+
+        while True:
+            try:
+                for row in csv.reader(feed(), strict=True):
+                    first, last, lines = take()
+                    if not all(ok for *_, ok in lines):
+                        yield first, last, "invalid UTF-8"
+                        continue
+                    yield first, last, row
+                    if last > first and row and self.width and len(row) != self.width:
+                        break  # a broken row may have swallowed rows: read them again
+                else:
+                    return
+            except csv.Error as exc:
+                first, last, lines = take()
+                span = f" (lines {first}-{last}; the lines after {first} were read again)"
+                yield first, last, f"malformed CSV: {exc}" + (span if last > first else "")
+            pending.extendleft(reversed(lines[1:]))
+
+
+class TsvReader(_Table):
+    name = "tsv"
+    suffixes = (".tsv",)
+
+    def rows(self) -> Iterator[tuple[int, int, list[str] | str]]:
+        for n, text, ok in self.decoded():
+            if not ok:
+                yield n, n, "invalid UTF-8"
+                continue
+            body = text[:-1] if text.endswith("\n") else text
+            body = body[:-1] if body.endswith("\r") else body
+            yield n, n, body.split("\t") if body else []

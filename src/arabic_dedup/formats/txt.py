@@ -1,0 +1,38 @@
+"""Plain text: a folder of ``.txt`` files (every file below it, sorted by path) or one ``.txt``
+file, each file one record whose id is its path relative to the folder."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from .base import BadRecord, Reader, Record
+
+__all__ = ["TxtReader"]
+
+
+class TxtReader(Reader):
+    name = "txt"
+    suffixes = (".txt",)
+    compressible = False
+    reads_folders = True
+
+    def files(self) -> list[Path]:
+        if not self.path.is_dir():
+            return [self.path]
+        return sorted(p for p in self.path.rglob("*.txt") if p.is_file())
+
+    def records(self) -> Iterator[Record | BadRecord]:
+        folder = self.path.is_dir()
+        for f in self.files():
+            rel = f.relative_to(self.path).as_posix() if folder else f.name
+            rid = self.record_id(None, rel)
+            data = f.read_bytes()
+            self.bytes_read += len(data)
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                line = data.count(b"\n", 0, exc.start) + 1
+                yield BadRecord(str(f), line, "invalid UTF-8")
+                continue
+            yield Record(1, rid, text, {self.id_field: rid, self.text_field: text})
