@@ -17,7 +17,7 @@ import pytest
 from _services import missing_service
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -34,7 +34,7 @@ def _start(tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
     import redis
 
     for _ in range(5):  # another process may grab the port between probe and bind
-        port = _free_port()
+        port = free_port()
         proc = subprocess.Popen(
             [
                 binary,

@@ -18,13 +18,14 @@ import os
 import shutil
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from _redis_server import redis_ns, redis_url
 from _services import missing_service
 
-__all__ = ["redis_ns", "redis_url", "spark"]
+__all__ = ["redis_ns", "redis_url", "spark", "stored", "where"]
 
 MARKERS = {
     "redis": "starts a real redis-server",
@@ -76,3 +77,29 @@ def spark() -> Iterator[Any]:
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
+
+
+# -- stores: the same Deduplicator tests on memory, SQLite and a real Redis -----------------
+
+BACKENDS = ("memory", "sqlite", "redis")
+
+
+def _where(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Any]:
+    if request.param == "memory":
+        return {}
+    if request.param == "sqlite":
+        return {"path": tmp_path / "index.sqlite"}
+    url = request.getfixturevalue("redis_url")
+    return {"redis_url": url, "namespace": request.getfixturevalue("redis_ns")}
+
+
+@pytest.fixture(params=BACKENDS)
+def where(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Any]:
+    """Deduplicator keyword arguments selecting one store (fresh for each test)."""
+    return _where(request, tmp_path)
+
+
+@pytest.fixture(params=("sqlite", "redis"))
+def stored(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Any]:
+    """Like ``where``, for the persistent stores only."""
+    return _where(request, tmp_path)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _redis_server import _free_port, redis_ns, redis_url  # noqa: F401  (fixtures)
+from _redis_server import free_port
 from _stream_helpers import news_stream
 
 from arabic_dedup import (
@@ -247,8 +247,8 @@ BREAKS = (
 @pytest.mark.filterwarnings("ignore::arabic_dedup.IndexCorruptWarning")
 @pytest.mark.parametrize("how", BREAKS)
 def test_redis_foreign_record_is_skipped_with_a_warning_and_poisons_nothing(
-    redis_url: str,  # noqa: F811
-    redis_ns: str,  # noqa: F811
+    redis_url: str,
+    redis_ns: str,
     how: str,
 ) -> None:
     with Deduplicator(redis_url=redis_url, namespace=redis_ns) as d:
@@ -279,8 +279,8 @@ def test_redis_foreign_record_is_skipped_with_a_warning_and_poisons_nothing(
     ],
 )
 def test_redis_own_key_of_the_wrong_type_raises_index_corrupt_naming_it(
-    redis_url: str,  # noqa: F811
-    redis_ns: str,  # noqa: F811
+    redis_url: str,
+    redis_ns: str,
     key: str,
     call: str,
 ) -> None:
@@ -303,7 +303,7 @@ def test_redis_own_key_of_the_wrong_type_raises_index_corrupt_naming_it(
 
 
 def test_redis_unreachable_server_raises_index_unavailable_naming_it() -> None:
-    port = _free_port()
+    port = free_port()
     with pytest.raises(IndexUnavailableError, match=f"redis://127.0.0.1:{port}/0") as err:
         Deduplicator(redis_url=f"redis://127.0.0.1:{port}/0")
     assert isinstance(err.value, ConnectionError)
@@ -333,7 +333,7 @@ def _server(tmp: Path, port: int) -> subprocess.Popen[bytes]:
 
 
 def test_redis_server_killed_mid_run_loses_no_acknowledged_add(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     url = f"redis://127.0.0.1:{port}/0"
     items = news_stream(60, seed=3)
     proc = _server(tmp_path, port)
@@ -360,8 +360,8 @@ def test_redis_server_killed_mid_run_loses_no_acknowledged_add(tmp_path: Path) -
 
 
 def test_redis_handle_used_after_close_raises_index_closed(
-    redis_url: str,  # noqa: F811
-    redis_ns: str,  # noqa: F811
+    redis_url: str,
+    redis_ns: str,
 ) -> None:
     with Deduplicator(redis_url=redis_url, namespace=redis_ns) as d:
         d.add("a", T1)

@@ -17,29 +17,6 @@ T1 = "أعلنت وزارة الصحة اليوم عن افتتاح مستشفى
 T2 = "سبق- الرياض: اعلنت وزارة الصحه اليوم عن افتتاح مستشفى جديد فى مدينة الرياض بسعة مئتي سرير"
 T3 = "هطلت أمطار غزيرة على مدينة جدة مساء أمس وتسببت في إغلاق عدد من الطرق الرئيسية"
 
-BACKENDS = ("memory", "sqlite", "redis")
-
-
-def _where(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Any]:
-    if request.param == "memory":
-        return {}
-    if request.param == "sqlite":
-        return {"path": tmp_path / "index.sqlite"}
-    url = request.getfixturevalue("redis_url")
-    return {"redis_url": url, "namespace": request.getfixturevalue("redis_ns")}
-
-
-@pytest.fixture(params=BACKENDS)
-def where(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Any]:
-    """Deduplicator keyword arguments selecting one store (fresh for each test)."""
-    return _where(request, tmp_path)
-
-
-@pytest.fixture(params=("sqlite", "redis"))
-def stored(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Any]:
-    """Like ``where``, for the persistent stores only."""
-    return _where(request, tmp_path)
-
 
 @pytest.fixture
 def dedup(where: dict[str, Any]) -> Iterator[Deduplicator]:

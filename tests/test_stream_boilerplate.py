@@ -9,7 +9,6 @@ from typing import Any
 import numpy as np
 import pytest
 from _stream_helpers import base_text, news_stream
-from test_stream import stored, where  # noqa: F401  (fixtures)
 
 from arabic_dedup import Deduplicator, Match
 from arabic_dedup._boilerplate import BoilerplateRule, drop_common
@@ -58,7 +57,7 @@ def test_filter_with_counts_and_limit() -> None:
         assert BoilerplateRule.of(max_df).limit(n) == limit
 
 
-def test_templates_stay_apart_copies_match(where: dict[str, Any]) -> None:  # noqa: F811
+def test_templates_stay_apart_copies_match(where: dict[str, Any]) -> None:
     items = template_stream()
     with Deduplicator(max_df=5, **where) as d:
         got = d.add_many(items)
@@ -71,14 +70,14 @@ def test_templates_stay_apart_copies_match(where: dict[str, Any]) -> None:  # no
         assert n_docs == len(items)
 
 
-def test_without_max_df_templates_merge(where: dict[str, Any]) -> None:  # noqa: F811
+def test_without_max_df_templates_merge(where: dict[str, Any]) -> None:
     with Deduplicator(max_df=None, **where) as d:
         got = d.add_many(template_stream())
         assert sum(m is not None for m in got[6:40]) >= 30  # the test above can fail
         assert d._store.doc_freq(np.empty(0, dtype=np.uint32))[0] == 0  # nothing counted
 
 
-def test_story_copied_more_than_max_df_still_matches(where: dict[str, Any]) -> None:  # noqa: F811
+def test_story_copied_more_than_max_df_still_matches(where: dict[str, Any]) -> None:
     rng = random.Random(4)
     story = base_text(rng, 6)
     prefixes = ("", "واس - ", "الرياض: ", "سبق - ", "عاجل: ", "المدينة - ")
@@ -116,7 +115,7 @@ def _expected_counts(d: Deduplicator, texts: list[str], probe: np.ndarray) -> li
     return out
 
 
-def test_counts_persist_across_reopen(stored: dict[str, Any]) -> None:  # noqa: F811
+def test_counts_persist_across_reopen(stored: dict[str, Any]) -> None:
     items = template_stream(30, seed=3)
     with Deduplicator(max_df=5, **stored) as d:
         first = d.add_many(items[:20])
@@ -132,7 +131,7 @@ def test_counts_persist_across_reopen(stored: dict[str, Any]) -> None:  # noqa: 
         Deduplicator(**stored)
 
 
-def test_remove_uncounts_a_kept_text(where: dict[str, Any]) -> None:  # noqa: F811
+def test_remove_uncounts_a_kept_text(where: dict[str, Any]) -> None:
     items = template_stream(10, seed=5)
     with Deduplicator(max_df=5, **where) as d:
         d.add_many(items[:9])
@@ -314,7 +313,7 @@ def test_sqlite_fold_rolled_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         _assert_counts(d, ref, probe)
 
 
-def test_hashes_sharing_a_cell_count_once_each(where: dict[str, Any]) -> None:  # noqa: F811
+def test_hashes_sharing_a_cell_count_once_each(where: dict[str, Any]) -> None:
     """Two hashes of one text may share a counting cell; each counts (every store alike), and
     removing the text takes exactly that back."""
     cells = 1 << 22
