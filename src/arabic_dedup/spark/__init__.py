@@ -2,7 +2,7 @@
 
 Needs the ``spark`` extra (``pip install 'arabic-dedup[spark]'``); pyspark is imported only when
 :func:`find_duplicates` runs. Every stage calls the single-machine code on Arrow batches
-(:mod:`._spark_udfs`), so signatures, candidates, similarities and clusters are the ones
+(:mod:`.udfs`), so signatures, candidates, similarities and clusters are the ones
 :func:`arabic_dedup.find_duplicates` gives on the same texts in the same keep order:
 
 1. shingles:   ``MinHasher.shingle_sets`` in a pandas UDF, one array per document (cached);
@@ -27,10 +27,10 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ._boilerplate import BoilerplateRule
-from ._cluster import KeepPolicy
-from ._config import DedupConfig, resolve_config
-from ._errors import ConfigError, InputError
+from .._boilerplate import BoilerplateRule
+from .._cluster import KeepPolicy
+from .._config import DedupConfig, resolve_config
+from .._errors import ConfigError, InputError
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -127,7 +127,7 @@ def find_duplicates(
         raise ConfigError(f"keep must be 'first' or 'longest' on Spark, got {keep!r}")
     _check_columns(df, text_col, id_col, order_col)
 
-    from ._spark_udfs import shingle_fn
+    from .udfs import shingle_fn
 
     shingles = F.pandas_udf(shingle_fn(cfg, text_col), "array<int>")
     order = F.col(order_col) if order_col is not None else F.col(id_col)
@@ -231,7 +231,7 @@ def _drop_common(docs: DataFrame, rule: BoilerplateRule, n_docs: int, F: Any) ->
 def _verified_edges(docs: DataFrame, cfg: DedupConfig, F: Any) -> DataFrame:
     """Verified pairs oriented (first, later) in keep order, with the first's key and the
     similarity: the input of ``star_clusters``."""
-    from ._spark_udfs import REJECTED, band_hash_fn, verify_fn
+    from .udfs import REJECTED, band_hash_fn, verify_fn
 
     band_udf = F.pandas_udf(band_hash_fn(cfg), "array<bigint>")
     verify_udf = F.pandas_udf(verify_fn(cfg.verifier), "double")

@@ -18,11 +18,11 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from ._config import DedupConfig
-from ._errors import InputError
-from ._lsh import band_hashes
-from ._shingle import ShingleSets
-from ._verify import Verifier
+from .._config import DedupConfig
+from .._errors import InputError
+from .._lsh import band_hashes
+from .._shingle import ShingleSets
+from .._verify import Verifier
 
 __all__ = ["REJECTED", "band_hash_fn", "shingle_fn", "to_sets", "verify_fn"]
 
