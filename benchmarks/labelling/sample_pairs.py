@@ -34,6 +34,17 @@ Method
      template_hi  template-family pairs published on different days with Jaccard >= 0.3
                   (hard negatives: the same formula with high overlap, about a different day/event).
      title_lowj_x more cross-outlet pairs from the title_lowj population (REWRITE candidates).
+   Third round (drawn after all of the above, so the first 280 records are unchanged; only
+   features independent of the detector; README.md has the table):
+     title_mask   titles equal after masking digits/number words/ordinals/months/weekdays
+                  (+ one more token for titles of >= 4 tokens), 0.05 <= J < 0.9   (TEMPLATE)
+     family3      widened keyword families, different days or few shared rare tokens  (TEMPLATE)
+     hard_rare / hard_title / hard_w2
+                  cross-outlet, <= 2 days, 0.03 <= J < 0.3 with high rare-token / title /
+                  word-2 overlap                                               (hard COPY)
+     low_thr      0.05 <= J < 0.2 with few shared rare tokens and title words  (DIFFERENT)
+     rewrite_rare J < 0.03 with many shared rare tokens                        (REWRITE)
+   Every round-3 record gets a ``split`` (split_of: about 40 % "heldout") and its features.
 4. From every band a fixed number of pairs is drawn; about 75 % cross-outlet; an article appears
    in at most MAX_USES sampled pairs overall, so big syndication clusters do not dominate.
 """
@@ -42,6 +53,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import itertools
 import json
 import random
@@ -73,7 +85,28 @@ QUOTAS = {
     # so the first round is unchanged): hard negatives and more rewrites
     "template_hi": 14,
     "title_lowj_x": 10,
+    # third round (issue: >= 700 pairs, more TEMPLATE and hard COPY), drawn after all bands
+    # above so the first 280 records are unchanged; features independent of the detector
+    "title_mask": 130,
+    "family3": 120,
+    "hard_rare": 90,
+    "hard_title": 50,
+    "hard_w2": 50,
+    "low_thr": 40,
+    "rewrite_rare": 30,
 }
+ROUND3 = ("title_mask", "family3", "hard_rare", "hard_title", "hard_w2", "low_thr", "rewrite_rare")
+RARE_DF = 20  # a token found in at most this many July articles is "rare" (names, places, numbers)
+TITLE_GROUP_CAP = 60  # masked-title groups larger than this are generic titles, not a family
+FAMILY3_CAP = 500  # larger round-3 families are subsampled to this many members
+HELDOUT_BYTE = 103  # sha256("a|b")[0] < 103: about 40 % of round-3 pairs are held out
+
+
+def split_of(a: str, b: str) -> str:
+    """Held-out/tune split of a round-3 pair (ids a, b): a fixed hash, no default is tuned on it."""
+    return "heldout" if hashlib.sha256(f"{a}|{b}".encode()).digest()[0] < HELDOUT_BYTE else "tune"
+
+
 BAND_ORDER = list(QUOTAS)
 
 _DIACRITICS = re.compile("[\u064b-\u065f\u0670\u0640]")
@@ -128,6 +161,59 @@ STOP = set(
         "بين عند حتى ثم كل غير يوم اليوم امس أمس السعودية المملكة"
     )
 )
+
+
+# Round 3: title masking.  Digits, number words and ordinals, month and weekday names become "#",
+# so "the 5th relief flight" and "the 6th relief flight" get the same masked title.
+_MASK_WORDS = set(
+    tokens(
+        "واحد واحدة اثنان اثنين اثنتين ثلاث ثلاثة أربع أربعة خمس خمسة ست ستة سبع سبعة ثمان ثمانية "
+        "تسع تسعة عشر عشرة عشرين ثلاثين أربعين خمسين مئة مائة ألف آلاف مليون ملايين مليار "
+        "الأول الأولى الثاني الثانية الثالث الثالثة الرابع الرابعة الخامس الخامسة السادس السادسة "
+        "السابع السابعة الثامن الثامنة التاسع التاسعة العاشر العاشرة الحادي الحادية عشر "
+        "أول ثاني ثالث رابع خامس سادس سابع ثامن تاسع عاشر "
+        "يناير فبراير مارس أبريل إبريل مايو يونيو يوليو أغسطس سبتمبر أكتوبر نوفمبر ديسمبر "
+        "محرم صفر ربيع جمادى رجب شعبان رمضان شوال القعدة الحجة "
+        "السبت الأحد الاثنين الإثنين الثلاثاء الأربعاء الخميس الجمعة "
+        "اليوم أمس غدا غداً"
+    )
+)
+
+
+def mask_token(t: str) -> str:
+    if any(ch.isdigit() for ch in t):
+        return "#"
+    for cand in (t, t[1:] if len(t) > 3 and t[0] in "وبل" else ""):
+        if cand in _MASK_WORDS:
+            return "#"
+    return t
+
+
+# Round 3 template families: more specific formulas first, then the first-round families.
+FAMILIES3 = {
+    "execution": ["تنفيذ حكم القتل", "حكم القتل", "القصاص", "حد الحرابة", "تعزيرا", "إقامة الحد"],
+    "box_office": ["شباك التذاكر", "إيرادات", "البوكس أوفيس", "بوكس أوفيس"],
+    "civil_defence": ["الدفاع المدني", "تقلبات جوية", "السيول"],
+    "mers": ["كورونا"],
+    "obituary": ["إلى رحمة الله", "انتقل إلى", "تغمده الله"],
+    "graduation": ["تخريج", "دفعة"],
+    "appointment": ["تعيين", "يصدر قرارا", "ترقية"],
+    "audience": ["يستقبل", "استقبل", "يلتقي", "التقى"],
+    "hajj_umrah": ["المعتمرين", "الحجاج", "المعتمرين", "تأشيرات"],
+    **TEMPLATE_FAMILIES,
+}
+_FAMILY3_NORM = {f: [" ".join(tokens(p)) for p in ps] for f, ps in FAMILIES3.items()}
+
+
+def family3_of(title_norm: str) -> str | None:
+    for fam, phrases in _FAMILY3_NORM.items():
+        if any(p in title_norm for p in phrases):
+            return fam
+    return None
+
+
+def jac(a: set, b: set) -> float:
+    return len(a & b) / len(a | b) if a or b else 0.0
 
 
 def read_articles(path: str) -> list[dict]:
@@ -293,6 +379,137 @@ def main(argv: list[str] | None = None) -> int:
         p for p in bands["title_lowj"] if arts[p[0]]["group"] != arts[p[1]]["group"]
     ]
 
+    # ---- third round: features independent of the detector --------------------------------
+    def gap(i: int, k: int) -> int:
+        return abs(dnum(arts[i]["day"]) - dnum(arts[k]["day"]))
+
+    def content(toks: list[str]) -> set[str]:
+        return {t for t in toks if len(t) > 2 and t not in STOP and not t.isdigit()}
+
+    title_c = [content(a["title_toks"]) for a in arts]
+    df: Counter = Counter()
+    for a in arts:
+        df.update(set(a["norm"].split()))
+    rare = [{t for t in set(a["norm"].split()) if df[t] <= RARE_DF and len(t) >= 3} for a in arts]
+    w2_cache: dict[int, set[str]] = {}
+
+    def w2(i: int) -> set[str]:
+        if i not in w2_cache:
+            w2_cache[i] = shingles(arts[i]["norm"].split(), 2)
+        return w2_cache[i]
+
+    feat: dict[tuple[int, int], dict] = {}
+
+    def features(i: int, k: int) -> dict:
+        if (i, k) not in feat:
+            feat[(i, k)] = {
+                "rare_jaccard": round(jac(rare[i], rare[k]), 3),
+                "rare_shared": len(rare[i] & rare[k]),
+                "title_jaccard": round(jac(title_c[i], title_c[k]), 3),
+                "day_gap": gap(i, k),
+            }
+        return feat[(i, k)]
+
+    # title_mask: titles equal after masking numbers/ordinals/months/weekdays, or after masking
+    # one more token (a name: the country of a cable, the region of a warning); the titles or the
+    # days differ; 0.05 <= J < 0.9.  Family = the shared masked title (recorded as a size only).
+    tkeys: dict[str, list[int]] = defaultdict(list)
+    for i, a in enumerate(arts):
+        m = [mask_token(t) for t in a["title_toks"]]
+        if len(m) >= 3:
+            tkeys["F " + " ".join(m)].append(i)
+        if len(m) >= 4:
+            for q in range(len(m)):
+                tkeys[f"W{q} " + " ".join([*m[:q], "*", *m[q + 1 :]])].append(i)
+    tm_key: dict[tuple[int, int], str] = {}
+    for key in sorted(tkeys):
+        members = tkeys[key]
+        if not 2 <= len(members) <= TITLE_GROUP_CAP:
+            continue
+        for p in itertools.combinations(members, 2):
+            if p not in tm_key or (key.startswith("F") and not tm_key[p].startswith("F")):
+                tm_key[p] = key
+    tm_of_pair: dict[tuple[int, int], str] = {}
+    for p in sorted(tm_key):
+        i, k = p
+        if arts[i]["norm"] == arts[k]["norm"]:
+            continue
+        if arts[i]["title_toks"] == arts[k]["title_toks"] and arts[i]["day"] == arts[k]["day"]:
+            continue
+        j, _ = score(i, k)
+        if 0.05 <= j < 0.9:
+            bands["title_mask"].append(p)
+            tm_of_pair[p] = tm_key[p]
+
+    # family3: wider keyword families (executions, box office, civil defence, MERS counts,
+    # obituaries, graduations, appointments, audiences, hajj/umrah + the first-round ones) on the
+    # title; pairs on different days, or on the same day with few shared rare tokens (different
+    # names/places); 0.05 <= J < 0.9.
+    fams3: dict[str, list[int]] = defaultdict(list)
+    f3_of_pair: dict[tuple[int, int], str] = {}
+    for i, a in enumerate(arts):
+        f = family3_of(" ".join(a["title_toks"]))
+        if f:
+            fams3[f].append(i)
+    rng3 = random.Random(SEED + 3)
+    for f in sorted(fams3):
+        members = fams3[f]
+        if len(members) > FAMILY3_CAP:
+            members = sorted(rng3.sample(members, FAMILY3_CAP))
+        for i, k in itertools.combinations(members, 2):
+            if arts[i]["norm"] == arts[k]["norm"]:
+                continue
+            j, _ = score(i, k)
+            if not 0.05 <= j < 0.9:
+                continue
+            if gap(i, k) >= 1 or jac(rare[i], rare[k]) < 0.2:
+                bands["family3"].append((i, k))
+                f3_of_pair[(i, k)] = f
+    print(
+        "round-3 families: " + ", ".join(f"{f}={len(m)}" for f, m in sorted(fams3.items())),
+        file=sys.stderr,
+    )
+
+    # hard-copy and rewrite universe: pairs sharing >= 3 rare tokens, or >= 2 title words
+    rindex: dict[str, list[int]] = defaultdict(list)
+    for i, r in enumerate(rare):
+        for t in r:
+            rindex[t].append(i)
+    rshared: Counter = Counter()
+    for posting in rindex.values():
+        if len(posting) >= 2:
+            for p in itertools.combinations(posting, 2):
+                rshared[p] += 1
+    del rindex
+    universe = {p for p, cnt in rshared.items() if cnt >= 3}
+    universe |= {p for p, cnt in tshared.items() if cnt >= 2}
+    for p in sorted(universe):
+        i, k = p
+        if gap(i, k) > 2 or arts[i]["norm"] == arts[k]["norm"]:
+            continue
+        cross_pair = arts[i]["group"] != arts[k]["group"]
+        fe = features(i, k)
+        j, _ = score(i, k)
+        if cross_pair and 0.03 <= j < 0.3:
+            if fe["rare_jaccard"] >= 0.4:
+                bands["hard_rare"].append(p)
+            if fe["title_jaccard"] >= 0.5:
+                bands["hard_title"].append(p)
+            j2 = jac(w2(i), w2(k))
+            fe["jaccard_w2"] = round(j2, 3)
+            if j2 >= 0.35:
+                bands["hard_w2"].append(p)
+        if j < 0.03 and gap(i, k) <= 1 and fe["rare_jaccard"] >= 0.3 and fe["rare_shared"] >= 5:
+            bands["rewrite_rare"].append(p)
+    # low_thr: some shared text (0.05 <= J < 0.2) but few shared names and title words
+    for p in sorted(pairs):
+        i, k = p
+        j, _ = pairs[p]
+        if 0.05 <= j < 0.2 and gap(i, k) <= 2:
+            fe = features(i, k)
+            if fe["rare_jaccard"] < 0.15 and fe["title_jaccard"] < 0.2:
+                bands["low_thr"].append(p)
+
     for b in BAND_ORDER:
         pop = bands[b]
         cross = sum(arts[i]["group"] != arts[k]["group"] for i, k in pop)
@@ -317,6 +534,17 @@ def main(argv: list[str] | None = None) -> int:
                 order.extend(p for p in tup if p is not None)
             pop = order
             want_same = quota  # no outlet preference for templates
+        elif b in ("title_mask", "family3"):
+            # round-robin over families, families in order of first appearance in the shuffle
+            fam_map = tm_of_pair if b == "title_mask" else f3_of_pair
+            per_fam = defaultdict(list)
+            for p in pop:
+                per_fam[fam_map[p]].append(p)
+            order = []
+            for tup in itertools.zip_longest(*per_fam.values()):
+                order.extend(p for p in tup if p is not None)
+            pop = order
+            want_same = quota  # no outlet preference for templates (as in the first rounds)
         elif b in ("outlet_day", "template_hi"):
             want_same = quota
         else:
@@ -334,7 +562,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             if (
                 not same
-                and b not in ("template", "template_hi", "outlet_day")
+                and b not in ("template", "template_hi", "outlet_day", "title_mask", "family3")
                 and (len(taken) - n_same) >= quota - want_same
             ):
                 continue
@@ -367,6 +595,16 @@ def main(argv: list[str] | None = None) -> int:
             }
             if b in ("template", "template_hi"):
                 rec["family"] = fam_of_pair[(i, k)]
+            if b in ROUND3:
+                if b == "title_mask":
+                    rec["family"] = "masked_title"
+                    rec["family_size"] = len(tkeys[tm_of_pair[(i, k)]])
+                elif b == "family3":
+                    rec["family"] = f3_of_pair[(i, k)]
+                    rec["family_size"] = len(fams3[f3_of_pair[(i, k)]])
+                rec.update(features(i, k))
+                rec["jaccard_w2"] = round(jac(w2(i), w2(k)), 3)
+                rec["split"] = split_of(rec["a"], rec["b"])
             chosen.append(rec)
         print(f"drew {len(taken):3d} from {b}", file=sys.stderr)
 
