@@ -4,12 +4,18 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-dev
+BASE   := $(VENV)/.installed
 
 .PHONY: test test-fast demo bench lint typecheck services clean install
 
-$(STAMP): pyproject.toml
+# The package alone (what `make demo` needs), then the dev tools on top (what `make test` needs).
+$(BASE): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $(BASE)
+
+$(STAMP): $(BASE)
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
@@ -35,7 +41,7 @@ services:
 	sh tools/ensure_redis.sh
 	sh tools/ensure_java.sh
 
-demo: $(STAMP)
+demo: $(BASE)
 	$(PY) tools/demo.py seeds --out build/demo/input
 	$(VENV)/bin/arabic-dedup dedup build/demo/input --out build/demo/out
 
