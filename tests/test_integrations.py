@@ -95,3 +95,13 @@ def test_dedup_dataset_and_filter() -> None:
         dedup_dataset(ds, "body")
     with pytest.raises(InputError, match=r"expected a datasets\.Dataset"):
         dedup_dataset([{"text": "x"}])
+
+
+def test_text_column_is_a_deprecated_spelling_of_text_col() -> None:
+    datasets = pytest.importorskip("datasets")
+    from arabic_dedup.integrations import dedup_dataset
+
+    ds = datasets.Dataset.from_dict({"body": ["نص عربي قصير هنا", "نص عربي قصير هنا", "آخر مختلف"]})
+    with pytest.warns(DeprecationWarning, match="text_col="):
+        old = dedup_dataset(ds, text_column="body")
+    assert old["body"] == dedup_dataset(ds, "body")["body"] == ["نص عربي قصير هنا", "آخر مختلف"]

@@ -249,18 +249,18 @@ def test_params_record_what_a_signature_depends_on() -> None:
     batch_chars=st.integers(1, 120),
 )
 def test_batching_does_not_change_shingle_sets(texts: list[str], batch_chars: int) -> None:
-    # The fast path cuts the texts into kernel calls of *BATCH_CHARS characters (at least one
+    # The fast path cuts the texts into kernel calls of *KERNEL_BATCH_CHARS characters (at least one
     # text each, however long): where the cuts fall must not change any text's hashes.
     from arabic_dedup import _shingle
 
     hasher = MinHasher()
     whole = hasher.shingle_sets(texts)
-    old = _shingle.BATCH_CHARS, _shingle.PARALLEL_BATCH_CHARS
-    _shingle.BATCH_CHARS = _shingle.PARALLEL_BATCH_CHARS = batch_chars
+    old = _shingle.KERNEL_BATCH_CHARS, _shingle.PARALLEL_KERNEL_BATCH_CHARS
+    _shingle.KERNEL_BATCH_CHARS = _shingle.PARALLEL_KERNEL_BATCH_CHARS = batch_chars
     try:
         cut = hasher.shingle_sets(texts)
     finally:
-        _shingle.BATCH_CHARS, _shingle.PARALLEL_BATCH_CHARS = old
+        _shingle.KERNEL_BATCH_CHARS, _shingle.PARALLEL_KERNEL_BATCH_CHARS = old
     assert np.array_equal(whole.offsets, cut.offsets)
     assert np.array_equal(whole.hashes, cut.hashes)
 

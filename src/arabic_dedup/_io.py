@@ -53,7 +53,7 @@ ProgressFn = Callable[[str, int, int], None]
 # Shingle sets are computed this many texts (or characters) at a time, so pass 1 holds at most
 # one batch of texts in memory.
 BATCH_TEXTS = 10_000
-BATCH_CHARS = 16_000_000
+READ_BATCH_CHARS = 16_000_000
 
 
 # -- the detector on precomputed shingle sets --------------------------------------------------
@@ -169,7 +169,7 @@ def _pass1_shingle_sets(run: _Run, hasher: MinHasher) -> ShingleSets:
             run.lengths.append(len(item.text))
             batch.append(item.text)
             batch_chars += len(item.text)
-            if len(batch) >= run.batch_texts or batch_chars >= BATCH_CHARS:
+            if len(batch) >= run.batch_texts or batch_chars >= READ_BATCH_CHARS:
                 flush()
                 run.report_progress("reading", done_bytes + r.bytes_read)
         flush()

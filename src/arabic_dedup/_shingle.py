@@ -189,8 +189,8 @@ def hash_shingles(
 # against 0.72 s). With several threads every call is a fork-join, and on a busy machine a
 # join waits for a preempted thread: there 32M-character batches won (find_duplicates on
 # SaudiNewsNet, the other core busy: 1.67-1.76 s against 1.84-2.93 s).
-BATCH_CHARS = 1 << 20
-PARALLEL_BATCH_CHARS = 32_000_000
+KERNEL_BATCH_CHARS = 1 << 20
+PARALLEL_KERNEL_BATCH_CHARS = 32_000_000
 # Below this many documents the serial kernels win: no thread-pool start-up.
 PARALLEL_MIN_DOCS = 64
 # The hash constants as numpy scalars: numba's C-level dispatcher types those directly, but
@@ -282,7 +282,7 @@ def shingle_sets(
     table = compile_table(normalizer)
     import numba  # importable: the kernels loaded
 
-    limit = BATCH_CHARS if numba.get_num_threads() == 1 else PARALLEL_BATCH_CHARS
+    limit = KERNEL_BATCH_CHARS if numba.get_num_threads() == 1 else PARALLEL_KERNEL_BATCH_CHARS
     parts_h: list[NDArray[np.uint32]] = []
     parts_n: list[NDArray[np.int64]] = []
     start = 0

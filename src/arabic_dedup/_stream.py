@@ -36,7 +36,7 @@ from .stores import (
     IndexStats,
     Store,
     StoreOptions,
-    check_params,
+    check_index_params,
     encode_params,
     open_store,
     store_options,
@@ -129,7 +129,7 @@ class Deduplicator:
         try:
             p = self.params
             requested = encode_params({"format": STORE_FORMAT, **{k: p[k] for k in INDEX_PARAMS}})
-            check_params(self._store.init_meta(requested), requested, opts.where)
+            check_index_params(self._store.init_meta(requested), requested, opts.where)
         except BaseException:
             self._store.close()
             raise

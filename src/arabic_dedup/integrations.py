@@ -93,6 +93,21 @@ def dedup_dataframe(
     )
 
 
+def _text_col(text_col: str, options: dict[str, Any]) -> str:
+    # Deprecated in 0.2.0 (CHANGELOG.md): the datasets helpers took ``text_column`` where every
+    # other DataFrame entry point (pandas, Spark) takes ``text_col``.
+    if "text_column" in options:
+        import warnings
+
+        warnings.warn(
+            "text_column= is deprecated and will be removed in 0.3.0; use text_col=",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        return str(options.pop("text_column"))
+    return text_col
+
+
 def _dataset_result(ds: Any, text_column: str, keep: Any, options: dict[str, Any]) -> DedupResult:
     names = getattr(ds, "column_names", None)
     if names is None or not hasattr(ds, "select"):
@@ -103,26 +118,24 @@ def _dataset_result(ds: Any, text_column: str, keep: Any, options: dict[str, Any
     if text_column not in names:
         raise ConfigError(
             f"no column {text_column!r} (columns: {', '.join(names)}); "
-            "name the text column with text_column="
+            "name the text column with text_col="
         )
     texts = _texts(list(ds[text_column]), lambda i: f"row {i}", text_column)
     return find_duplicates(texts, keep=keep, **options)
 
 
-def dedup_dataset(
-    ds: Any, text_column: str = "text", *, keep: Any = "first", **options: Any
-) -> Any:
+def dedup_dataset(ds: Any, text_col: str = "text", *, keep: Any = "first", **options: Any) -> Any:
     """The rows of a Hugging Face ``Dataset`` that are kept (one per cluster), in order.
 
     >>> from datasets import Dataset  # doctest: +SKIP
     >>> dedup_dataset(Dataset.from_dict({"text": texts}), threshold=0.5)  # doctest: +SKIP
     """
-    kept = _dataset_result(ds, text_column, keep, options).kept()
+    kept = _dataset_result(ds, _text_col(text_col, options), keep, options).kept()
     return ds.select(kept)
 
 
 def duplicate_filter(
-    ds: Any, text_column: str = "text", *, keep: Any = "first", **options: Any
+    ds: Any, text_col: str = "text", *, keep: Any = "first", **options: Any
 ) -> Callable[[Any, int], bool]:
     """A predicate for ``ds.filter(..., with_indices=True)`` that keeps one row per cluster.
 
@@ -130,7 +143,7 @@ def duplicate_filter(
 
     >>> ds = ds.filter(duplicate_filter(ds), with_indices=True)  # doctest: +SKIP
     """
-    kept = np.asarray(_dataset_result(ds, text_column, keep, options).keep)
+    kept = np.asarray(_dataset_result(ds, _text_col(text_col, options), keep, options).keep)
 
     def is_kept(_example: Any, index: int) -> bool:
         return bool(kept[index])

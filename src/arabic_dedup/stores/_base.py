@@ -53,11 +53,11 @@ __all__ = [
     "Found",
     "IndexCorruptWarning",
     "IndexStats",
-    "Record",
     "Store",
+    "StoredDecision",
     "all_hashes",
+    "check_index_params",
     "check_key",
-    "check_params",
     "common_of",
     "decode_bands",
     "decode_hashes",
@@ -115,7 +115,7 @@ def df_cells(hashes: U32) -> NDArray[np.int64]:
     return (np.asarray(hashes, dtype=np.uint32) & np.uint32(DF_CELLS - 1)).astype(np.int64)
 
 
-class Record(NamedTuple):
+class StoredDecision(NamedTuple):
     """What is stored under a key: ``duplicate_of`` is None for a kept text."""
 
     duplicate_of: Hashable | None
@@ -175,7 +175,7 @@ class Store(Protocol):
         common shingles, read in one snapshot (read only)."""
         ...
 
-    def get(self, key: Hashable) -> Record | None:
+    def get(self, key: Hashable) -> StoredDecision | None:
         """The record of live ``key``, or None (InputError if ``key`` is not a valid key)."""
         ...
 
@@ -214,7 +214,7 @@ def encode_params(params: Mapping[str, Any]) -> dict[str, str]:
     return {k: json.dumps(v, sort_keys=True, separators=(",", ":")) for k, v in params.items()}
 
 
-def check_params(stored: Mapping[str, str], requested: Mapping[str, str], where: str) -> None:
+def check_index_params(stored: Mapping[str, str], requested: Mapping[str, str], where: str) -> None:
     """Raise :class:`IndexMismatchError` naming every parameter that differs."""
     names = sorted(set(stored) | set(requested))
     diffs = [

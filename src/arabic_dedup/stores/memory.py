@@ -23,7 +23,7 @@ from ._base import (
     Decision,
     Found,
     IndexStats,
-    Record,
+    StoredDecision,
     T,
     all_hashes,
     check_key,
@@ -150,12 +150,12 @@ class MemoryStore:
                 return self._n_docs, np.zeros(hashes.size, dtype=np.int64)
             return self._n_docs, self._df[df_cells(hashes)].astype(np.int64)
 
-    def get(self, key: Hashable) -> Record | None:
+    def get(self, key: Hashable) -> StoredDecision | None:
         check_key(key)
         with self._lock:
             self._purge(time.time())
             e = self._docs.get(key)
-            return None if e is None else Record(e.duplicate_of, e.similarity)
+            return None if e is None else StoredDecision(e.duplicate_of, e.similarity)
 
     def remove(self, key: Hashable) -> None:
         check_key(key)

@@ -75,7 +75,7 @@ from ._base import (
     Found,
     IndexCorruptWarning,
     IndexStats,
-    Record,
+    StoredDecision,
     T,
     all_hashes,
     common_of,
@@ -479,14 +479,14 @@ class RedisStore:
         counts = np.array(got[1] if cells else [], dtype=np.int64)
         return int(got[0] or 0), counts
 
-    def get(self, key: Hashable) -> Record | None:
+    def get(self, key: Hashable) -> StoredDecision | None:
         doc = self._docp + _member(key)
         with self._guard(doc):
             dup, sim, n = self._r.hmget(doc, ["d", "s", "n"])
         if n is None:
             return None
         try:
-            return Record(None if dup is None else dup.decode("utf-8"), float(sim))
+            return StoredDecision(None if dup is None else dup.decode("utf-8"), float(sim))
         except (ValueError, TypeError):  # UnicodeDecodeError is a ValueError
             raise self._corrupt(doc, f"has fields d={dup!r} s={sim!r} that do not decode") from None
 

@@ -77,7 +77,7 @@ from ._base import (
     Decision,
     Found,
     IndexStats,
-    Record,
+    StoredDecision,
     T,
     all_hashes,
     common_of,
@@ -522,14 +522,14 @@ class SQLiteStore:
                 self._db.execute("COMMIT")
         return n, counts
 
-    def get(self, key: Hashable) -> Record | None:
+    def get(self, key: Hashable) -> StoredDecision | None:
         skey = str_key(key)
         with self._lock, self._guard():
             row = self._db.execute(
                 f"SELECT d.dup_of, d.similarity FROM docs d WHERE d.key = ? AND {_LIVE}",
                 (skey, time.time()),
             ).fetchone()
-        return None if row is None else Record(row[0], float(row[1]))
+        return None if row is None else StoredDecision(row[0], float(row[1]))
 
     def remove(self, key: Hashable) -> None:
         skey = str_key(key)
