@@ -1,0 +1,59 @@
+"""Giant LSH buckets: the kept-document path decides exactly what the all-pairs path decides."""
+
+from __future__ import annotations
+
+import numpy as np
+from _impl import with_impl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from arabic_dedup import DedupConfig
+from arabic_dedup._cluster import keep_order
+from arabic_dedup._dedup import detect, read_sets
+
+WORDS = [f"كلمة{i}" for i in range(40)]
+
+
+@st.composite
+def corpora(draw):  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    base = [WORDS[i] for i in rng.integers(0, 40, size=12)]
+    texts = []
+    for _ in range(draw(st.integers(1, 40))):
+        kind = rng.integers(0, 4)
+        words = list(base)
+        if kind == 1:  # near-copy
+            words[rng.integers(0, 12)] = WORDS[rng.integers(0, 40)]
+        elif kind == 2:  # truncated copy (contained)
+            words = words[: rng.integers(3, 12)]
+        elif kind == 3:  # unrelated
+            words = [WORDS[i] for i in rng.integers(0, 40, size=8)]
+        texts.append(" ".join(words))
+    return texts
+
+
+def run(texts, limit, similarity, keep, max_df):  # type: ignore[no-untyped-def]
+    cfg = DedupConfig(similarity=similarity, threshold=0.6, max_df=max_df)
+    hasher = cfg.hasher()
+    sets, lengths = read_sets(texts, hasher)
+    det = detect(sets, keep_order(lengths, keep), config=cfg, hasher=hasher, giant_bucket=limit)
+    c = det.clusters
+    return c.representative.tolist(), c.similarity.tolist(), det.pairs.tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    texts=corpora(),
+    similarity=st.sampled_from(["jaccard", "containment"]),
+    keep=st.sampled_from(["first", "longest"]),
+    max_df=st.sampled_from([None, 3]),
+    limit=st.integers(1, 6),
+)
+def test_giant_path_decides_as_all_pairs(texts, similarity, keep, max_df, limit) -> None:  # type: ignore[no-untyped-def]
+    ref = with_impl("reference", run, texts, float("inf"), similarity, keep, max_df)
+    for impl in ("reference", None):
+        got = with_impl(impl, run, texts, limit, similarity, keep, max_df)
+        assert got[:2] == ref[:2]
+        assert set(map(tuple, got[2])) <= set(map(tuple, ref[2]))
+    fast_inf = with_impl(None, run, texts, float("inf"), similarity, keep, max_df)
+    assert fast_inf == ref
