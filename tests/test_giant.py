@@ -57,3 +57,46 @@ def test_giant_path_decides_as_all_pairs(texts, similarity, keep, max_df, limit)
         assert set(map(tuple, got[2])) <= set(map(tuple, ref[2]))
     fast_inf = with_impl(None, run, texts, float("inf"), similarity, keep, max_df)
     assert fast_inf == ref
+
+
+CHILD = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+from arabic_dedup import find_duplicates
+base = " ".join(f"كلمة{i}" for i in range(60))
+near = [base + f" اضافة{i}" for i in range(20_000)]
+r = find_duplicates(["نص قصير جدا"] * 50_000)
+assert r.keep.sum() == 1 and len(r.pairs) == 49_999, (r.keep.sum(), len(r.pairs))
+r = find_duplicates(near)
+assert r.keep.sum() == 1 and len(r.pairs) == 19_999, (r.keep.sum(), len(r.pairs))
+"""
+
+
+def test_giant_clusters_fit_in_2_gb_of_address_space() -> None:
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD], capture_output=True, text=True, env=os.environ.copy()
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_cli_on_10000_identical_records_keeps_one(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import shutil
+    import subprocess
+
+    src = tmp_path / "in.jsonl"
+    src.write_text(
+        "".join(json.dumps({"id": i, "text": "نص قصير جدا"}) + "\n" for i in range(10_000)),
+        encoding="utf-8",
+    )
+    exe = shutil.which("arabic-dedup") or "arabic-dedup"
+    done = subprocess.run(
+        [exe, "dedup", str(src), "-o", str(tmp_path / "out")], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = (tmp_path / "out" / "unique.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 1
