@@ -10,17 +10,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, NamedTuple, TypeVar, overload
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ._boilerplate import CorpusStats
-from ._cluster import Clusters, KeepPolicy, keep_order, star_clusters
+from ._cluster import Clusters, KeepPolicy, grouped_star_clusters, keep_order, listed_pairs
 from ._config import DedupConfig, resolve_config
 from ._errors import InputError
-from ._lsh import candidate_pairs
+from ._lsh import GIANT_BUCKET, candidates, identical_sets, take_sets
 from ._minhash import MinHasher
 from ._shingle import ShingleSets
 
@@ -105,7 +105,11 @@ class DedupResult:
     keep:         True for the one text kept per cluster.
     duplicate_of: index of the kept text this one duplicates, or None.
     similarity:   similarity to the kept text (1.0 for kept texts).
-    pairs:        every verified pair at or above the threshold.
+    pairs:        every verified pair at or above the threshold, except inside "giant" LSH
+                  buckets (more than ``GIANT_BUCKET`` documents, e.g. 10^5 copies of a
+                  cookie notice), where all pairs would be quadratic: there only each
+                  duplicate's pair with its kept text, and each exact copy's pair (1.0)
+                  with its first copy in keep order (see ``_cluster.listed_pairs``).
     """
 
     cluster_ids: NDArray[np.int64]
@@ -230,6 +234,7 @@ def detect(
     config: DedupConfig,
     hasher: MinHasher,
     on_stage: Callable[[str, bool], None] | None = None,
+    giant_bucket: float | None = None,
 ) -> Detection:
     """Every stage after shingling: boilerplate -> signatures -> LSH -> verify -> clusters.
 
@@ -240,6 +245,9 @@ def detect(
     ``sets`` may be handed over in a one-element list, which is emptied: then nothing else
     holds the unfiltered sets and they are freed once boilerplate is filtered (1.3 GB at 1M
     documents). A plain argument cannot be freed: the caller's frame holds it during the call.
+
+    ``giant_bucket`` overrides ``GIANT_BUCKET`` (tests: ``float("inf")`` is the all-pairs
+    path everywhere, a small number sends small corpora through the giant-bucket path).
     """
     if isinstance(sets, list):
         sets = sets.pop()
@@ -260,19 +268,38 @@ def detect(
     if rule is not None:
         with stage("boilerplate"):
             sets, stats = rule.apply_with_stats(sets)
+    n = len(sets)
     with stage("signatures"):
+        # Identical shingle sets (exact and normalised-exact copies) are one row from here
+        # on: signatures, LSH and verification run once per distinct set.
+        first = identical_sets(sets)
+        rows_g = np.flatnonzero(first == np.arange(n))
+        group = np.searchsorted(rows_g, first)
+        if rows_g.size < n:
+            sets = take_sets(sets, rows_g)
         sigs = hasher.signatures_from_sets(sets)
     bands, rows = config.banding()
     with stage("candidates"):
-        cand = candidate_pairs(sigs, bands, rows, active=sets.sizes() > 0)
+        cands = candidates(
+            sigs,
+            bands,
+            rows,
+            active=sets.sizes() > 0,
+            weights=np.bincount(group, minlength=rows_g.size),
+            limit=GIANT_BUCKET if giant_bucket is None else giant_bucket,
+        )
         del sigs
     with stage("verify"):
-        sims, ok = config.verifier(sets, cand)
-        pairs, psims = cand[ok], sims[ok]
-        del cand, sims
-    n = len(sets)
-    del sets
+        sims, ok = config.verifier(sets, cands.pairs)
+        cands = replace(cands, pairs=cands.pairs[ok])
+        psims = sims[ok]
+        del sims
+    if cands.n_giant == 0:
+        del sets  # giant buckets are verified during clustering: only they need the sets
     with stage("cluster"):
-        clusters = star_clusters(n, pairs, psims, order)
+        clusters = grouped_star_clusters(
+            order, group, psims, cands, sets if cands.n_giant else None, config.verifier
+        )
+        pairs, psims = listed_pairs(order, group, psims, cands, clusters)
     params = {**config.as_dict(), **hasher.params}
     return Detection(clusters, pairs, psims, params, timings, stats)

@@ -10,6 +10,7 @@ S-curve ``1 - (1 - s**rows)**bands``.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -18,14 +19,20 @@ from numpy.typing import NDArray
 
 from ._engine import kernels
 from ._errors import ConfigError, SignatureError
+from ._shingle import MIX_M1, MIX_M2, ShingleSets
 
 __all__ = [
+    "GIANT_BUCKET",
+    "Candidates",
     "LSHIndex",
     "band_hashes",
     "candidate_pairs",
+    "candidates",
     "check_banding",
+    "identical_sets",
     "optimal_params",
     "sorted_unique",
+    "take_sets",
 ]
 
 
@@ -113,6 +120,30 @@ def band_hashes(signatures: NDArray[np.uint32], bands: int, rows: int) -> NDArra
     return h
 
 
+# An LSH bucket holding more documents than this is "giant": it yields no all-pairs candidates;
+# the cluster stage compares its members with its kept documents only (linear, not quadratic).
+# Not yet tuned by measurement: 1,000 bounds a bucket's all-pairs work at ~500k pairs (~8 MB),
+# and at 1,000 identical texts today's all-pairs path took 2.0 s and 571 MB.
+GIANT_BUCKET = 1000
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """What the LSH stage proposes: ``pairs`` ``(i, j)``, ``i < j``, sorted, from buckets of
+    at most ``limit`` documents; the giant buckets' members (``giant_members[giant_offsets[b]:
+    giant_offsets[b + 1]]``); and ``has_small[i]``, whether ``i`` is in a bucket of at most
+    ``limit`` documents (every copy counted, see ``weights`` in :func:`candidates`)."""
+
+    pairs: NDArray[np.int64]
+    giant_offsets: NDArray[np.int64]
+    giant_members: NDArray[np.int64]
+    has_small: NDArray[np.bool_]
+
+    @property
+    def n_giant(self) -> int:
+        return int(self.giant_offsets.size - 1)
+
+
 def candidate_pairs(
     signatures: NDArray[np.uint32],
     bands: int,
@@ -124,7 +155,26 @@ def candidate_pairs(
 
     ``active`` (optional) excludes documents, e.g. those with no shingles.
     """
+    return candidates(signatures, bands, rows, active=active).pairs
+
+
+def candidates(
+    signatures: NDArray[np.uint32],
+    bands: int,
+    rows: int,
+    *,
+    active: NDArray[np.bool_] | None = None,
+    weights: NDArray[np.int64] | None = None,
+    limit: float = float("inf"),
+) -> Candidates:
+    """Pairs sharing a band, from buckets whose weight (sum of ``weights``, default 1 per
+    row: a row standing for several identical documents weighs their number) is at most
+    ``limit``; heavier buckets are returned whole as giant buckets."""
     n = signatures.shape[0]
+    w = np.ones(n, dtype=np.int64) if weights is None else np.asarray(weights, dtype=np.int64)
+    has_small = np.zeros(n, dtype=bool)
+    empty = np.empty((0, 2), dtype=np.int64)
+    no_giant = np.zeros(1, dtype=np.int64)
     ids = np.arange(n, dtype=np.int32 if n < 2**31 else np.int64)
     bh = band_hashes(signatures, bands, rows)
     if active is not None:
@@ -139,36 +189,119 @@ def candidate_pairs(
     order = np.argsort(keys, kind="stable")
     keys = keys[order]
     same = keys[1:] == keys[:-1]
-    if not same.any():
-        return np.empty((0, 2), dtype=np.int64)
-    # Only runs of two or more matter; keep those before the pair expansion.
+    # Only runs of two or more give pairs; a lone row of several copies is a small bucket.
     in_run = np.zeros(keys.size, dtype=bool)
     in_run[1:] |= same
     in_run[:-1] |= same
     del same
+    alone = ids[order[~in_run] // bands].astype(np.int64)
+    has_small[alone[w[alone] <= limit]] = True
+    del alone
+    if not in_run.any():
+        return Candidates(empty, no_giant, np.zeros(0, dtype=np.int64), has_small)
     keys = keys[in_run]
     doc = ids[order[in_run] // bands].astype(np.int64)
     del order, in_run
-    pairs = _bucket_pairs(keys, doc)
+    pairs, g_off, g_mem = _bucket_pairs(keys, doc, w, float(limit), has_small)
     if pairs.size == 0:
-        return np.empty((0, 2), dtype=np.int64)
+        return Candidates(empty, g_off, g_mem, has_small)
     code = sorted_unique(pairs[:, 0] * np.int64(n) + pairs[:, 1])
-    return np.stack([code // n, code % n], axis=1)
+    return Candidates(np.stack([code // n, code % n], axis=1), g_off, g_mem, has_small)
 
 
-def _bucket_pairs(keys: NDArray[np.uint64], doc: NDArray[np.int64]) -> NDArray[np.int64]:
+def _bucket_pairs(
+    keys: NDArray[np.uint64],
+    doc: NDArray[np.int64],
+    weights: NDArray[np.int64],
+    limit: float,
+    has_small: NDArray[np.bool_],
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
     k = kernels()
     if k is not None:
-        return k.bucket_pairs(keys, doc)  # type: ignore[no-any-return]
-    chunks = []
+        return k.bucket_pairs(keys, doc, weights, limit, has_small)  # type: ignore[no-any-return]
+    chunks = [np.empty((0, 2), dtype=np.int64)]
+    giant = [np.zeros(0, dtype=np.int64)]
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
     ends = np.r_[starts[1:], keys.size]
     for s, e in zip(starts, ends, strict=True):
         members = doc[s:e]
+        if weights[members].sum() > limit:
+            giant.append(members)
+            continue
+        has_small[members] = True
         ii, jj = np.triu_indices(e - s, k=1)
         a, b = members[ii], members[jj]
         chunks.append(np.stack([np.minimum(a, b), np.maximum(a, b)], axis=1))
-    return np.concatenate(chunks) if chunks else np.empty((0, 2), dtype=np.int64)
+    g_off = np.zeros(len(giant), dtype=np.int64)
+    np.cumsum([g.size for g in giant[1:]], out=g_off[1:])
+    return np.concatenate(chunks), g_off, np.concatenate(giant)
+
+
+# -- identical shingle sets -------------------------------------------------------------------
+
+
+def identical_sets(sets: ShingleSets) -> NDArray[np.int64]:
+    """For every document, the first (lowest-index) document with the same non-empty
+    shingle set: itself when it has no earlier copy or no shingles (empty sets match nothing).
+
+    Documents are grouped by a 64-bit hash of their set and size, and each is compared in full
+    with its group's first member, so a hash collision never merges different sets.
+
+    >>> s = ShingleSets.from_arrays([np.array(x, dtype=np.uint32) for x in
+    ...      ([1, 2], [], [1, 2], [], [3])])
+    >>> identical_sets(s).tolist()
+    [0, 1, 0, 3, 4]
+    """
+    n = len(sets)
+    sizes = sets.sizes()
+    out = np.arange(n, dtype=np.int64)
+    h = _set_hashes(sets)
+    todo = np.flatnonzero(sizes > 0)
+    while todo.size > 1:
+        o = todo[np.lexsort((todo, sizes[todo], h[todo]))]
+        start = np.r_[True, (h[o][1:] != h[o][:-1]) | (sizes[o][1:] != sizes[o][:-1])]
+        head = o[np.maximum.accumulate(np.where(start, np.arange(o.size), 0))]
+        a, b = head[~start], o[~start]
+        eq = _sets_equal(sets, a, b)
+        out[b[eq]] = a[eq]
+        todo = b[~eq]  # a collision: group these among themselves
+    return out
+
+
+def _set_hashes(sets: ShingleSets) -> NDArray[np.uint64]:
+    m1, m2 = np.uint64(MIX_M1), np.uint64(MIX_M2)
+    k = kernels()
+    if k is not None:
+        return k.set_hashes(sets.hashes, sets.offsets, m1, m2)  # type: ignore[no-any-return]
+    x = sets.hashes.astype(np.uint64) + np.uint64(1)
+    with np.errstate(over="ignore"):
+        x ^= x >> np.uint64(30)
+        x *= m1
+        x ^= x >> np.uint64(27)
+        x *= m2
+        x ^= x >> np.uint64(31)
+        c = np.zeros(x.size + 1, dtype=np.uint64)
+        np.cumsum(x, out=c[1:])
+        return np.asarray(c[sets.offsets[1:]] - c[sets.offsets[:-1]], dtype=np.uint64)
+
+
+def _sets_equal(sets: ShingleSets, a: NDArray[np.int64], b: NDArray[np.int64]) -> NDArray[np.bool_]:
+    k = kernels()
+    if k is not None:
+        return k.sets_equal(sets.hashes, sets.offsets, a, b)  # type: ignore[no-any-return]
+    return np.array(
+        [np.array_equal(sets[int(i)], sets[int(j)]) for i, j in zip(a, b, strict=True)],
+        dtype=bool,
+    )
+
+
+def take_sets(sets: ShingleSets, rows: NDArray[np.int64]) -> ShingleSets:
+    """The documents ``rows`` of ``sets``, in that order."""
+    sizes = sets.sizes()[rows]
+    offsets = np.zeros(rows.size + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    src = np.repeat(sets.offsets[:-1][rows] - offsets[:-1], sizes) + np.arange(offsets[-1])
+    return ShingleSets(sets.hashes[src], offsets)
 
 
 class LSHIndex:

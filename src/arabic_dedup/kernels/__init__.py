@@ -10,7 +10,8 @@ its first call.
 from __future__ import annotations
 
 from .boilerplate import boilerplate_filter
-from .lsh import bucket_pairs
+from .cluster import grouped_stars
+from .lsh import bucket_pairs, set_hashes, sets_equal
 from .minhash import signature_batch, signature_batch_serial
 from .shingle import shingle_batch, shingle_batch_serial
 from .verify import intersect_counts, intersect_counts_serial
@@ -18,8 +19,11 @@ from .verify import intersect_counts, intersect_counts_serial
 __all__ = [
     "boilerplate_filter",
     "bucket_pairs",
+    "grouped_stars",
     "intersect_counts",
     "intersect_counts_serial",
+    "set_hashes",
+    "sets_equal",
     "shingle_batch",
     "shingle_batch_serial",
     "signature_batch",

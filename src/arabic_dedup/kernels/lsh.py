@@ -1,4 +1,5 @@
-"""Candidate pairs inside LSH buckets (see :mod:`arabic_dedup._lsh`)."""
+"""LSH-stage kernels (see :mod:`arabic_dedup._lsh`): identical-set hashing, and candidate pairs
+inside LSH buckets with giant buckets set aside."""
 
 from __future__ import annotations
 
@@ -7,26 +8,90 @@ from numba import njit
 
 
 @njit(nogil=True, cache=True)
-def bucket_pairs(keys, ids):  # type: ignore[no-untyped-def]
-    """Every pair (min id, max id) within each run of equal ``keys`` (sorted)."""
+def set_hashes(hashes, offsets, m1, m2):  # type: ignore[no-untyped-def]
+    """Per document, the wrapping sum of a SplitMix64-style mix of its hashes (``m1``, ``m2``
+    the mixer's multipliers): equal sets give equal values."""
+    n = offsets.size - 1
+    out = np.zeros(n, dtype=np.uint64)
+    for d in range(n):
+        acc = np.uint64(0)
+        for p in range(offsets[d], offsets[d + 1]):
+            x = np.uint64(hashes[p]) + np.uint64(1)
+            x ^= x >> np.uint64(30)
+            x *= m1
+            x ^= x >> np.uint64(27)
+            x *= m2
+            x ^= x >> np.uint64(31)
+            acc += x
+        out[d] = acc
+    return out
+
+
+@njit(nogil=True, cache=True)
+def sets_equal(hashes, offsets, a, b):  # type: ignore[no-untyped-def]
+    """Whether document ``a[t]``'s set equals document ``b[t]``'s, for every ``t``."""
+    out = np.zeros(a.size, dtype=np.bool_)
+    for t in range(a.size):
+        p = offsets[a[t]]
+        q = offsets[b[t]]
+        size = offsets[a[t] + 1] - p
+        if offsets[b[t] + 1] - q != size:
+            continue
+        same = True
+        for u in range(size):
+            if hashes[p + u] != hashes[q + u]:
+                same = False
+                break
+        out[t] = same
+    return out
+
+
+@njit(nogil=True, cache=True)
+def bucket_pairs(keys, ids, weights, limit, has_small):  # type: ignore[no-untyped-def]
+    """Every pair (min id, max id) within each run of equal ``keys`` (sorted) whose weight
+    (sum of ``weights[id]``) is at most ``limit``; marks those ids in ``has_small``. Heavier
+    runs are returned whole instead, as giant buckets ``(offsets, members)``."""
     n = keys.size
     total = 0
+    giant_runs = 0
+    giant_members = 0
     i = 0
     while i < n:
         j = i + 1
+        w = weights[ids[i]]
         while j < n and keys[j] == keys[i]:
+            w += weights[ids[j]]
             j += 1
         m = j - i
-        total += m * (m - 1) // 2
+        if w <= limit:
+            total += m * (m - 1) // 2
+        else:
+            giant_runs += 1
+            giant_members += m
         i = j
     out = np.empty((total, 2), dtype=np.int64)
+    g_off = np.zeros(giant_runs + 1, dtype=np.int64)
+    g_mem = np.empty(giant_members, dtype=np.int64)
     t = 0
+    g = 0
+    gm = 0
     i = 0
     while i < n:
         j = i + 1
+        w = weights[ids[i]]
         while j < n and keys[j] == keys[i]:
+            w += weights[ids[j]]
             j += 1
+        if w > limit:
+            for x in range(i, j):
+                g_mem[gm] = ids[x]
+                gm += 1
+            g += 1
+            g_off[g] = gm
+            i = j
+            continue
         for x in range(i, j):
+            has_small[ids[x]] = True
             for y in range(x + 1, j):
                 u = ids[x]
                 v = ids[y]
@@ -38,4 +103,4 @@ def bucket_pairs(keys, ids):  # type: ignore[no-untyped-def]
                     out[t, 1] = u
                 t += 1
         i = j
-    return out
+    return out, g_off, g_mem

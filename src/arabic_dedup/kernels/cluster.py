@@ -1,0 +1,116 @@
+"""Star clusters with giant LSH buckets resolved against kept documents (see
+:mod:`arabic_dedup._cluster`, ``grouped_star_clusters``, whose reference loop this mirrors)."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(nogil=True, cache=True)
+def _similarity(hashes, offsets, i, j, containment):  # type: ignore[no-untyped-def]
+    # Intersection of two sorted sets, then _verify's formula on the counts.
+    p = offsets[i]
+    pe = offsets[i + 1]
+    q = offsets[j]
+    qe = offsets[j + 1]
+    na = pe - p
+    nb = qe - q
+    c = 0
+    while p < pe and q < qe:
+        x = hashes[p]
+        y = hashes[q]
+        if x == y:
+            c += 1
+            p += 1
+            q += 1
+        elif x < y:
+            p += 1
+        else:
+            q += 1
+    denom = min(na, nb) if containment else na + nb - c
+    if denom <= 0:
+        return 0.0
+    return np.float64(c) / np.float64(denom)
+
+
+@njit(nogil=True, cache=True)
+def grouped_stars(  # type: ignore[no-untyped-def]
+    order,
+    group,
+    leader_rank,
+    adj_off,
+    adj_dst,
+    adj_sim,
+    gb_off,
+    gg_off,
+    gg_bucket,
+    hashes,
+    offsets,
+    containment,
+    threshold,
+):
+    n = order.size
+    m = leader_rank.size
+    rep = np.arange(n)
+    sim = np.ones(n, dtype=np.float64)
+    seen = np.zeros(m, dtype=np.bool_)
+    kept = np.zeros(m, dtype=np.bool_)
+    best_sim = np.full(m, -1.0)
+    best_rank = np.full(m, n, dtype=np.int64)
+    best = np.full(m, -1, dtype=np.int64)
+    adj_ptr = adj_off[:-1].copy()
+    gg_ptr = np.zeros(gg_bucket.size, dtype=np.int64)
+    kept_n = np.zeros(max(gb_off.size - 1, 0), dtype=np.int64)
+    kept_store = np.empty(gb_off[-1] if gb_off.size else 0, dtype=np.int64)
+    stamp = np.full(m, -1, dtype=np.int64)
+    for t in range(n):
+        d = order[t]
+        g = group[d]
+        first = not seen[g]
+        seen[g] = True
+        if not first and kept[g]:
+            rep[d] = order[leader_rank[g]]
+            continue
+        # Scan what is new since this group's last scan: earlier small-bucket neighbours
+        # (sorted by rank) that are kept, and documents kept since in its giant buckets.
+        p = adj_ptr[g]
+        end = adj_off[g + 1]
+        while p < end and leader_rank[adj_dst[p]] < t:
+            k = adj_dst[p]
+            if kept[k]:
+                s = adj_sim[p]
+                r = leader_rank[k]
+                if s > best_sim[g] or (s == best_sim[g] and r < best_rank[g]):
+                    best_sim[g] = s
+                    best_rank[g] = r
+                    best[g] = k
+            p += 1
+        adj_ptr[g] = p
+        for q in range(gg_off[g], gg_off[g + 1]):
+            b = gg_bucket[q]
+            p = gg_ptr[q]
+            while p < kept_n[b]:
+                k = kept_store[gb_off[b] + p]
+                p += 1
+                if stamp[k] == t:
+                    continue
+                stamp[k] = t
+                s = _similarity(hashes, offsets, g, k, containment)
+                if s >= threshold:
+                    r = leader_rank[k]
+                    if s > best_sim[g] or (s == best_sim[g] and r < best_rank[g]):
+                        best_sim[g] = s
+                        best_rank[g] = r
+                        best[g] = k
+            gg_ptr[q] = p
+        if best[g] < 0:
+            kept[g] = True
+            for q in range(gg_off[g], gg_off[g + 1]):
+                b = gg_bucket[q]
+                kept_store[gb_off[b] + kept_n[b]] = g
+                kept_n[b] += 1
+        else:
+            rep[d] = order[leader_rank[best[g]]]
+            sim[d] = best_sim[g]
+    return rep, sim
