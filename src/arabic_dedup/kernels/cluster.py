@@ -6,28 +6,15 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .verify import intersect_count
+
 
 @njit(nogil=True, cache=True)
 def _similarity(hashes, offsets, i, j, containment):  # type: ignore[no-untyped-def]
     # Intersection of two sorted sets, then _verify's formula on the counts.
-    p = offsets[i]
-    pe = offsets[i + 1]
-    q = offsets[j]
-    qe = offsets[j + 1]
-    na = pe - p
-    nb = qe - q
-    c = 0
-    while p < pe and q < qe:
-        x = hashes[p]
-        y = hashes[q]
-        if x == y:
-            c += 1
-            p += 1
-            q += 1
-        elif x < y:
-            p += 1
-        else:
-            q += 1
+    na = offsets[i + 1] - offsets[i]
+    nb = offsets[j + 1] - offsets[j]
+    c = intersect_count(hashes, offsets, i, j)
     denom = min(na, nb) if containment else na + nb - c
     if denom <= 0:
         return 0.0

@@ -8,30 +8,34 @@ from numba import njit, prange
 from .twin import serial_twin
 
 
+@njit(inline="always")
+def intersect_count(hashes, offsets, i, j):  # type: ignore[no-untyped-def]
+    """|A ∩ B| of documents ``i`` and ``j`` (sorted distinct hashes, CSR): one merge pass."""
+    p = offsets[i]
+    pe = offsets[i + 1]
+    q = offsets[j]
+    qe = offsets[j + 1]
+    c = 0
+    while p < pe and q < qe:
+        x = hashes[p]
+        y = hashes[q]
+        if x == y:
+            c += 1
+            p += 1
+            q += 1
+        elif x < y:
+            p += 1
+        else:
+            q += 1
+    return c
+
+
 @njit(nogil=True, parallel=True, cache=True)
 def intersect_counts(hashes, offsets, pairs):  # type: ignore[no-untyped-def]
     m = pairs.shape[0]
     out = np.zeros(m, dtype=np.int64)
     for t in prange(m):
-        i = pairs[t, 0]
-        j = pairs[t, 1]
-        p = offsets[i]
-        pe = offsets[i + 1]
-        q = offsets[j]
-        qe = offsets[j + 1]
-        c = 0
-        while p < pe and q < qe:
-            x = hashes[p]
-            y = hashes[q]
-            if x == y:
-                c += 1
-                p += 1
-                q += 1
-            elif x < y:
-                p += 1
-            else:
-                q += 1
-        out[t] = c
+        out[t] = intersect_count(hashes, offsets, pairs[t, 0], pairs[t, 1])
     return out
 
 
