@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from arabic_dedup import _normalize
-from arabic_dedup._normalize import NormalizerConfig, normalize_many, tokens
+from arabic_dedup._normalize import NormalizerConfig, normalize_many, tokens, tokens_with
+from arabic_dedup._normalize_engines import REFERENCE
 
 RELATIVE = Path("data") / "hadith-tashkeel" / "hadith_diacritized_vs_plain_pairs.jsonl.gz"
 EXPECTED_PAIRS = 9293
@@ -69,8 +69,8 @@ def test_every_pair_identical_with_the_reference_path(pairs: list[dict[str, str]
         pair["id"]
         for pair in pairs
         if pair["id"] not in EXCLUDED
-        and _normalize._tokens_reference(pair["with_tashkeel"], config)
-        != _normalize._tokens_reference(pair["without_tashkeel"], config)
+        and tokens_with(pair["with_tashkeel"], config, REFERENCE)
+        != tokens_with(pair["without_tashkeel"], config, REFERENCE)
     ]
     assert mismatched == []
 

@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._normalize import NormalizerConfig, _has_trigger, compile_table, tokens
+from ._normalize import NormalizerConfig, compile_table, tokens
 from ._normalize import _impl as _impl_setting
+from ._normalize import has_trigger as _has_trigger
 from ._shingle import (
     FNV_OFFSET,
     FNV_PRIME,
