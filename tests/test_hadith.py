@@ -14,8 +14,8 @@ from collections.abc import Iterator
 import pytest
 from _shared import HADITH, shared_file
 
-from arabic_dedup import _normalize
-from arabic_dedup._normalize import NormalizerConfig, normalize_many, tokens
+from arabic_dedup._normalize import NormalizerConfig, normalize_many, tokens, tokens_with
+from arabic_dedup._normalize_engines import REFERENCE
 
 pytestmark = pytest.mark.data
 EXPECTED_PAIRS = 9293
@@ -58,8 +58,8 @@ def test_every_pair_identical_with_the_reference_path(pairs: list[dict[str, str]
         pair["id"]
         for pair in pairs
         if pair["id"] not in EXCLUDED
-        and _normalize._tokens_reference(pair["with_tashkeel"], config)
-        != _normalize._tokens_reference(pair["without_tashkeel"], config)
+        and tokens_with(pair["with_tashkeel"], config, REFERENCE)
+        != tokens_with(pair["without_tashkeel"], config, REFERENCE)
     ]
     assert mismatched == []
 

@@ -19,18 +19,30 @@ from typing import Any
 import numpy as np
 import pytest
 
-from arabic_dedup import _chardata, _normalize
+from arabic_dedup import (
+    _chardata,
+    _normalize,
+    _normalize_config,
+    _normalize_engines,
+    _normalize_explain,
+    _normalize_steps,
+)
 from arabic_dedup._errors import ArabicDedupError, ConfigError, NormalizerTypeError
 from arabic_dedup._normalize import (
     NORMALIZER_VERSION,
     STEPS,
     NormalizerConfig,
     compile_table,
+    engine_for,
     explain,
     normalize,
     normalize_many,
+    normalize_with,
     tokens,
+    tokens_with,
 )
+from arabic_dedup._normalize_config import FIELD_CHOICES
+from arabic_dedup._normalize_engines import ENGINES, FAST, REFERENCE
 
 REPO = Path(__file__).resolve().parents[1]
 GOLDEN_PATH = REPO / "tests" / "golden" / "normalize_cases.json"
@@ -56,28 +68,24 @@ def _golden_params(with_tokens: bool = False) -> list[Any]:
 
 
 @pytest.mark.parametrize("case", _golden_params())
-@pytest.mark.parametrize("impl", ["public", "reference", "fast"])
+@pytest.mark.parametrize("impl", ["public", *ENGINES])
 def test_golden_normalize(case: dict[str, Any], impl: str) -> None:
     config = NormalizerConfig(**case["config"])
     if impl == "public":
         got = normalize(case["input"], config=config)
-    elif impl == "reference":
-        got = _normalize._normalize_reference(case["input"], config)
     else:
-        got = _normalize._normalize_fast(case["input"], config)
+        got = normalize_with(case["input"], config, ENGINES[impl])
     assert got == case["expected"], case["note"]
 
 
 @pytest.mark.parametrize("case", _golden_params(with_tokens=True))
-@pytest.mark.parametrize("impl", ["public", "reference", "fast"])
+@pytest.mark.parametrize("impl", ["public", *ENGINES])
 def test_golden_tokens(case: dict[str, Any], impl: str) -> None:
     config = NormalizerConfig(**case["config"])
     if impl == "public":
         got = tokens(case["input"], config=config)
-    elif impl == "reference":
-        got = _normalize._tokens_reference(case["input"], config)
     else:
-        got = _normalize._tokens_fast(case["input"], config)
+        got = tokens_with(case["input"], config, ENGINES[impl])
     assert got == case["expected_tokens"], case["note"]
 
 
@@ -110,7 +118,7 @@ def test_every_opt_in_and_mode_is_exercised_by_golden_config() -> None:
     used = {(key, value) for case in GOLDEN for key, value in case["config"].items()}
     for field in FIELDS:
         default = getattr(NormalizerConfig(), field)
-        for choice in _normalize._FIELD_CHOICES[field]:
+        for choice in FIELD_CHOICES[field]:
             if choice != default:
                 assert (field, choice) in used, f"no golden case sets {field}={choice!r}"
 
@@ -262,30 +270,42 @@ def test_str_subclass_is_accepted() -> None:
 def test_impl_env_var_is_read_at_call_time(monkeypatch: pytest.MonkeyPatch) -> None:
     long_text = "فى " * 1000
     monkeypatch.delenv("ARABIC_DEDUP_IMPL", raising=False)
-    assert _normalize._choose(long_text) is _normalize._translate_fast
-    assert _normalize._choose("فى") is _normalize._translate_reference
+    assert engine_for(len(long_text)) is FAST
+    assert engine_for(len("فى")) is REFERENCE
+    assert engine_for(None) is FAST  # a batch
     monkeypatch.setenv("ARABIC_DEDUP_IMPL", "reference")
-    assert _normalize._choose(long_text) is _normalize._translate_reference
+    assert engine_for(len(long_text)) is REFERENCE
+    assert engine_for(None) is REFERENCE
     monkeypatch.setenv("ARABIC_DEDUP_IMPL", "fast")
-    assert _normalize._choose("فى") is _normalize._translate_fast
+    assert engine_for(len("فى")) is FAST
     assert normalize("فى") == "في"
     monkeypatch.setenv("ARABIC_DEDUP_IMPL", "quick")
     with pytest.raises(ConfigError, match="ARABIC_DEDUP_IMPL"):
         normalize("فى")
 
 
-def test_reference_env_covers_normalize_many(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ARABIC_DEDUP_IMPL", "reference")
-    calls: list[str] = []
-    original = _normalize._normalize_reference
+def test_env_forces_one_engine_everywhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each engine in turn is made to fail: with the other one forced, every entry point
+    # (one text, tokens, a batch, explain) must still work, so none bypasses the switch.
+    texts = ["فى", "إلى " * 200]
+    for forced, broken in (("reference", FAST), ("fast", REFERENCE)):
+        with monkeypatch.context() as patch:
+            patch.setenv("ARABIC_DEDUP_IMPL", forced)
+            for method in ("table", "table_many", "split"):
+                patch.setattr(broken, method, _fail)
+            assert normalize_many(texts) == ["في", ("الي " * 200).strip()]
+            assert [normalize(text) for text in texts] == ["في", ("الي " * 200).strip()]
+            assert tokens(texts[1]) == ["الي"] * 200
+            assert explain(texts[0]).normalized == "في"
+        with monkeypatch.context() as patch:
+            patch.setenv("ARABIC_DEDUP_IMPL", broken.name)
+            patch.setattr(broken, "table_many", _fail)
+            with pytest.raises(RuntimeError, match="broken engine"):
+                normalize_many(texts)
 
-    def spy(text: str, config: NormalizerConfig) -> str:
-        calls.append(text)
-        return original(text, config)
 
-    monkeypatch.setattr(_normalize, "_normalize_reference", spy)
-    assert normalize_many(["فى", "إلى"]) == ["في", "الي"]
-    assert calls == ["فى", "إلى"]
+def _fail(*args: object) -> Any:
+    raise RuntimeError("broken engine")
 
 
 def test_normalize_many_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -356,6 +376,22 @@ def test_arrays_agree_with_mapping(config: NormalizerConfig) -> None:
         assert not array.flags.writeable
 
 
+@pytest.mark.parametrize("config", SAMPLE_CONFIGS, ids=range(len(SAMPLE_CONFIGS)))
+def test_only_the_whitespace_step_completes_the_table_pass(config: NormalizerConfig) -> None:
+    # The fast engine does these rewrites natively (collapse, strip): a new one on another
+    # step would need teaching it too, and this test says so.
+    steps = [step for step, _ in compile_table(config).tidy]
+    assert steps == (["whitespace", "whitespace"] if config.whitespace else [])
+
+
+def test_steps_are_the_config_fields_in_the_order_they_run() -> None:
+    # The walk runs compose, then the table, then the text steps, whatever their place in
+    # PIPELINE; explain ranks by PIPELINE order, so the two orders must be the same.
+    kinds = [step.kind for step in _normalize_steps.PIPELINE]
+    assert kinds == sorted(kinds, key=["compose", "table", "text"].index)
+    assert set(STEPS) == set(FIELDS)
+
+
 def test_separator_class() -> None:
     is_sep = compile_table(NormalizerConfig()).is_sep
     for ch in " \t\n\u00a0\u3000.,،؟«»-_'\"$+😀❤\x00\x7f":
@@ -385,8 +421,8 @@ def test_compose_settles_when_a_step_creates_a_base() -> None:
     # it, which must compose too, or the output would not be idempotent.
     config = NormalizerConfig(diacritics=False, dagger_alef="alef")
     text = "ه\u0670\u0654"
-    for impl in (_normalize._normalize_reference, _normalize._normalize_fast):
-        assert impl(text, config) == "ها"
+    for engine in ENGINES.values():
+        assert normalize_with(text, config, engine) == "ها"
     assert normalize(normalize(text, config=config), config=config) == "ها"
     assert explain(text, config=config).normalized == "ها"
 
@@ -418,7 +454,7 @@ def test_stacked_combining_hamza_settles_in_linear_time(hamza: str) -> None:
         "drop": "و ي\u0655",  # the carrier comes back and takes the next one
         "keep": "ؤ\u0654\u0654 ئ\u0655\u0654",  # carriers kept, so nothing more composes
     }[hamza]
-    short = _normalize._normalize_reference("ب ا\u0654\u0654" + text[-13:], config)
+    short = normalize_with("ب ا\u0654\u0654" + text[-13:], config, REFERENCE)
     assert short == "ب ا " + expected_tail
 
 
@@ -544,10 +580,22 @@ def _rebuild(result: _normalize.Explanation) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+NORMALIZER_MODULES = [
+    _normalize,
+    _normalize_config,
+    _normalize_steps,
+    _normalize_engines,
+    _normalize_explain,
+]
+
+
 def test_doctests() -> None:
-    failures, tried = doctest.testmod(_normalize, optionflags=doctest.ELLIPSIS)
-    assert tried >= 8
-    assert failures == 0
+    tried = 0
+    for module in NORMALIZER_MODULES:
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.failed == 0, module.__name__
+        tried += result.attempted
+    assert tried >= 12
 
 
 def test_docs_examples() -> None:
