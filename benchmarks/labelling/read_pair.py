@@ -9,13 +9,11 @@ corpus text must never enter the repository).
 
 from __future__ import annotations
 
-import gzip
 import json
 import sys
-from pathlib import Path
 
-DATA = "/work/shared/data/saudinewsnet/saudinewsnet.jsonl.gz"
-SAMPLE = Path(__file__).parent / "sampled_pairs.jsonl"
+from show_pairs import SAMPLE, load_articles
+
 SHOWN = (
     "band",
     "family",
@@ -53,12 +51,7 @@ def main() -> int:
             print(f"index {n} is outside sampled_pairs.jsonl (0..{len(recs) - 1})", file=sys.stderr)
             return 2
     need = {recs[n]["a"] for n in idx} | {recs[n]["b"] for n in idx}
-    arts = {}
-    with gzip.open(DATA, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            o = json.loads(line)
-            if o["id"] in need:
-                arts[o["id"]] = o
+    arts = load_articles(need)
     for n in idx:
         r = recs[n]
         print(f"##### #{n} " + " ".join(f"{k}={r[k]}" for k in SHOWN if k in r))

@@ -36,17 +36,23 @@ def novel(x: dict, y: dict) -> int:
     return tot
 
 
+def load_articles(ids: set[str]) -> dict[str, dict]:
+    """The SaudiNewsNet records with these ids (one pass over the corpus)."""
+    arts = {}
+    with gzip.open(DATA, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            o = json.loads(line)
+            if o["id"] in ids:
+                arts[o["id"]] = o
+    return arts
+
+
 def main() -> None:
     lo, hi = int(sys.argv[1]), int(sys.argv[2])
     head = int(sys.argv[3]) if len(sys.argv) > 3 else HEAD
     recs = [json.loads(x) for x in SAMPLE.read_text(encoding="utf-8").splitlines()][lo:hi]
     need = {r["a"] for r in recs} | {r["b"] for r in recs}
-    arts = {}
-    with gzip.open(DATA, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            o = json.loads(line)
-            if o["id"] in need:
-                arts[o["id"]] = o
+    arts = load_articles(need)
     for n, r in enumerate(recs, lo):
         a, b = arts[r["a"]], arts[r["b"]]
         print(
