@@ -20,7 +20,7 @@ from ._boilerplate import CorpusStats
 from ._cluster import Clusters, KeepPolicy, grouped_star_clusters, keep_order, listed_pairs
 from ._config import DedupConfig, resolve_config
 from ._errors import InputError
-from ._lsh import GIANT_BUCKET, candidates, identical_sets, take_sets
+from ._lsh import GIANT_BUCKET, candidates, identical_sets, in_buckets, take_sets
 from ._minhash import MinHasher
 from ._shingle import ShingleSets
 
@@ -284,7 +284,7 @@ def detect(
             sigs,
             bands,
             rows,
-            active=sets.sizes() > 0,
+            active=in_buckets(sets.sizes()),
             weights=np.bincount(group, minlength=rows_g.size),
             limit=GIANT_BUCKET if giant_bucket is None else giant_bucket,
         )

@@ -30,6 +30,7 @@ __all__ = [
     "candidates",
     "check_banding",
     "identical_sets",
+    "in_buckets",
     "optimal_params",
     "sorted_unique",
     "take_sets",
@@ -118,6 +119,14 @@ def band_hashes(signatures: NDArray[np.uint32], bands: int, rows: int) -> NDArra
         # Distinct bands must not share buckets: mix in the band index.
         h ^= np.arange(bands, dtype=np.uint64) * np.uint64(0x94D049BB133111EB)
     return h
+
+
+def in_buckets(sizes: NDArray[np.int64]) -> NDArray[np.bool_]:
+    """Which documents are filed in LSH buckets, given their shingle-set sizes: those with at
+    least one shingle. Every empty set has the same signature, so filing them would pair every
+    empty (or whitespace-only) text with every other; they are kept and join nothing, in every
+    path (batch ``candidates(active=...)``, the stream's band hashes, the Spark band UDF)."""
+    return np.asarray(sizes) > 0
 
 
 # An LSH bucket holding more documents than this is "giant": it yields no all-pairs candidates;

@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 from ._boilerplate import BoilerplateRule, drop_common
 from ._config import DedupConfig, resolve_config
 from ._errors import ConfigError, InputError
-from ._lsh import band_hashes
+from ._lsh import band_hashes, in_buckets
 from ._shingle import ShingleSets
 from ._verify import intersections, pairs_with_first, similarities_to_first
 from .stores import (
@@ -144,9 +144,8 @@ class Deduplicator:
         return self._hasher.hash_shingles(text)
 
     def _band_hashes(self, hashes: NDArray[np.uint32]) -> NDArray[np.uint64]:
-        if hashes.size == 0:
-            # No shingles: nothing can match it, so it is kept and filed in no bucket.
-            return np.empty(0, dtype=np.uint64)
+        if not in_buckets(np.array([hashes.size]))[0]:
+            return np.empty(0, dtype=np.uint64)  # kept, filed in no bucket
         sig = self._hasher.signature_from_hashes(hashes)
         bh: NDArray[np.uint64] = band_hashes(sig[None, :], self._bands, self._rows)[0]
         return bh
@@ -195,9 +194,9 @@ class Deduplicator:
         return self._query_hashes(self._hashes(text))
 
     def _query_hashes(self, hashes: NDArray[np.uint32]) -> list[Match]:
-        if hashes.size == 0:
-            return []
         bands = self._band_hashes(hashes)
+        if bands.size == 0:
+            return []
         return self._store.candidates(hashes, bands, lambda found: self._verified(hashes, found))
 
     def add(self, key: Hashable, text: str) -> Match | None:

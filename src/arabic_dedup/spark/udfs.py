@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from .._config import DedupConfig
 from .._errors import InputError
-from .._lsh import band_hashes
+from .._lsh import band_hashes, in_buckets
 from .._shingle import ShingleSets
 from .._verify import Verifier
 
@@ -69,7 +69,8 @@ def band_hash_fn(cfg: DedupConfig) -> Callable[[pd.Series], pd.Series]:
         sigs = cfg.hasher().signatures_from_sets(sets)
         bh = band_hashes(sigs, bands, rows).view(np.int64)
         empty = np.empty(0, dtype=np.int64)
-        out = [bh[i] if n else empty for i, n in enumerate(sets.sizes().tolist())]
+        filed = in_buckets(sets.sizes()).tolist()
+        out = [bh[i] if f else empty for i, f in enumerate(filed)]
         return pd.Series(out, index=arrays.index, dtype=object)
 
     return band_hash
