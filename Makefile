@@ -13,6 +13,7 @@ $(BASE): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e .
+	$(VENV)/bin/arabic-dedup warm-up
 	touch $(BASE)
 
 $(STAMP): $(BASE)

@@ -32,7 +32,7 @@ CASES = [(None, opt) for opt in _options(PARSER)] + [
 
 
 def test_the_parser_has_the_commands_we_document() -> None:
-    assert set(COMMANDS) == {"dedup", "normalize", "compare"}
+    assert set(COMMANDS) == {"dedup", "normalize", "compare", "warm-up"}
     assert len(CASES) > 60  # the generated normaliser flags are in there
 
 

@@ -34,11 +34,21 @@ def _sort_unique(buf, a, n):  # type: ignore[no-untyped-def]
 
     LSD radix sort (4 passes of 8 bits) above 64 values: a document's few hundred shingle
     hashes sort ~2.5x faster than with np.sort (the kernel: 0.89 -> 0.69 s CPU on SaudiNewsNet).
+    Below 64, insertion sort. No ``np.sort`` here: numba generates and compiles a whole
+    quicksort for it, which was 5.6 of the ~17 CPU seconds a first run spent compiling this
+    kernel (measured with an empty NUMBA_CACHE_DIR).
     """
     if n < 2:
         return n
     if n < 64:
-        seg = np.sort(buf[a : a + n])
+        seg = buf[a : a + n].copy()
+        for i in range(1, n):
+            v = seg[i]
+            j = i - 1
+            while j >= 0 and seg[j] > v:
+                seg[j + 1] = seg[j]
+                j -= 1
+            seg[j + 1] = v
     else:
         seg = buf[a : a + n].copy()
         tmp = np.empty(n, dtype=np.uint32)
