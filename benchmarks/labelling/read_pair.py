@@ -26,6 +26,7 @@ SHOWN = (
     "rare_shared",
     "title_jaccard",
     "day_gap",
+    "length_ratio",
 )
 
 

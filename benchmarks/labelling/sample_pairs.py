@@ -45,6 +45,16 @@ Method
      low_thr      0.05 <= J < 0.2 with few shared rare tokens and title words  (DIFFERENT)
      rewrite_rare J < 0.03 with many shared rare tokens                        (REWRITE)
    Every round-3 record gets a ``split`` (split_of: about 40 % "heldout") and its features.
+   Fourth round (drawn after all of the above, so the first 786 records are unchanged; the
+   bands are the round-3 bands whose labels gave most TEMPLATE / hard COPY; README.md has the
+   table):
+     family4      family3 pairs in the families whose round-3 pairs were mostly TEMPLATE;
+                  at most one pair per (family, day, day) slot over all rounds      (TEMPLATE)
+     low_thr4     low_thr pairs with at least one title in a round-3 family; one per slot
+                                                                                 (TEMPLATE)
+     hard_rare4 / hard_w2_4
+                  hard_rare / hard_w2 pairs whose shingle-set sizes differ little
+                  (length ratio >= 0.7: the labels' COPY/PARTIAL line)          (hard COPY)
 4. From every band a fixed number of pairs is drawn; about 75 % cross-outlet; an article appears
    in at most MAX_USES sampled pairs overall, so big syndication clusters do not dominate.
 """
@@ -94,16 +104,27 @@ QUOTAS = {
     "hard_w2": 50,
     "low_thr": 40,
     "rewrite_rare": 30,
+    # fourth round (issue: >= 150 TEMPLATE, >= 120 COPY with J < 0.3), drawn after all bands
+    # above so the first 786 records are unchanged; more from the bands that gave those labels
+    "family4": 35,  # every pair the slot and MAX_USES rules leave (quota 50 drew 35)
+    "low_thr4": 35,
+    "hard_rare4": 40,
+    "hard_w2_4": 20,
 }
 ROUND3 = ("title_mask", "family3", "hard_rare", "hard_title", "hard_w2", "low_thr", "rewrite_rare")
 RARE_DF = 20  # a token found in at most this many July articles is "rare" (names, places, numbers)
 TITLE_GROUP_CAP = 60  # masked-title groups larger than this are generic titles, not a family
 FAMILY3_CAP = 500  # larger round-3 families are subsampled to this many members
+ROUND4 = ("family4", "low_thr4", "hard_rare4", "hard_w2_4")
+# round-3 families whose labelled family3 pairs were mostly TEMPLATE (market 8/8, execution 7/8,
+# obituary 5/5, mers 5/6, cable 3/3, weather 5/7, audience 5/8, relief 5/9)
+FAMILIES4 = ("market", "execution", "obituary", "mers", "cable", "weather", "audience", "relief")
+MIN_LENGTH_RATIO = 0.7  # round-3 hard_* pairs: 77 of 106 at >= 0.7 were COPY, 6 of 84 below
 HELDOUT_BYTE = 103  # sha256("a|b")[0] < 103: about 40 % of round-3 pairs are held out
 
 
 def split_of(a: str, b: str) -> str:
-    """Held-out/tune split of a round-3 pair (ids a, b): a fixed hash, no default is tuned on it."""
+    """Held-out/tune split of a round-3/4 pair (ids a, b): a fixed hash; nothing is tuned on it."""
     return "heldout" if hashlib.sha256(f"{a}|{b}".encode()).digest()[0] < HELDOUT_BYTE else "tune"
 
 
@@ -510,6 +531,23 @@ def main(argv: list[str] | None = None) -> int:
             if fe["rare_jaccard"] < 0.15 and fe["title_jaccard"] < 0.2:
                 bands["low_thr"].append(p)
 
+    # ---- fourth round: more from the round-3 bands that gave TEMPLATE / hard COPY labels ------
+    # (built after every earlier band: score() caches into `pairs`, which low_thr walks)
+    fam3_art = [family3_of(" ".join(a["title_toks"])) for a in arts]
+
+    def slot(i: int, k: int) -> tuple:
+        """The facts a template pair compares: the title families and the two days."""
+        return (fam3_art[i], fam3_art[k], arts[i]["day"], arts[k]["day"])
+
+    def length_ratio(i: int, k: int) -> float:
+        na, nb = len(arts[i]["sh"]), len(arts[k]["sh"])
+        return min(na, nb) / max(na, nb)
+
+    bands["family4"] = [p for p in bands["family3"] if f3_of_pair[p] in FAMILIES4]
+    bands["low_thr4"] = [p for p in bands["low_thr"] if fam3_art[p[0]] or fam3_art[p[1]]]
+    for b4, b3 in (("hard_rare4", "hard_rare"), ("hard_w2_4", "hard_w2")):
+        bands[b4] = [p for p in bands[b3] if length_ratio(*p) >= MIN_LENGTH_RATIO]
+
     for b in BAND_ORDER:
         pop = bands[b]
         cross = sum(arts[i]["group"] != arts[k]["group"] for i, k in pop)
@@ -520,6 +558,7 @@ def main(argv: list[str] | None = None) -> int:
     uses: Counter = Counter()
     chosen: list[dict] = []
     seen: set[tuple[int, int]] = set()
+    used_slots: set[tuple] = set()  # round 4's template bands take each slot at most once
     for b in BAND_ORDER:
         quota = QUOTAS[b]
         pop = sorted(set(bands[b]))
@@ -534,7 +573,7 @@ def main(argv: list[str] | None = None) -> int:
                 order.extend(p for p in tup if p is not None)
             pop = order
             want_same = quota  # no outlet preference for templates
-        elif b in ("title_mask", "family3"):
+        elif b in ("title_mask", "family3", "family4"):
             # round-robin over families, families in order of first appearance in the shuffle
             fam_map = tm_of_pair if b == "title_mask" else f3_of_pair
             per_fam = defaultdict(list)
@@ -557,18 +596,22 @@ def main(argv: list[str] | None = None) -> int:
             i, k = p
             if p in seen or uses[i] >= MAX_USES or uses[k] >= MAX_USES:
                 continue
+            if b in ("family4", "low_thr4") and slot(i, k) in used_slots:
+                continue
             same = arts[i]["group"] == arts[k]["group"]
             if same and n_same >= want_same:
                 continue
             if (
                 not same
-                and b not in ("template", "template_hi", "outlet_day", "title_mask", "family3")
+                and b
+                not in ("template", "template_hi", "outlet_day", "title_mask", "family3", "family4")
                 and (len(taken) - n_same) >= quota - want_same
             ):
                 continue
             taken.append(p)
             n_same += same
             seen.add(p)
+            used_slots.add(slot(i, k))
             uses[i] += 1
             uses[k] += 1
         if len(taken) < quota:  # fill up ignoring the outlet split
@@ -578,8 +621,11 @@ def main(argv: list[str] | None = None) -> int:
                 i, k = p
                 if p in seen or uses[i] >= MAX_USES or uses[k] >= MAX_USES:
                     continue
+                if b in ("family4", "low_thr4") and slot(i, k) in used_slots:
+                    continue
                 taken.append(p)
                 seen.add(p)
+                used_slots.add(slot(i, k))
                 uses[i] += 1
                 uses[k] += 1
         for i, k in taken:
@@ -595,15 +641,19 @@ def main(argv: list[str] | None = None) -> int:
             }
             if b in ("template", "template_hi"):
                 rec["family"] = fam_of_pair[(i, k)]
-            if b in ROUND3:
+            if b in ROUND3 or b in ROUND4:
                 if b == "title_mask":
                     rec["family"] = "masked_title"
                     rec["family_size"] = len(tkeys[tm_of_pair[(i, k)]])
-                elif b == "family3":
+                elif b in ("family3", "family4"):
                     rec["family"] = f3_of_pair[(i, k)]
                     rec["family_size"] = len(fams3[f3_of_pair[(i, k)]])
+                elif b == "low_thr4":
+                    rec["family"] = fam3_art[i] or fam3_art[k]
                 rec.update(features(i, k))
                 rec["jaccard_w2"] = round(jac(w2(i), w2(k)), 3)
+                if b in ROUND4:
+                    rec["length_ratio"] = round(length_ratio(i, k), 3)
                 rec["split"] = split_of(rec["a"], rec["b"])
             chosen.append(rec)
         print(f"drew {len(taken):3d} from {b}", file=sys.stderr)

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Fold the round-3 label files (round3_labels_chunk*.jsonl) into the labels file the benchmarks
-read (../data/saudinewsnet_labelled_pairs.jsonl): its first 280 records stay as they are, the
-round-3 labels follow in sampled order. Re-runnable; refuses a label that does not match its
-sampled pair (ids, index, split) or uses an unknown label, naming the file and line.
+"""Fold the label files of rounds 3 and later (round3_labels_chunk*.jsonl,
+round4_labels_chunk*.jsonl, ...) into the labels file the benchmarks read
+(../data/saudinewsnet_labelled_pairs.jsonl): its first 280 records (rounds 1-2) stay as they
+are, the later labels follow in sampled order. Re-runnable; refuses a label that does not match
+its sampled pair (ids, index, split), uses an unknown label, labels a pair twice, or leaves a
+sampled pair of a labelled round without a label, naming the file and line.
 
-    python3 benchmarks/labelling/merge_round3.py
+    python3 benchmarks/labelling/merge_labels.py
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ def main() -> int:
     sample = [json.loads(x) for x in SAMPLE.read_text(encoding="utf-8").splitlines()]
     base = LABELS.read_text(encoding="utf-8").splitlines()[:FIRST_ROUND3]
     got: dict[int, dict[str, object]] = {}
-    for path in sorted(HERE.glob("round3_labels_chunk*.jsonl")):
+    where: dict[int, str] = {}
+    for path in sorted(HERE.glob("round[3-9]_labels_chunk*.jsonl")):
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip():
                 continue
@@ -42,10 +45,23 @@ def main() -> int:
             if problems:
                 print(f"{path.name} line {n}: {', '.join(problems)}", file=sys.stderr)
                 return 1
+            if i in got:
+                print(
+                    f"{path.name} line {n}: pair {i} already labelled in {where[i]}",
+                    file=sys.stderr,
+                )
+                return 1
             got[i] = {k: r[k] if k in r else s[k] for k in FIELDS}
+            where[i] = path.name
+    missing = [
+        i for i in range(FIRST_ROUND3, max(got, default=FIRST_ROUND3 - 1) + 1) if i not in got
+    ]
+    if missing:
+        print(f"sampled pairs without a label: {missing[:10]} ({len(missing)})", file=sys.stderr)
+        return 1
     lines = base + [json.dumps(got[i], ensure_ascii=False) for i in sorted(got)]
     LABELS.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"{LABELS.name}: {len(base)} first-round + {len(got)} round-3 labels")
+    print(f"{LABELS.name}: {len(base)} rounds 1-2 + {len(got)} later labels")
     return 0
 
 
