@@ -27,7 +27,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from ._atomic import STATS_FILE
+from ._atomic import CLUSTERS_FILE, STATS_FILE
 from ._boilerplate import CorpusStats
 from ._config import DOC_VALUES, DedupConfig
 from ._errors import ArabicDedupError, ConfigError, RunInterrupted
@@ -270,6 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: fail)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
+    _add_cluster_options(p)
     _add_dedup_options(p)
     _add_normalizer_options(p)
     p.set_defaults(func=_cmd_dedup)
@@ -312,6 +313,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_normalizer_options(p)
     p.set_defaults(func=_cmd_compare)
     return parser
+
+
+def _add_cluster_options(parser: argparse.ArgumentParser) -> None:
+    """dedup's options about clusters: their fields on kept records."""
+    parser.add_argument(
+        "--cluster-fields",
+        action="store_true",
+        help="add cluster_id (the kept record's id) and cluster_size (records in its cluster, "
+        "itself included; 1 without duplicates) to every record of unique.jsonl",
+    )
 
 
 def _version() -> str:
@@ -377,6 +388,7 @@ def _run_dedup(args: argparse.Namespace) -> int:
             id_field=args.id_field,
             on_error=args.on_error,
             progress=bar,
+            with_cluster_fields=args.cluster_fields,
         )
     finally:
         if bar:
@@ -392,9 +404,15 @@ def _run_dedup(args: argparse.Namespace) -> int:
             f"  duplicates  {c['duplicates']:>10,}  {out / 'duplicates.jsonl'} "
             f"({c['clusters']:,} clusters)"
         )
+        _print_clusters(c, out)
         if c["errors"]:
             print(f"  errors      {c['errors']:>10,}  skipped, listed in {out / 'report.json'}")
     return EXIT_OK
+
+
+def _print_clusters(counts: dict[str, Any], out: Path) -> None:
+    print(f"  clusters    {counts['clusters']:>10,}  {out / CLUSTERS_FILE} "
+          f"(largest {counts['largest_cluster']:,})")  # fmt: skip
 
 
 def _read_lines(name: str) -> Iterator[tuple[int, str]]:

@@ -1,0 +1,214 @@
+"""What dedup did, per cluster: ``clusters.jsonl``, the report's cluster counts, the match kind,
+``--cluster-fields`` and the keep rules from the data (``--keep earliest/latest --keep-by``,
+``--prefer-field/--prefer``, ``KeepRule``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from _corpus import corpus
+from test_cli import CLI, read_jsonl, report, run
+
+from arabic_dedup import find_duplicates
+from arabic_dedup._cluster import EXACT, KEPT, MATCH_KINDS, NEAR, match_kinds
+from arabic_dedup._clusters_out import cluster_counts, write_clusters
+from arabic_dedup._io import Source, dedup_files
+
+
+def write_jsonl(path: Path, records: list[dict[str, Any]]) -> Path:
+    path.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
+    )
+    return path
+
+
+def records_with_an_exact_copy() -> list[dict[str, Any]]:
+    """corpus() plus e0, a byte-identical copy of a0 at the end."""
+    recs = [{"id": i, "text": t} for i, t in corpus()]
+    return [*recs, {"id": "e0", "text": recs[0]["text"]}]
+
+
+# -- the match kind: one decision ----------------------------------------------------------------
+
+
+def test_match_kind_is_exact_for_the_same_shingle_set_and_near_otherwise() -> None:
+    group = np.array([0, 1, 0, 2, 1])  # documents 0 and 2 have the same set, 1 and 4 too
+    rep = np.array([0, 1, 0, 0, 4])  # 3 joined 0 without sharing its set; 4 is kept
+    assert match_kinds(group, rep).tolist() == [KEPT, KEPT, EXACT, NEAR, KEPT]
+    assert MATCH_KINDS[EXACT] == "exact" and MATCH_KINDS[NEAR] == "near"
+
+
+def test_find_duplicates_reports_kinds_and_cluster_sizes() -> None:
+    texts = [r["text"] for r in records_with_an_exact_copy()]
+    r = find_duplicates(texts)
+    ids = [r_["id"] for r_ in records_with_an_exact_copy()]
+    kinds = dict(zip(ids, r.match_kind, strict=True))
+    assert kinds == {
+        "a0": None, "a1": None, "c0": "near", "a2": None, "c1": "near", "a3": None,
+        "c2": "near", "a4": None, "c3": "exact", "e0": "exact",
+    }  # fmt: skip
+    sizes = dict(zip(ids, r.cluster_sizes().tolist(), strict=True))
+    assert sizes == {
+        "a0": 4, "a1": 2, "c0": 4, "a2": 1, "c1": 2, "a3": 2, "c2": 4, "a4": 1, "c3": 2, "e0": 4,
+    }  # fmt: skip
+    # Every exact member really has similarity 1.0; kept texts have no kind.
+    for k, s, kept in zip(r.match_kind, r.similarity.tolist(), r.keep.tolist(), strict=True):
+        assert (k is None) == kept
+        if k == "exact":
+            assert s == 1.0
+
+
+# -- clusters.jsonl --------------------------------------------------------------------------------
+
+
+needs_cli = pytest.mark.skipif(CLI is None, reason="the arabic-dedup command is not installed")
+
+
+@needs_cli
+def test_clusters_file_and_report_counts_through_the_cli(tmp_path: Path) -> None:
+    src = write_jsonl(tmp_path / "news.jsonl", records_with_an_exact_copy())
+    out = tmp_path / "out"
+    res = run("dedup", src, "--out", out)
+    assert res.returncode == 0, res.stderr
+    lines = read_jsonl(out / "clusters.jsonl")
+    # One line per cluster of two or more, in the input order of the kept records; members
+    # in input order, the kept record not among them; size counts it.
+    assert [(c["kept"], c["size"], [m["id"] for m in c["members"]]) for c in lines] == [
+        ("a0", 4, ["c0", "c2", "e0"]),
+        ("a1", 2, ["c1"]),
+        ("a3", 2, ["c3"]),
+    ]
+    assert [list(c) for c in lines] == [["kept", "size", "members"]] * 3
+    kinds = {m["id"]: m["kind"] for c in lines for m in c["members"]}
+    assert kinds == {"c0": "near", "c2": "near", "e0": "exact", "c1": "near", "c3": "exact"}
+    # Member similarities are exactly those of duplicates.jsonl.
+    dups = {
+        d["id"]: (d["duplicate_of"], d["similarity"]) for d in read_jsonl(out / "duplicates.jsonl")
+    }
+    assert {m["id"]: (c["kept"], m["similarity"]) for c in lines for m in c["members"]} == dups
+    counts = report(out)["counts"]
+    assert counts["clusters"] == 3 and counts["largest_cluster"] == 4
+    assert counts["duplicates_by_kind"] == {"exact": 2, "near": 3}
+    assert "clusters.jsonl" in res.stdout
+
+
+def test_no_duplicates_gives_an_empty_clusters_file(tmp_path: Path) -> None:
+    recs = [{"id": i, "text": t} for i, t in corpus() if i.startswith("a")]
+    src = write_jsonl(tmp_path / "in.jsonl", recs)
+    rep = dedup_files([Source.detect(src)], tmp_path / "out")
+    assert (tmp_path / "out" / "clusters.jsonl").read_bytes() == b""
+    assert rep["counts"]["clusters"] == 0 and rep["counts"]["largest_cluster"] == 1
+    assert rep["counts"]["duplicates_by_kind"] == {"exact": 0, "near": 0}
+
+
+def test_a_big_cluster_is_one_line_written_in_chunks(tmp_path: Path) -> None:
+    # 100,001 records: one kept record with 100,000 members (more than one serialising chunk),
+    # plus a singleton in the middle. Linear work: a stable sort, one pass.
+    n = 100_002
+    rep = np.zeros(n, dtype=np.int64)
+    rep[5] = 5
+    sim = np.full(n, 0.5)
+    sim[0] = sim[5] = 1.0
+    sim[7] = 1 / 3
+    kinds = np.full(n, NEAR, dtype=np.int8)
+    kinds[[0, 5]] = KEPT
+    kinds[9] = EXACT
+    ids = [f"r{i}" for i in range(n)]
+    path = tmp_path / "clusters.jsonl"
+    assert write_clusters(path, ids, rep, sim, kinds) == 1
+    (line,) = path.read_text(encoding="utf-8").splitlines()
+    c = json.loads(line)
+    assert c["kept"] == "r0" and c["size"] == n - 1
+    assert [m["id"] for m in c["members"]] == [f"r{i}" for i in range(1, n) if i != 5]
+    assert c["members"][5]["similarity"] == 0.333333  # r7: rounded as duplicates.jsonl rounds
+    assert c["members"][7]["kind"] == "exact" and c["members"][8]["kind"] == "near"
+    assert cluster_counts(rep, kinds) == {
+        "clusters": 1, "largest_cluster": n - 1,
+        "duplicates_by_kind": {"exact": 1, "near": n - 3},
+    }  # fmt: skip
+
+
+# -- cluster_id / cluster_size on kept records ---------------------------------------------------
+
+
+@needs_cli
+def test_cluster_fields_on_kept_records_through_the_cli(tmp_path: Path) -> None:
+    recs = [{**r, "n": 1.50} for r in records_with_an_exact_copy()]
+    src = tmp_path / "news.jsonl"
+    src.write_text(
+        "".join(json.dumps(r, ensure_ascii=False).replace("1.5", "1.50") + "\n" for r in recs),
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    res = run("dedup", src, "--out", out, "--cluster-fields", "-q")
+    assert res.returncode == 0, res.stderr
+    unique = read_jsonl(out / "unique.jsonl")
+    assert [(r["id"], r["cluster_id"], r["cluster_size"]) for r in unique] == [
+        ("a0", "a0", 4), ("a1", "a1", 2), ("a2", "a2", 1), ("a3", "a3", 2), ("a4", "a4", 1),
+    ]  # fmt: skip
+    assert list(unique[0]) == ["id", "text", "n", "cluster_id", "cluster_size"]
+    # The original bytes of every field are kept (1.50 is not re-serialised as 1.5).
+    assert (
+        b'"n": 1.50, "cluster_id": "a0", "cluster_size": 4}' in (out / "unique.jsonl").read_bytes()
+    )
+    # Sizes add up: every record is in exactly one cluster.
+    assert sum(r["cluster_size"] for r in unique) == len(recs)
+    assert "cluster_id" not in read_jsonl(out / "duplicates.jsonl")[0]
+    assert report(out)["parameters"]["cluster_fields"] is True
+    # Without the flag, kept records are unchanged.
+    assert run("dedup", src, "--out", out, "-q").returncode == 0
+    assert all("cluster_id" not in r for r in read_jsonl(out / "unique.jsonl"))
+
+
+@needs_cli
+def test_cluster_fields_on_csv_rows_and_a_record_that_has_one(tmp_path: Path) -> None:
+    src = tmp_path / "news.csv"
+    rows = [("a0", corpus()[0][1], "x"), ("c0", corpus()[2][1], "y"), ("a1", corpus()[1][1], "z")]
+    import csv
+
+    with open(src, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "text", "cluster_size"])
+        w.writerows(rows)
+    out = tmp_path / "out"
+    res = run("dedup", src, "--out", out, "--cluster-fields", "-q")
+    assert res.returncode == 0, res.stderr
+    unique = read_jsonl(out / "unique.jsonl")
+    # A record's own cluster_size column is replaced, in its place.
+    assert unique == [
+        {"id": "a0", "text": rows[0][1], "cluster_size": 2, "cluster_id": "a0"},
+        {"id": "a1", "text": rows[2][1], "cluster_size": 1, "cluster_id": "a1"},
+    ]
+
+
+def test_dataframe_and_dataset_cluster_columns() -> None:
+    pd = pytest.importorskip("pandas")
+    from arabic_dedup.integrations import dedup_dataframe, dedup_dataset
+
+    recs = records_with_an_exact_copy()
+    df = pd.DataFrame({"text": [r["text"] for r in recs]}, index=[r["id"] for r in recs])
+    out = dedup_dataframe(df, cluster_fields=True)
+    assert list(out.columns)[-2:] == ["cluster_size", "match_kind"]
+    assert out["cluster_size"].tolist() == [4, 2, 4, 1, 2, 2, 4, 1, 2, 4]
+    assert out["match_kind"].tolist() == [
+        None, None, "near", None, "near", None, "near", None, "exact", "exact",
+    ]  # fmt: skip
+    assert "cluster_size" not in dedup_dataframe(df).columns
+    from arabic_dedup import ConfigError
+
+    with pytest.raises(ConfigError, match="already has column"):
+        dedup_dataframe(df.assign(match_kind=1), cluster_fields=True)
+
+    datasets = pytest.importorskip("datasets")
+    ds = datasets.Dataset.from_dict({"text": [r["text"] for r in recs]})
+    kept = dedup_dataset(ds, cluster_fields=True)
+    assert kept.column_names == ["text", "cluster_id", "cluster_size"]
+    assert kept["cluster_id"][:] == [0, 1, 3, 5, 7]
+    assert kept["cluster_size"][:] == [4, 2, 1, 2, 1]
+    assert dedup_dataset(ds).column_names == ["text"]
+    with pytest.raises(ConfigError, match="cluster_fields=True adds"):
+        dedup_dataset(kept, cluster_fields=True)
