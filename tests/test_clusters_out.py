@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 from typing import Any
@@ -168,8 +169,6 @@ def test_cluster_fields_on_kept_records_through_the_cli(tmp_path: Path) -> None:
 def test_cluster_fields_on_csv_rows_and_a_record_that_has_one(tmp_path: Path) -> None:
     src = tmp_path / "news.csv"
     rows = [("a0", corpus()[0][1], "x"), ("c0", corpus()[2][1], "y"), ("a1", corpus()[1][1], "z")]
-    import csv
-
     with open(src, "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
         w.writerow(["id", "text", "cluster_size"])
@@ -212,3 +211,156 @@ def test_dataframe_and_dataset_cluster_columns() -> None:
     assert dedup_dataset(ds).column_names == ["text"]
     with pytest.raises(ConfigError, match="cluster_fields=True adds"):
         dedup_dataset(kept, cluster_fields=True)
+
+
+# -- keep rules from the data --------------------------------------------------------------------
+
+# a0 and its copies c0 (a day earlier, from spa) and c2 (no date, alriyadh); a1 and its copy c1
+# (earlier once the zones are counted: 06:00Z against 07:00Z).
+DATED = [
+    ("a0", "2015-07-21", "sabq"),
+    ("c0", "2015-07-20", "spa"),
+    ("c2", None, "alriyadh"),
+    ("a1", "2015-07-23T10:00:00+03:00", "okaz"),
+    ("c1", "2015-07-23T06:00:00Z", "alriyadh"),
+]
+
+
+def dated_records() -> list[dict[str, Any]]:
+    texts = dict(corpus())
+    out = []
+    for i, date, source in DATED:
+        r: dict[str, Any] = {"id": i, "text": texts[i], "source": source}
+        if date is not None:
+            r["date"] = date
+        out.append(r)
+    return out
+
+
+def kept_of(out: Path) -> dict[str, list[str]]:
+    """kept id -> member ids, from clusters.jsonl."""
+    return {c["kept"]: [m["id"] for m in c["members"]] for c in read_jsonl(out / "clusters.jsonl")}
+
+
+def test_keep_rule_orders_by_value_with_missing_values_last() -> None:
+    from arabic_dedup import KeepRule
+    from arabic_dedup._cluster import keep_order
+
+    zero = np.zeros(5, dtype=np.int64)
+    by = ["2015-07-21", None, "2015-07-20", " ", "2015-07-20T00:00:00+00:00"]
+    # Missing (None, blank) last, in input order; ties in input order.
+    assert keep_order(zero, KeepRule("earliest", by=by)).tolist() == [2, 4, 0, 1, 3]
+    assert keep_order(zero, KeepRule("latest", by=by)).tolist() == [0, 2, 4, 1, 3]
+    # Numbers, as numbers or as the strings CSV gives; NaN is missing.
+    nums = [10, "9", 11.5, float("nan"), "-1"]
+    assert keep_order(zero, KeepRule("earliest", by=nums)).tolist() == [4, 1, 0, 2, 3]
+    # The source priority comes first, then the order, then input order.
+    rule = KeepRule("longest", prefer=["spa", "wam"], prefer_by=["x", "wam", "spa", None, "wam"])
+    lengths = np.array([50, 10, 5, 99, 30])
+    assert keep_order(lengths, rule).tolist() == [2, 4, 1, 3, 0]
+
+
+def test_keep_rule_errors_name_the_text_and_the_fix() -> None:
+    from arabic_dedup import ConfigError, InputError, KeepRule
+
+    with pytest.raises(InputError, match=r"text #1: 'yesterday' is not a number or an ISO 8601"):
+        find_duplicates(
+            ["a b c", "d e f"], keep=KeepRule("earliest", by=["2015-07-21", "yesterday"])
+        )
+    with pytest.raises(
+        InputError, match=r"text #1: .* is a number where earlier records hold dates"
+    ):
+        find_duplicates(["a b c", "d e f"], keep=KeepRule("latest", by=["2015-07-21", 3]))
+    with pytest.raises(InputError, match="by= has 1 values for 2 texts"):
+        find_duplicates(["a b c", "d e f"], keep=KeepRule("latest", by=[1]))
+    with pytest.raises(ConfigError, match="needs by="):
+        KeepRule("earliest")
+    with pytest.raises(ConfigError, match="takes no by= values"):
+        KeepRule("longest", by=[1])
+    with pytest.raises(ConfigError, match="give both or neither"):
+        KeepRule(prefer=["spa"])
+    with pytest.raises(ConfigError, match=r"wrap it: prefer=\['spa'\]"):
+        KeepRule(prefer="spa", prefer_by=["spa"])
+
+
+def test_find_duplicates_and_the_file_engine_keep_the_same_record(tmp_path: Path) -> None:
+    from arabic_dedup import KeepRule
+    from arabic_dedup._cluster import KeepFields
+
+    recs = dated_records()
+    src = write_jsonl(tmp_path / "in.jsonl", recs)
+    texts = [r["text"] for r in recs]
+    ids = [r["id"] for r in recs]
+    cases = [
+        (KeepFields("earliest", "date"), KeepRule("earliest", by=[r.get("date") for r in recs])),
+        (KeepFields("latest", "date"), KeepRule("latest", by=[r.get("date") for r in recs])),
+        (
+            KeepFields("first", None, "source", ("alriyadh", "spa")),
+            KeepRule(prefer=("alriyadh", "spa"), prefer_by=[r["source"] for r in recs]),
+        ),
+    ]
+    for fields, rule in cases:
+        dedup_files([Source.detect(src)], tmp_path / "out", keep=fields)
+        r = find_duplicates(texts, keep=rule)
+        want = {ids[k]: [ids[m] for m in ms if m != k] for k, ms in r.clusters().items()}
+        assert kept_of(tmp_path / "out") == want
+
+
+@needs_cli
+def test_keep_earliest_latest_and_prefer_through_the_cli(tmp_path: Path) -> None:
+    src = write_jsonl(tmp_path / "news.jsonl", dated_records())
+    out = tmp_path / "out"
+    assert (
+        run("dedup", src, "--out", out, "--keep", "earliest", "--keep-by", "date").returncode == 0
+    )
+    assert kept_of(out) == {"c0": ["a0", "c2"], "c1": ["a1"]}
+    assert report(out)["parameters"]["keep"] == {
+        "order": "earliest", "by": "date", "prefer_field": None, "prefer": [],
+    }  # fmt: skip
+    # latest: c2 has no date, so it is kept only if nothing else is.
+    assert run("dedup", src, "--out", out, "--keep", "latest", "--keep-by", "date").returncode == 0
+    assert kept_of(out) == {"a0": ["c0", "c2"], "a1": ["c1"]}
+    # The source priority first; records of unlisted sources after, in input order.
+    res = run("dedup", src, "--out", out, "--prefer-field", "source", "--prefer", "alriyadh,spa")
+    assert res.returncode == 0, res.stderr
+    assert kept_of(out) == {"c2": ["a0", "c0"], "c1": ["a1"]}
+    # ... then --keep among equals: spa first, then the earliest of the rest.
+    res = run("dedup", src, "--out", out, "--prefer-field", "source", "--prefer", "spa",
+              "--keep", "latest", "--keep-by", "date")  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    assert kept_of(out) == {"c0": ["a0", "c2"], "a1": ["c1"]}
+
+
+@needs_cli
+def test_keep_by_on_csv_number_strings_and_its_errors(tmp_path: Path) -> None:
+    texts = dict(corpus())
+    src = tmp_path / "news.csv"
+    with open(src, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(
+            [("id", "text", "n"), ("a0", texts["a0"], "10"), ("c0", texts["c0"], "9")]
+        )
+    out = tmp_path / "out"
+    res = run("dedup", src, "--out", out, "--keep", "earliest", "--keep-by", "n", "-q")
+    assert res.returncode == 0, res.stderr
+    assert kept_of(out) == {"c0": ["a0"]}  # 9 < 10 as numbers (as text "10" < "9")
+    before = (out / "clusters.jsonl").read_bytes()
+    # A value that is neither a number nor a date: exit 1 naming file, line and record; the
+    # earlier output is untouched.
+    res = run("dedup", src, "--out", out, "--keep", "latest", "--keep-by", "text", "-q")
+    assert res.returncode == 1
+    assert res.stderr.startswith(
+        f"arabic-dedup: error: {src} line 2: record 'a0': field 'text' (--keep-by): "
+    )
+    assert "is not a number or an ISO 8601 date" in res.stderr
+    assert (out / "clusters.jsonl").read_bytes() == before
+    # Usage errors: exit 2 before anything is read.
+    for args, message in [
+        (["--keep", "earliest"], "--keep earliest needs --keep-by FIELD"),
+        (["--keep-by", "n"], "--keep-by n needs --keep earliest or --keep latest"),
+        (["--prefer", "spa"], "--prefer VALUE,... needs --prefer-field FIELD"),
+        (["--prefer-field", "source"], "--prefer-field FIELD and --prefer VALUE,... go together"),
+        (["--prefer-field", "s", "--prefer", "a,,b"], "without empty items"),
+    ]:
+        res = run("dedup", src, "--out", tmp_path / "never", *args)
+        assert res.returncode == 2 and message in res.stderr, (args, res.stderr)
+        assert not (tmp_path / "never").exists()

@@ -9,6 +9,7 @@ representative itself. So every member is a verified near-duplicate of its repre
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -475,7 +476,7 @@ class KeepRule:
     """
 
     order: KeepOrder = "first"
-    by: Sequence[Any] | None = None
+    by: Sequence[Any] | NDArray[Any] | None = None
     prefer: Sequence[Any] = ()
     prefer_by: Sequence[Any] | None = None
 
@@ -531,13 +532,15 @@ class KeepRule:
         return keys
 
     @staticmethod
-    def _per_text(values: Sequence[Any], name: str, n: int) -> Sequence[Any]:
+    def _per_text(
+        values: Sequence[Any] | NDArray[Any], name: str, n: int
+    ) -> Sequence[Any] | NDArray[Any]:
         if len(values) != n:
             raise InputError(f"KeepRule {name}= has {len(values)} values for {n} texts")
         return values
 
 
-def prefer_ranks(values: Sequence[Any], prefer: Sequence[Any]) -> NDArray[np.int64]:
+def prefer_ranks(values: Sequence[Any] | NDArray[Any], prefer: Sequence[Any]) -> NDArray[np.int64]:
     """Each value's position in ``prefer`` (``len(prefer)`` when absent or missing)."""
     rank = {v: i for i, v in reversed(list(enumerate(prefer)))}
     last = len(prefer)
@@ -548,3 +551,84 @@ def prefer_ranks(values: Sequence[Any], prefer: Sequence[Any]) -> NDArray[np.int
         except TypeError:  # unhashable (a list, a dict): never one of the preferred values
             pass
     return out
+
+
+@dataclass(frozen=True)
+class KeepFields:
+    """A :class:`KeepRule` read from each record's fields (the CLI's ``--keep``,
+    ``--keep-by``, ``--prefer-field`` and ``--prefer``): the file engine collects the values
+    record by record (:meth:`collector`) and sorts by the rule they make.
+
+    A record without the ``by`` field (or with null) is placed last; a value that is neither a
+    number nor an ISO 8601 date is an error naming the record. ``prefer_field`` values are
+    compared as text (a JSON number ``1`` matches ``"1"``); a record with another value, or
+    none, comes after every listed one.
+    """
+
+    order: KeepOrder = "first"
+    by: str | None = None
+    prefer_field: str | None = None
+    prefer: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.order not in KEEP_ORDERS:
+            raise ConfigError(f"--keep must be one of {', '.join(KEEP_ORDERS)}, got {self.order!r}")
+        if self.order in _BY_VALUE and self.by is None:
+            raise ConfigError(
+                f"--keep {self.order} needs --keep-by FIELD, the date or number field to compare"
+            )
+        if self.by is not None and self.order not in _BY_VALUE:
+            raise ConfigError(
+                f"--keep-by {self.by} needs --keep earliest or --keep latest "
+                f"(got --keep {self.order})"
+            )
+        if bool(self.prefer) != (self.prefer_field is not None):
+            raise ConfigError(
+                "--prefer-field FIELD and --prefer VALUE,... go together (the field, and its "
+                "values in priority order); give both or neither"
+            )
+
+    def describe(self) -> dict[str, Any]:
+        """The rule as report.json records it."""
+        return {
+            "order": self.order,
+            "by": self.by,
+            "prefer_field": self.prefer_field,
+            "prefer": list(self.prefer),
+        }
+
+    def collector(self) -> FieldCollector:
+        return FieldCollector(self)
+
+
+class FieldCollector:
+    """Collects one run's :class:`KeepFields` values, one record at a time (8 bytes and a
+    reference per record, never the records)."""
+
+    def __init__(self, fields: KeepFields) -> None:
+        self.fields = fields
+        self.by = SortValues() if fields.by is not None else None
+        self.preferred: list[str | None] = []
+        self._prefer = set(fields.prefer)
+
+    def add(self, record: dict[str, Any]) -> str | None:
+        """Take one record's values; returns why they cannot be used, or None."""
+        f = self.fields
+        if self.by is not None and f.by is not None:
+            why = self.by.add(record.get(f.by))
+            if why is not None:
+                return (
+                    f"field {f.by!r} (--keep-by): {why}; fix or remove the value "
+                    "(records without the field are kept last)"
+                )
+        if f.prefer_field is not None:
+            v = record.get(f.prefer_field)
+            text = v if isinstance(v, str) or v is None else json.dumps(v, ensure_ascii=False)
+            self.preferred.append(text if text in self._prefer else None)
+        return None
+
+    def rule(self) -> KeepRule:
+        f = self.fields
+        prefer_by = self.preferred if f.prefer_field is not None else None
+        by = self.by.array() if self.by is not None else None
+        return KeepRule(f.order, by=by, prefer=f.prefer, prefer_by=prefer_by)

@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 
 from ._atomic import CLUSTERS_FILE, OUTPUT_FILES, STATS_FILE, prepare_output, temporary_output
 from ._boilerplate import CorpusStats
-from ._cluster import KeepPolicy, cluster_sizes, keep_order
+from ._cluster import FieldCollector, KeepFields, KeepPolicy, KeepRule, cluster_sizes, keep_order
 from ._clusters_out import cluster_counts, cluster_fields, write_clusters
 from ._config import DedupConfig
 from ._dedup import detect
@@ -77,7 +77,7 @@ def run_stages(
     *,
     config: DedupConfig,
     hasher: MinHasher,
-    keep: KeepPolicy,
+    keep: KeepPolicy | KeepRule,
     timings: dict[str, float],
     progress: ProgressFn | None = None,
 ) -> StageResult:
@@ -93,7 +93,7 @@ def run_stages(
     det = detect(sets, order, config=config, hasher=hasher, on_stage=on_stage)
     timings.update(det.timings)
     cl = det.clusters
-    params = {**det.params, "keep": keep}
+    params = {**det.params, "keep": keep.describe() if isinstance(keep, KeepRule) else keep}
     return StageResult(
         cl.representative, cl.similarity, len(det.pairs), params, det.stats, det.kinds
     )
@@ -121,6 +121,7 @@ class _Run:
     per_source: list[int] = field(default_factory=list)  # good records per source
     errors: list[BadRecord] = field(default_factory=list)
     errors_per_source: list[int] = field(default_factory=list)
+    keep_values: FieldCollector | None = None  # the --keep-by / --prefer values, if asked
 
     def reader(self, s: Source) -> Reader:
         prefix = str(s.path) if len(self.sources) > 1 else None
@@ -131,9 +132,9 @@ class _Run:
             self.progress(stage, done, self.total_bytes)
 
 
-def _check_arguments(sources: Sequence[Source], keep: str, on_error: str) -> None:
-    if keep not in ("first", "longest"):
-        raise ConfigError(f"keep must be 'first' or 'longest', got {keep!r}")
+def _check_arguments(sources: Sequence[Source], keep: str | KeepFields, on_error: str) -> None:
+    if not isinstance(keep, KeepFields) and keep not in ("first", "longest"):
+        raise ConfigError(f"keep must be 'first', 'longest' or a KeepFields, got {keep!r}")
     if on_error not in ("fail", "skip"):
         raise ConfigError(f"on_error must be 'fail' or 'skip', got {on_error!r}")
     if not sources:
@@ -168,6 +169,7 @@ def _pass1_shingle_sets(run: _Run, hasher: MinHasher) -> ShingleSets:
                 run.errors.append(item)
                 bad += 1
                 continue
+            _collect_keep_values(run, s, item)
             good += 1
             run.ids.append(item.id)
             run.lines.append(item.line)
@@ -188,6 +190,22 @@ def _pass1_shingle_sets(run: _Run, hasher: MinHasher) -> ShingleSets:
     all_hashes = np.concatenate(hashes) if hashes else np.empty(0, np.uint32)
     run.timings["read_and_shingle"] = round(time.perf_counter() - t0, 6)
     return ShingleSets(all_hashes.astype(np.uint32, copy=False), offsets)
+
+
+def _keep_rule(
+    keep: KeepPolicy | KeepFields, collector: FieldCollector | None
+) -> KeepPolicy | KeepRule:
+    """What ``keep_order`` sorts by: the policy, or the rule of the values pass 1 collected."""
+    if isinstance(keep, KeepFields):
+        return (collector if collector is not None else keep.collector()).rule()
+    return keep
+
+
+def _collect_keep_values(run: _Run, s: Source, item: Record) -> None:
+    if run.keep_values is not None:
+        why = run.keep_values.add(item.fields)
+        if why is not None:
+            raise RecordError(str(s.path), item.line, f"record {item.id!r}: {why}", unit=s.unit)
 
 
 def _pass2_write(
@@ -229,7 +247,9 @@ def _pass2_write(
     return n_unique, n_dup
 
 
-def _report(run: _Run, res: StageResult, written: tuple[int, int], keep: str) -> dict[str, Any]:
+def _report(
+    run: _Run, res: StageResult, written: tuple[int, int], keep: str | KeepFields
+) -> dict[str, Any]:
     n = len(run.ids)
     n_errors = len(run.errors)
     return {
@@ -255,7 +275,7 @@ def _report(run: _Run, res: StageResult, written: tuple[int, int], keep: str) ->
             "text_field": run.text_field,
             "id_field": run.id_field,
             "on_error": run.on_error,
-            "keep": keep,
+            "keep": keep.describe() if isinstance(keep, KeepFields) else keep,
             "dedup": res.params,
         },
         "versions": _versions(),
@@ -288,7 +308,7 @@ def dedup_files(
     out_dir: str | os.PathLike[str],
     *,
     config: DedupConfig | None = None,
-    keep: KeepPolicy = "first",
+    keep: KeepPolicy | KeepFields = "first",
     text_field: str = "text",
     id_field: str = "id",
     on_error: OnError = "fail",
@@ -302,8 +322,9 @@ def dedup_files(
     returned dict) atomically: ``out_dir`` is replaced only when everything is written.
     ``out_dir`` must be new, empty, or an earlier output of this function, and hold no input.
     Bad records raise :class:`RecordError` (``on_error="fail"``) or are listed in the report
-    (``"skip"``). ``with_cluster_fields`` adds ``cluster_id`` and ``cluster_size`` to the kept
-    records (``--cluster-fields``).
+    (``"skip"``). ``keep`` is a policy or a :class:`KeepFields` rule read from the records'
+    fields (``--keep earliest --keep-by date``, ``--prefer-field``). ``with_cluster_fields``
+    adds ``cluster_id`` and ``cluster_size`` to the kept records (``--cluster-fields``).
     """
     cfg = config or DedupConfig()
     _check_arguments(sources, keep, on_error)
@@ -312,12 +333,15 @@ def dedup_files(
     run = _Run(sources, text_field, id_field, on_error, progress, batch_texts)
     run.stats = [s.stat() for s in sources]
     run.total_bytes = sum(size for size, _ in run.stats)
+    collector = keep.collector() if isinstance(keep, KeepFields) else None
+    run.keep_values = collector
     hasher = cfg.hasher()
 
     sets = _pass1_shingle_sets(run, hasher)
     lengths = np.asarray(run.lengths, dtype=np.int64)
+    rule = _keep_rule(keep, collector)
     res = run_stages(
-        sets, lengths, config=cfg, hasher=hasher, keep=keep, timings=run.timings, progress=progress
+        sets, lengths, config=cfg, hasher=hasher, keep=rule, timings=run.timings, progress=progress
     )
     del sets
     with temporary_output(out) as tmp:
