@@ -364,3 +364,52 @@ def test_keep_by_on_csv_number_strings_and_its_errors(tmp_path: Path) -> None:
         res = run("dedup", src, "--out", tmp_path / "never", *args)
         assert res.returncode == 2 and message in res.stderr, (args, res.stderr)
         assert not (tmp_path / "never").exists()
+
+
+# -- the documented examples run as shown ---------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+MARK = "<!-- checked-example"
+
+
+def checked_examples(doc: Path) -> list[list[tuple[str, str]]]:
+    """The ``sh`` blocks after a checked-example mark: (command, shown output) in order. A
+    ``$ `` line starts a command (a here-document runs to its terminator); the lines up to
+    the next command are its output."""
+    blocks = []
+    for part in doc.read_text(encoding="utf-8").split(MARK)[1:]:
+        body = part.split("```sh\n", 1)[1].split("\n```", 1)[0]
+        steps: list[tuple[str, list[str]]] = []
+        lines = body.split("\n")
+        while lines:
+            line = lines.pop(0)
+            if line.startswith("$ "):
+                cmd = [line[2:]]
+                if "<<'EOF'" in line:
+                    while cmd[-1] != "EOF":
+                        cmd.append(lines.pop(0))
+                steps.append(("\n".join(cmd), []))
+            else:
+                steps[-1][1].append(line)
+        blocks.append([(c, "".join(o + "\n" for o in out)) for c, out in steps])
+    return blocks
+
+
+@needs_cli
+@pytest.mark.parametrize("doc", ["docs/cli.md", "README.md"])
+def test_documented_cluster_examples_print_what_they_show(tmp_path: Path, doc: str) -> None:
+    import os
+    import subprocess
+    import sys
+
+    blocks = checked_examples(ROOT / doc)
+    assert blocks, f"{doc} has no checked example"
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    for block in blocks:
+        for cmd, shown in block:
+            res = subprocess.run(
+                ["bash", "-c", cmd], cwd=tmp_path, env=env, capture_output=True, text=True,
+                encoding="utf-8", timeout=120,
+            )  # fmt: skip
+            assert res.returncode == 0, (cmd, res.stderr)
+            assert res.stdout == shown, cmd

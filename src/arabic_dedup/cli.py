@@ -240,7 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
         "dedup",
         help="deduplicate JSONL, CSV, Parquet or .txt files into DIR",
         description="Deduplicate the records of INPUT files into DIR/unique.jsonl, "
-        "DIR/duplicates.jsonl and DIR/report.json (written atomically).",
+        "DIR/duplicates.jsonl, DIR/clusters.jsonl and DIR/report.json (written atomically).",
     )
     p.add_argument(
         "inputs", nargs="+", metavar="INPUT", help="JSONL/CSV/TSV (.gz too), Parquet, or a folder"
