@@ -306,6 +306,25 @@ def test_find_duplicates_and_the_file_engine_keep_the_same_record(tmp_path: Path
         assert kept_of(tmp_path / "out") == want
 
 
+def test_dedup_dataframe_takes_a_keep_rule_from_its_columns() -> None:
+    pd = pytest.importorskip("pandas")
+    from arabic_dedup import KeepRule
+    from arabic_dedup.integrations import dedup_dataframe
+
+    recs = dated_records()
+    df = pd.DataFrame(recs).set_index("id")
+    df["date"] = pd.to_datetime(df["date"], utc=True, format="ISO8601")  # c2's missing: NaT
+    rule = KeepRule("latest", by=df["date"].tolist())
+    out = dedup_dataframe(df, keep=rule)
+    assert out[out.keep].index.tolist() == ["a0", "a1"]
+    assert out["duplicate_of"].tolist() == [None, "a0", "a0", None, "a1"]
+    rule = KeepRule(
+        "earliest", by=df["date"].tolist(), prefer=["alriyadh"], prefer_by=df["source"].tolist()
+    )
+    out = dedup_dataframe(df, keep=rule)
+    assert out[out.keep].index.tolist() == ["c2", "c1"]
+
+
 @needs_cli
 def test_keep_earliest_latest_and_prefer_through_the_cli(tmp_path: Path) -> None:
     src = write_jsonl(tmp_path / "news.jsonl", dated_records())

@@ -380,10 +380,11 @@ _SORTABLE = "a number or an ISO 8601 date (2015-07-21, 2015-07-21T08:30:00+03:00
 
 class SortValues:
     """``earliest`` / ``latest`` values, read one at a time: numbers, or dates and times
-    (ISO 8601 strings, or date objects as Parquet gives them; a time without a zone counts
-    as UTC). A string holding a number is a number (CSV fields are strings). Missing values
-    (None, NaN, empty or blank strings) are NaN and sort last. One rule for every caller:
-    values of both kinds in one run are an error, as is a string that is neither."""
+    (ISO 8601 strings, or date objects as Parquet and pandas give them; a time without a zone
+    counts as UTC). A string holding a number is a number (CSV fields are strings). Missing
+    values (None, NaN, NaT, NA, empty or blank strings) are NaN and sort last. One rule for
+    every caller: values of both kinds in one run are an error, as is a string that is
+    neither."""
 
     def __init__(self) -> None:
         self.values: list[float] = []
@@ -421,7 +422,10 @@ def _sort_value(value: Any) -> tuple[str, float] | str | None:
     import datetime as dt
     import math
 
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    try:
+        if value is None or bool(value != value):  # NaN, and pandas' NaT
+            return None
+    except TypeError:  # pandas' NA: its truth is undefined
         return None
     if isinstance(value, bool):
         return f"{value!r} is a boolean, not {_SORTABLE}"

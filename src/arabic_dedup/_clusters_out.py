@@ -69,11 +69,11 @@ def _clusters(representative: NDArray[np.int64]) -> Iterator[tuple[int, NDArray[
     reps = representative[by]
     starts = np.flatnonzero(np.r_[True, reps[1:] != reps[:-1]])
     ends = np.r_[starts[1:], n]
-    for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
-        if e - s >= 2:
-            members = by[s:e]
-            kept = int(reps[s])
-            yield kept, members[members != kept]
+    big = ends - starts >= 2  # most records are alone: skip them without a Python step each
+    for s, e in zip(starts[big].tolist(), ends[big].tolist(), strict=True):
+        members = by[s:e]
+        kept = int(reps[s])
+        yield kept, members[members != kept]
 
 
 def write_clusters(
