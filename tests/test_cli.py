@@ -92,6 +92,7 @@ def test_gzip_jsonl_exact_outputs(tmp_path: Path) -> None:
     rep = report(out)
     assert rep["counts"] == {
         "records_read": 9, "unique": 5, "duplicates": 4, "errors": 0, "clusters": 3,
+        "largest_cluster": 3, "duplicates_by_kind": {"exact": 1, "near": 3},
         "verified_pairs": rep["counts"]["verified_pairs"],
     }  # fmt: skip
     assert rep["versions"]["normalizer"] and rep["versions"]["arabic_dedup"]
@@ -217,7 +218,9 @@ def test_on_error_fail_then_skip_and_atomic_replacement(tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert run("dedup", good, "--out", out, "-q").returncode == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    assert sorted(before) == ["corpus_stats.npz", "duplicates.jsonl", "report.json", "unique.jsonl"]
+    assert sorted(before) == [
+        "clusters.jsonl", "corpus_stats.npz", "duplicates.jsonl", "report.json", "unique.jsonl"
+    ]  # fmt: skip
 
     # --on-error fail (the default): stops at the first bad record, after good.jsonl was read,
     # names file and line, and leaves the earlier output exactly as it was.

@@ -6,6 +6,7 @@
 """
 
 from ._boilerplate import BoilerplateRule, CorpusStats
+from ._cluster import MATCH_KINDS, KeepRule
 from ._config import DEFAULT_THRESHOLD, DEFAULT_THRESHOLDS, DedupConfig
 from ._dedup import DedupResult, Pair, Pairs, find_duplicates
 from ._errors import (
@@ -46,6 +47,7 @@ __version__ = "0.1.0"
 __all__ = [
     "DEFAULT_THRESHOLD",
     "DEFAULT_THRESHOLDS",
+    "MATCH_KINDS",
     "NORMALIZER_VERSION",
     "ArabicDedupError",
     "BoilerplateRule",
@@ -65,6 +67,7 @@ __all__ = [
     "IndexStats",
     "IndexUnavailableError",
     "InputError",
+    "KeepRule",
     "KernelError",
     "Match",
     "MemoryOptions",

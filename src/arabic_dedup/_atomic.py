@@ -26,6 +26,7 @@ from pathlib import Path
 from ._errors import OutputDirError
 
 __all__ = [
+    "CLUSTERS_FILE",
     "OUTPUT_FILES",
     "STATS_FILE",
     "check_out_dir",
@@ -36,7 +37,8 @@ __all__ = [
 
 # What dedup learned about the corpus (boilerplate), for ``compare --stats`` (with max_df).
 STATS_FILE = "corpus_stats.npz"
-OUTPUT_FILES = ("unique.jsonl", "duplicates.jsonl", "report.json", STATS_FILE)
+CLUSTERS_FILE = "clusters.jsonl"  # one line per cluster (written by ._clusters_out)
+OUTPUT_FILES = ("unique.jsonl", "duplicates.jsonl", CLUSTERS_FILE, "report.json", STATS_FILE)
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 1 << 1
 

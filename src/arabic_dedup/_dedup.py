@@ -10,14 +10,24 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple, TypeVar, overload
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ._boilerplate import CorpusStats
-from ._cluster import Clusters, KeepPolicy, grouped_star_clusters, keep_order, listed_pairs
+from ._cluster import (
+    Clusters,
+    KeepPolicy,
+    KeepRule,
+    cluster_sizes,
+    grouped_star_clusters,
+    keep_order,
+    kind_names,
+    listed_pairs,
+    match_kinds,
+)
 from ._config import DedupConfig, resolve_config
 from ._errors import InputError
 from ._lsh import GIANT_BUCKET, candidates, identical_sets, in_buckets, take_sets
@@ -110,6 +120,9 @@ class DedupResult:
                   cookie notice), where all pairs would be quadratic: there only each
                   duplicate's pair with its kept text, and each exact copy's pair (1.0)
                   with its first copy in keep order (see ``_cluster.listed_pairs``).
+    match_kind:   how each duplicate matches its kept text: "exact" (the same shingles after
+                  normalisation, boilerplate ignored) or "near"; None for kept texts (the
+                  names are ``_cluster.MATCH_KINDS``).
     """
 
     cluster_ids: NDArray[np.int64]
@@ -118,6 +131,7 @@ class DedupResult:
     similarity: NDArray[np.float64]
     pairs: Pairs
     params: dict[str, Any]
+    match_kind: list[str | None]
 
     def __len__(self) -> int:
         return len(self.keep)
@@ -129,6 +143,11 @@ class DedupResult:
     def kept(self) -> list[int]:
         """Indexes of the kept texts, in input order."""
         return np.flatnonzero(self.keep).tolist()
+
+    def cluster_sizes(self) -> NDArray[np.int64]:
+        """The size of each text's cluster (1 for a text without duplicates), kept text
+        included: the weight FineWeb-2-style pipelines up-sample by."""
+        return cluster_sizes(self.cluster_ids)
 
     def clusters(self, *, min_size: int = 2) -> dict[int, list[int]]:
         """Clusters with at least ``min_size`` members: kept index -> member indexes."""
@@ -172,14 +191,15 @@ def find_duplicates(
     /,
     *,
     config: DedupConfig | None = None,
-    keep: KeepPolicy | Callable[[int], Any] = "first",
+    keep: KeepPolicy | KeepRule | Callable[[int], Any] = "first",
     **options: Any,
 ) -> DedupResult:
     """Find near-duplicate texts and decide which to keep.
 
     ``options`` are :class:`DedupConfig` fields (``threshold``, ``similarity``, ...).
-    ``keep`` chooses the text kept per cluster: ``"first"`` (input order), ``"longest"``, or a
-    callable mapping an index to a sort key (smallest kept), e.g. ``keep=lambda i: dates[i]``.
+    ``keep`` chooses the text kept per cluster: ``"first"`` (input order), ``"longest"``, a
+    :class:`KeepRule` (``KeepRule("earliest", by=dates)``, a source priority), or a callable
+    mapping an index to a sort key (smallest kept), e.g. ``keep=lambda i: dates[i]``.
 
     >>> r = find_duplicates([
     ...     "أعلنت وزارة الصحة اليوم عن افتتاح مستشفى جديد في مدينة الرياض بسعة مئتي سرير",
@@ -190,7 +210,7 @@ def find_duplicates(
     ([True, False, True], [None, 0, None])
     """
     cfg = resolve_config(config, options)
-    if not (keep in ("first", "longest") or callable(keep)):
+    if not (keep in ("first", "longest") or isinstance(keep, KeepRule) or callable(keep)):
         keep_order(np.zeros(0, dtype=np.int64), keep)  # raises the ConfigError
     hasher = cfg.hasher()
     sets, lengths = read_sets(texts, hasher)
@@ -204,7 +224,7 @@ def find_duplicates(
     dup_of: list[int | None] = [
         None if k else int(r) for k, r in zip(keep_mask.tolist(), rep.tolist(), strict=True)
     ]
-    params = {**det.params, "keep": keep if isinstance(keep, str) else "key"}
+    params = {**det.params, "keep": _keep_param(keep)}
     return DedupResult(
         cluster_ids=rep,
         keep=keep_mask,
@@ -212,7 +232,14 @@ def find_duplicates(
         similarity=det.clusters.similarity,
         pairs=Pairs(det.pairs[:, 0], det.pairs[:, 1], det.pair_similarity),
         params=params,
+        match_kind=kind_names(det.kinds),
     )
+
+
+def _keep_param(keep: KeepPolicy | KeepRule | Callable[[int], Any]) -> Any:
+    if isinstance(keep, str):
+        return keep
+    return keep.describe() if isinstance(keep, KeepRule) else "key"
 
 
 @dataclass(frozen=True)
@@ -225,6 +252,8 @@ class Detection:
     params: dict[str, Any]
     timings: dict[str, float]
     stats: CorpusStats | None = None  # what the boilerplate rule learned (None: no max_df)
+    kinds: NDArray[np.int8] = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
+    """``_cluster.match_kinds`` of every document."""
 
 
 def detect(
@@ -302,4 +331,5 @@ def detect(
         )
         pairs, psims = listed_pairs(order, group, psims, cands, clusters)
     params = {**config.as_dict(), **hasher.params}
-    return Detection(clusters, pairs, psims, params, timings, stats)
+    kinds = match_kinds(group, clusters.representative)
+    return Detection(clusters, pairs, psims, params, timings, stats, kinds)

@@ -4,7 +4,8 @@ Two passes over the input. Pass 1 streams the records, computes their shingle se
 and keeps only compact data per record (shingle hashes, id, text length, line number); the
 texts themselves are dropped batch by batch. The detector's stages then run on the shingle
 sets exactly as :func:`find_duplicates` runs them. Pass 2 re-reads the input in the same order
-and writes every record to ``unique.jsonl`` or ``duplicates.jsonl``.
+and writes every record to ``unique.jsonl`` or ``duplicates.jsonl``; ``clusters.jsonl`` is
+written from the per-record arrays (:mod:`._clusters_out`).
 
 Reading is :mod:`.formats` (one reader per format); the atomic replacement of the output
 directory is :mod:`._atomic`. Texts reach the detector exactly as read: a lone surrogate is a
@@ -23,9 +24,10 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from ._atomic import OUTPUT_FILES, STATS_FILE, prepare_output, temporary_output
+from ._atomic import CLUSTERS_FILE, OUTPUT_FILES, STATS_FILE, prepare_output, temporary_output
 from ._boilerplate import CorpusStats
-from ._cluster import KeepPolicy, keep_order
+from ._cluster import FieldCollector, KeepFields, KeepPolicy, KeepRule, cluster_sizes, keep_order
+from ._clusters_out import cluster_counts, cluster_fields, write_clusters
 from ._config import DedupConfig
 from ._dedup import detect
 from ._errors import ConfigError, OutputDirError, RecordError
@@ -66,6 +68,7 @@ class StageResult:
     n_pairs: int
     params: dict[str, Any]
     stats: CorpusStats | None
+    kinds: NDArray[np.int8]  # _cluster.match_kinds of every record
 
 
 def run_stages(
@@ -74,7 +77,7 @@ def run_stages(
     *,
     config: DedupConfig,
     hasher: MinHasher,
-    keep: KeepPolicy,
+    keep: KeepPolicy | KeepRule,
     timings: dict[str, float],
     progress: ProgressFn | None = None,
 ) -> StageResult:
@@ -90,8 +93,10 @@ def run_stages(
     det = detect(sets, order, config=config, hasher=hasher, on_stage=on_stage)
     timings.update(det.timings)
     cl = det.clusters
-    params = {**det.params, "keep": keep}
-    return StageResult(cl.representative, cl.similarity, len(det.pairs), params, det.stats)
+    params = {**det.params, "keep": keep.describe() if isinstance(keep, KeepRule) else keep}
+    return StageResult(
+        cl.representative, cl.similarity, len(det.pairs), params, det.stats, det.kinds
+    )
 
 
 # -- the steps of a run ------------------------------------------------------------------------
@@ -116,6 +121,7 @@ class _Run:
     per_source: list[int] = field(default_factory=list)  # good records per source
     errors: list[BadRecord] = field(default_factory=list)
     errors_per_source: list[int] = field(default_factory=list)
+    keep_values: FieldCollector | None = None  # the --keep-by / --prefer values, if asked
 
     def reader(self, s: Source) -> Reader:
         prefix = str(s.path) if len(self.sources) > 1 else None
@@ -126,9 +132,9 @@ class _Run:
             self.progress(stage, done, self.total_bytes)
 
 
-def _check_arguments(sources: Sequence[Source], keep: str, on_error: str) -> None:
-    if keep not in ("first", "longest"):
-        raise ConfigError(f"keep must be 'first' or 'longest', got {keep!r}")
+def _check_arguments(sources: Sequence[Source], keep: str | KeepFields, on_error: str) -> None:
+    if not isinstance(keep, KeepFields) and keep not in ("first", "longest"):
+        raise ConfigError(f"keep must be 'first', 'longest' or a KeepFields, got {keep!r}")
     if on_error not in ("fail", "skip"):
         raise ConfigError(f"on_error must be 'fail' or 'skip', got {on_error!r}")
     if not sources:
@@ -163,6 +169,7 @@ def _pass1_shingle_sets(run: _Run, hasher: MinHasher) -> ShingleSets:
                 run.errors.append(item)
                 bad += 1
                 continue
+            _collect_keep_values(run, s, item)
             good += 1
             run.ids.append(item.id)
             run.lines.append(item.line)
@@ -185,13 +192,33 @@ def _pass1_shingle_sets(run: _Run, hasher: MinHasher) -> ShingleSets:
     return ShingleSets(all_hashes.astype(np.uint32, copy=False), offsets)
 
 
-def _pass2_write(run: _Run, res: StageResult, tmp: Path) -> tuple[int, int]:
-    """Re-read the inputs in the same order; write every good record to one of the outputs.
-    Returns (unique, duplicates) written."""
+def _keep_rule(
+    keep: KeepPolicy | KeepFields, collector: FieldCollector | None
+) -> KeepPolicy | KeepRule:
+    """What ``keep_order`` sorts by: the policy, or the rule of the values pass 1 collected."""
+    if isinstance(keep, KeepFields):
+        return (collector if collector is not None else keep.collector()).rule()
+    return keep
+
+
+def _collect_keep_values(run: _Run, s: Source, item: Record) -> None:
+    if run.keep_values is not None:
+        why = run.keep_values.add(item.fields)
+        if why is not None:
+            raise RecordError(str(s.path), item.line, f"record {item.id!r}: {why}", unit=s.unit)
+
+
+def _pass2_write(
+    run: _Run, res: StageResult, tmp: Path, with_cluster_fields: bool
+) -> tuple[int, int]:
+    """Re-read the inputs in the same order; write every good record to one of the outputs
+    (kept records with ``cluster_id`` / ``cluster_size`` if asked). Returns (unique,
+    duplicates) written."""
     t0 = time.perf_counter()
     n = len(run.ids)
     rep = res.representative
     is_kept = rep == np.arange(n)
+    sizes = cluster_sizes(rep) if with_cluster_fields else None
     n_unique = n_dup = idx = done_bytes = 0
     with JsonlWriter(tmp / "unique.jsonl") as fu, JsonlWriter(tmp / "duplicates.jsonl") as fd:
         for s, before in zip(run.sources, run.stats, strict=True):
@@ -202,7 +229,7 @@ def _pass2_write(run: _Run, res: StageResult, tmp: Path) -> tuple[int, int]:
                 if idx >= n or item.line != run.lines[idx]:
                     raise RecordError(str(s.path), 0, "the input changed during the run")
                 if is_kept[idx]:
-                    fu.unique(item)
+                    fu.unique(item, None if sizes is None else cluster_fields(item.id, sizes[idx]))
                     n_unique += 1
                 else:
                     fd.duplicate(item, run.ids[int(rep[idx])], float(res.similarity[idx]))
@@ -220,9 +247,10 @@ def _pass2_write(run: _Run, res: StageResult, tmp: Path) -> tuple[int, int]:
     return n_unique, n_dup
 
 
-def _report(run: _Run, res: StageResult, written: tuple[int, int], keep: str) -> dict[str, Any]:
+def _report(
+    run: _Run, res: StageResult, written: tuple[int, int], keep: str | KeepFields
+) -> dict[str, Any]:
     n = len(run.ids)
-    is_kept = res.representative == np.arange(n)
     n_errors = len(run.errors)
     return {
         "counts": {
@@ -230,7 +258,7 @@ def _report(run: _Run, res: StageResult, written: tuple[int, int], keep: str) ->
             "unique": written[0],
             "duplicates": written[1],
             "errors": n_errors,
-            "clusters": int(np.unique(res.representative[~is_kept]).size),
+            **cluster_counts(res.representative, res.kinds),
             "verified_pairs": res.n_pairs,
         },
         "inputs": [
@@ -247,7 +275,7 @@ def _report(run: _Run, res: StageResult, written: tuple[int, int], keep: str) ->
             "text_field": run.text_field,
             "id_field": run.id_field,
             "on_error": run.on_error,
-            "keep": keep,
+            "keep": keep.describe() if isinstance(keep, KeepFields) else keep,
             "dedup": res.params,
         },
         "versions": _versions(),
@@ -280,19 +308,23 @@ def dedup_files(
     out_dir: str | os.PathLike[str],
     *,
     config: DedupConfig | None = None,
-    keep: KeepPolicy = "first",
+    keep: KeepPolicy | KeepFields = "first",
     text_field: str = "text",
     id_field: str = "id",
     on_error: OnError = "fail",
     progress: ProgressFn | None = None,
     batch_texts: int = BATCH_TEXTS,
+    with_cluster_fields: bool = False,
 ) -> dict[str, Any]:
     """Deduplicate the records of ``sources`` into ``out_dir``; returns the report.
 
-    Writes ``unique.jsonl``, ``duplicates.jsonl`` and ``report.json`` (the returned dict)
-    atomically: ``out_dir`` is replaced only when everything is written. ``out_dir`` must be
-    new, empty, or an earlier output of this function, and hold no input. Bad records raise
-    :class:`RecordError` (``on_error="fail"``) or are listed in the report (``"skip"``).
+    Writes ``unique.jsonl``, ``duplicates.jsonl``, ``clusters.jsonl`` and ``report.json`` (the
+    returned dict) atomically: ``out_dir`` is replaced only when everything is written.
+    ``out_dir`` must be new, empty, or an earlier output of this function, and hold no input.
+    Bad records raise :class:`RecordError` (``on_error="fail"``) or are listed in the report
+    (``"skip"``). ``keep`` is a policy or a :class:`KeepFields` rule read from the records'
+    fields (``--keep earliest --keep-by date``, ``--prefer-field``). ``with_cluster_fields``
+    adds ``cluster_id`` and ``cluster_size`` to the kept records (``--cluster-fields``).
     """
     cfg = config or DedupConfig()
     _check_arguments(sources, keep, on_error)
@@ -301,18 +333,23 @@ def dedup_files(
     run = _Run(sources, text_field, id_field, on_error, progress, batch_texts)
     run.stats = [s.stat() for s in sources]
     run.total_bytes = sum(size for size, _ in run.stats)
+    collector = keep.collector() if isinstance(keep, KeepFields) else None
+    run.keep_values = collector
     hasher = cfg.hasher()
 
     sets = _pass1_shingle_sets(run, hasher)
     lengths = np.asarray(run.lengths, dtype=np.int64)
+    rule = _keep_rule(keep, collector)
     res = run_stages(
-        sets, lengths, config=cfg, hasher=hasher, keep=keep, timings=run.timings, progress=progress
+        sets, lengths, config=cfg, hasher=hasher, keep=rule, timings=run.timings, progress=progress
     )
     del sets
     with temporary_output(out) as tmp:
-        written = _pass2_write(run, res, tmp)
+        written = _pass2_write(run, res, tmp, with_cluster_fields)
+        write_clusters(tmp / CLUSTERS_FILE, run.ids, res.representative, res.similarity, res.kinds)
         run.timings["total"] = round(time.perf_counter() - t_start, 6)
         report = _report(run, res, written, keep)
+        report["parameters"]["cluster_fields"] = with_cluster_fields
         write_json(tmp / "report.json", report)
         if res.stats is not None:
             res.stats.save(tmp / STATS_FILE, cfg.stats_params())

@@ -27,8 +27,9 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from ._atomic import STATS_FILE
+from ._atomic import CLUSTERS_FILE, STATS_FILE
 from ._boilerplate import CorpusStats
+from ._cluster import KEEP_ORDERS, KeepFields, KeepPolicy
 from ._config import DOC_VALUES, DedupConfig
 from ._errors import ArabicDedupError, ConfigError, RunInterrupted
 from ._interrupt import recording_signals
@@ -239,7 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
         "dedup",
         help="deduplicate JSONL, CSV, Parquet or .txt files into DIR",
         description="Deduplicate the records of INPUT files into DIR/unique.jsonl, "
-        "DIR/duplicates.jsonl and DIR/report.json (written atomically).",
+        "DIR/duplicates.jsonl, DIR/clusters.jsonl and DIR/report.json (written atomically).",
     )
     p.add_argument(
         "inputs", nargs="+", metavar="INPUT", help="JSONL/CSV/TSV (.gz too), Parquet, or a folder"
@@ -257,12 +258,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="field/column with the record id (default: id; else line number or file name)",
     )
     p.add_argument(
-        "--keep",
-        choices=("first", "longest"),
-        default="first",
-        help="which record of a cluster to keep (default: first)",
-    )
-    p.add_argument(
         "--on-error",
         choices=("fail", "skip"),
         default="fail",
@@ -270,6 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: fail)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
+    _add_cluster_options(p)
     _add_dedup_options(p)
     _add_normalizer_options(p)
     p.set_defaults(func=_cmd_dedup)
@@ -321,6 +317,59 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_warm_up)
     return parser
+
+
+def _add_cluster_options(parser: argparse.ArgumentParser) -> None:
+    """dedup's options about clusters: which record is kept, and their fields on it."""
+    parser.add_argument(
+        "--keep",
+        choices=KEEP_ORDERS,
+        default="first",
+        help="which record of a cluster to keep: the first in input order, the longest text, "
+        "or the earliest / latest by --keep-by (default: first)",
+    )
+    parser.add_argument(
+        "--keep-by",
+        metavar="FIELD",
+        help="the date (ISO 8601) or number field --keep earliest/latest compares; records "
+        "without it are kept last, a value that is neither stops the run naming the record",
+    )
+    parser.add_argument(
+        "--prefer-field",
+        metavar="FIELD",
+        help="keep records by the value of this field first, in the --prefer order",
+    )
+    parser.add_argument(
+        "--prefer",
+        metavar="VALUE,...",
+        type=_comma_list,
+        help="--prefer-field values in priority order (e.g. spa,alriyadh): a record whose "
+        "value is earlier is kept first, others after; --keep decides among equals",
+    )
+    parser.add_argument(
+        "--cluster-fields",
+        action="store_true",
+        help="add cluster_id (the kept record's id) and cluster_size (records in its cluster, "
+        "itself included; 1 without duplicates) to every record of unique.jsonl",
+    )
+
+
+def _comma_list(value: str) -> tuple[str, ...]:
+    items = tuple(v.strip() for v in value.split(","))
+    if not all(items):
+        raise argparse.ArgumentTypeError(
+            f"expected VALUE,VALUE,... without empty items, got {value!r}"
+        )
+    return items
+
+
+def _keep(args: argparse.Namespace) -> KeepPolicy | KeepFields:
+    """--keep as dedup_files takes it: a policy, or a rule read from the records' fields."""
+    if args.keep in ("first", "longest") and args.keep_by is None and args.prefer_field is None:
+        if args.prefer is not None:
+            raise UsageError("--prefer VALUE,... needs --prefer-field FIELD, the field to compare")
+        return typing.cast(KeepPolicy, args.keep)
+    return KeepFields(args.keep, args.keep_by, args.prefer_field, args.prefer or ())
 
 
 def _version() -> str:
@@ -381,11 +430,12 @@ def _run_dedup(args: argparse.Namespace) -> int:
             sources,
             out,
             config=config,
-            keep=args.keep,
+            keep=_keep(args),
             text_field=args.text_field,
             id_field=args.id_field,
             on_error=args.on_error,
             progress=bar,
+            with_cluster_fields=args.cluster_fields,
         )
     finally:
         if bar:
@@ -401,9 +451,15 @@ def _run_dedup(args: argparse.Namespace) -> int:
             f"  duplicates  {c['duplicates']:>10,}  {out / 'duplicates.jsonl'} "
             f"({c['clusters']:,} clusters)"
         )
+        _print_clusters(c, out)
         if c["errors"]:
             print(f"  errors      {c['errors']:>10,}  skipped, listed in {out / 'report.json'}")
     return EXIT_OK
+
+
+def _print_clusters(counts: dict[str, Any], out: Path) -> None:
+    print(f"  clusters    {counts['clusters']:>10,}  {out / CLUSTERS_FILE} "
+          f"(largest {counts['largest_cluster']:,})")  # fmt: skip
 
 
 def _read_lines(name: str) -> Iterator[tuple[int, str]]:

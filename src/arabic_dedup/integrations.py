@@ -13,13 +13,23 @@ from typing import Any
 
 import numpy as np
 
+from ._clusters_out import CLUSTER_FIELDS
 from ._dedup import DedupResult, find_duplicates
 from ._errors import ConfigError, InputError
 
-__all__ = ["OUTPUT_COLUMNS", "dedup_dataframe", "dedup_dataset", "duplicate_filter"]
+__all__ = [
+    "CLUSTER_COLUMNS",
+    "OUTPUT_COLUMNS",
+    "dedup_dataframe",
+    "dedup_dataset",
+    "duplicate_filter",
+]
 
 #: The columns :func:`dedup_dataframe` adds.
 OUTPUT_COLUMNS = ("cluster_id", "keep", "duplicate_of", "similarity")
+#: The columns ``cluster_fields=True`` adds: :func:`dedup_dataframe` the size and the match
+#: kind, :func:`dedup_dataset` the cluster's id and size (as the CLI's ``--cluster-fields``).
+CLUSTER_COLUMNS = ("cluster_size", "match_kind")
 
 
 def _require_pandas() -> Any:
@@ -48,12 +58,15 @@ def dedup_dataframe(
     text_col: str = "text",
     *,
     keep: Any = "first",
+    cluster_fields: bool = False,
     **options: Any,
 ) -> Any:
     """``df`` with four columns added: ``cluster_id`` and ``duplicate_of`` (index labels of the
     kept row; ``duplicate_of`` is None for kept rows), ``keep`` (bool) and ``similarity`` (to
-    the kept row, 1.0 for kept rows). The original columns are untouched; ``df`` itself is not
-    modified. ``options`` are :class:`DedupConfig` fields; ``keep`` as in ``find_duplicates``.
+    the kept row, 1.0 for kept rows); with ``cluster_fields=True`` also ``cluster_size`` (rows
+    in the cluster, 1 without duplicates) and ``match_kind`` ("exact", "near"; None for kept
+    rows). The original columns are untouched; ``df`` itself is not modified. ``options`` are
+    :class:`DedupConfig` fields; ``keep`` as in ``find_duplicates`` (a ``KeepRule`` too).
 
     >>> import pandas as pd
     >>> df = pd.DataFrame({"text": [
@@ -70,7 +83,8 @@ def dedup_dataframe(
             f"no column {text_col!r} (columns: {', '.join(map(str, df.columns))}); "
             "name the text column with text_col="
         )
-    clash = [c for c in OUTPUT_COLUMNS if c in df.columns]
+    added = OUTPUT_COLUMNS + (CLUSTER_COLUMNS if cluster_fields else ())
+    clash = [c for c in added if c in df.columns]
     if clash:
         raise ConfigError(
             f"df already has column(s) {', '.join(clash)}, which dedup_dataframe adds; "
@@ -85,12 +99,18 @@ def dedup_dataframe(
     texts = _texts(df[text_col].tolist(), lambda i: f"row {labels[i]!r}", text_col)
     r = find_duplicates(texts, keep=keep, **options)
     dup = [None if d is None else labels[d] for d in r.duplicate_of]
-    return df.assign(
+    out = df.assign(
         cluster_id=labels.take(r.cluster_ids),
         keep=r.keep,
         duplicate_of=pd.Series(dup, index=labels, dtype=object),
         similarity=r.similarity,
     )
+    if cluster_fields:
+        out = out.assign(
+            cluster_size=r.cluster_sizes(),
+            match_kind=pd.Series(r.match_kind, index=labels, dtype=object),
+        )
+    return out
 
 
 def _text_col(text_col: str, options: dict[str, Any]) -> str:
@@ -124,14 +144,35 @@ def _dataset_result(ds: Any, text_column: str, keep: Any, options: dict[str, Any
     return find_duplicates(texts, keep=keep, **options)
 
 
-def dedup_dataset(ds: Any, text_col: str = "text", *, keep: Any = "first", **options: Any) -> Any:
-    """The rows of a Hugging Face ``Dataset`` that are kept (one per cluster), in order.
+def dedup_dataset(
+    ds: Any,
+    text_col: str = "text",
+    *,
+    keep: Any = "first",
+    cluster_fields: bool = False,
+    **options: Any,
+) -> Any:
+    """The rows of a Hugging Face ``Dataset`` that are kept (one per cluster), in order; with
+    ``cluster_fields=True`` each gets ``cluster_id`` (its row number in ``ds``) and
+    ``cluster_size`` (rows of ``ds`` in its cluster, itself included), as the CLI's
+    ``--cluster-fields`` adds them.
 
     >>> from datasets import Dataset  # doctest: +SKIP
     >>> dedup_dataset(Dataset.from_dict({"text": texts}), threshold=0.5)  # doctest: +SKIP
     """
-    kept = _dataset_result(ds, _text_col(text_col, options), keep, options).kept()
-    return ds.select(kept)
+    r = _dataset_result(ds, _text_col(text_col, options), keep, options)
+    clash = [c for c in CLUSTER_FIELDS if cluster_fields and c in ds.column_names]
+    if clash:
+        raise ConfigError(
+            f"the dataset already has column(s) {', '.join(clash)}, which "
+            "cluster_fields=True adds; rename or drop them first"
+        )
+    kept = r.kept()
+    out = ds.select(kept)
+    if cluster_fields:
+        sizes = r.cluster_sizes()[kept].tolist()
+        out = out.add_column(CLUSTER_FIELDS[0], kept).add_column(CLUSTER_FIELDS[1], sizes)
+    return out
 
 
 def duplicate_filter(

@@ -14,13 +14,14 @@ from pathlib import Path
 from .._errors import ConfigError
 from .base import BadRecord, Reader, Record
 from .delimited import CsvReader, TsvReader
-from .jsonl import JsonlReader, JsonlWriter, json_bytes, write_json
+from .jsonl import SIMILARITY_DIGITS, JsonlReader, JsonlWriter, json_bytes, write_json
 from .parquet import ParquetReader
 from .txt import TxtReader
 
 __all__ = [
     "FORMATS",
     "READERS",
+    "SIMILARITY_DIGITS",
     "BadRecord",
     "JsonlWriter",
     "Reader",

@@ -23,10 +23,18 @@ import numpy as np
 
 from .base import BadRecord, Reader, Record, json_type
 
-__all__ = ["DUPLICATE_FIELDS", "JsonlReader", "JsonlWriter", "json_bytes", "write_json"]
+__all__ = [
+    "DUPLICATE_FIELDS",
+    "SIMILARITY_DIGITS",
+    "JsonlReader",
+    "JsonlWriter",
+    "json_bytes",
+    "write_json",
+]
 
 #: The fields a duplicate gets: the kept record's id and the verified similarity.
 DUPLICATE_FIELDS = ("duplicate_of", "similarity")
+SIMILARITY_DIGITS = 6  # similarities are written rounded to this many decimals
 
 
 class JsonlReader(Reader):
@@ -100,14 +108,21 @@ class JsonlWriter:
     ) -> None:
         self._f.close()
 
-    def unique(self, rec: Record) -> None:
-        self._f.write((rec.raw if rec.raw is not None else json_bytes(rec.fields)) + b"\n")
+    def unique(self, rec: Record, extra: dict[str, Any] | None = None) -> None:
+        """A kept record as read, with ``extra`` fields (``--cluster-fields``) if given."""
+        if extra:
+            self._with_fields(rec, extra)
+        else:
+            self._f.write((rec.raw if rec.raw is not None else json_bytes(rec.fields)) + b"\n")
 
     def duplicate(self, rec: Record, dup_of: Any, sim: float) -> None:
-        extra = dict(zip(DUPLICATE_FIELDS, (dup_of, round(sim, 6)), strict=True))
+        extra = dict(zip(DUPLICATE_FIELDS, (dup_of, round(sim, SIMILARITY_DIGITS)), strict=True))
+        self._with_fields(rec, extra)
+
+    def _with_fields(self, rec: Record, extra: dict[str, Any]) -> None:
         if rec.raw is not None and not any(k in rec.fields for k in extra):
             # Keep the original bytes of every field (number formatting, escapes, spacing)
-            # and append the two new fields before the closing brace.
+            # and append the new fields before the closing brace.
             body = rec.raw.rstrip()
             tail = b", ".join(json_bytes(k) + b": " + json_bytes(v) for k, v in extra.items())
             sep = b", " if rec.fields else b""
