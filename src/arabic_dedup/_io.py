@@ -33,6 +33,7 @@ from ._interrupt import check
 from ._minhash import MinHasher
 from ._shingle import ShingleSets
 from .formats import FORMATS, BadRecord, JsonlWriter, Reader, Record, Source, write_json
+from .formats.audit import InputAudit
 
 __all__ = [
     "FORMATS",
@@ -116,6 +117,7 @@ class _Run:
     per_source: list[int] = field(default_factory=list)  # good records per source
     errors: list[BadRecord] = field(default_factory=list)
     errors_per_source: list[int] = field(default_factory=list)
+    audit: InputAudit = field(default_factory=lambda: InputAudit("id"))
 
     def reader(self, s: Source) -> Reader:
         prefix = str(s.path) if len(self.sources) > 1 else None
@@ -164,6 +166,7 @@ def _pass1_shingle_sets(run: _Run, hasher: MinHasher) -> ShingleSets:
                 bad += 1
                 continue
             good += 1
+            run.audit.add(item, r.file, s.unit)
             run.ids.append(item.id)
             run.lines.append(item.line)
             run.lengths.append(len(item.text))
@@ -177,6 +180,7 @@ def _pass1_shingle_sets(run: _Run, hasher: MinHasher) -> ShingleSets:
         run.report_progress("reading", done_bytes)
         run.per_source.append(good)
         run.errors_per_source.append(bad)
+        run.audit.end_input(r.file, good + bad, folder=s.path.is_dir())
     offsets = np.zeros(len(run.ids) + 1, dtype=np.int64)
     if sizes:
         np.cumsum(np.concatenate(sizes), out=offsets[1:])
@@ -253,6 +257,8 @@ def _report(run: _Run, res: StageResult, written: tuple[int, int], keep: str) ->
         "versions": _versions(),
         "timings_seconds": run.timings,
         "errors": [{"file": e.file, "line": e.line, "reason": e.reason} for e in run.errors],
+        "input_checks": run.audit.report(),
+        "warnings": run.audit.warnings(),
     }
 
 
@@ -286,6 +292,7 @@ def dedup_files(
     on_error: OnError = "fail",
     progress: ProgressFn | None = None,
     batch_texts: int = BATCH_TEXTS,
+    require_id: bool = False,
 ) -> dict[str, Any]:
     """Deduplicate the records of ``sources`` into ``out_dir``; returns the report.
 
@@ -293,17 +300,22 @@ def dedup_files(
     atomically: ``out_dir`` is replaced only when everything is written. ``out_dir`` must be
     new, empty, or an earlier output of this function, and hold no input. Bad records raise
     :class:`RecordError` (``on_error="fail"``) or are listed in the report (``"skip"``).
+    What would surprise but is no error (empty texts, repeated or missing ids, empty inputs)
+    is in the report's ``input_checks`` and ``warnings``; with ``require_id``, no record
+    holding ``id_field`` raises :class:`ConfigError` (see :mod:`.formats.audit`).
     """
     cfg = config or DedupConfig()
     _check_arguments(sources, keep, on_error)
     out = prepare_output(out_dir, [s.path for s in sources])
     t_start = time.perf_counter()
     run = _Run(sources, text_field, id_field, on_error, progress, batch_texts)
+    run.audit = InputAudit(id_field, require_id=require_id)
     run.stats = [s.stat() for s in sources]
     run.total_bytes = sum(size for size, _ in run.stats)
     hasher = cfg.hasher()
 
     sets = _pass1_shingle_sets(run, hasher)
+    run.audit.check()
     lengths = np.asarray(run.lengths, dtype=np.int64)
     res = run_stages(
         sets, lengths, config=cfg, hasher=hasher, keep=keep, timings=run.timings, progress=progress

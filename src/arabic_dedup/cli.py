@@ -12,9 +12,11 @@ from __future__ import annotations
 import argparse
 import ast
 import dataclasses
+import difflib
 import inspect
 import itertools
 import json
+import re
 import signal
 import sys
 import textwrap
@@ -34,6 +36,7 @@ from ._errors import ArabicDedupError, ConfigError, RunInterrupted
 from ._interrupt import recording_signals
 from ._io import FORMATS, OutputDirError, RecordError, Source, dedup_files
 from ._normalize import NormalizerConfig
+from .formats.base import shorten
 
 __all__ = [
     "DedupOption",
@@ -46,6 +49,7 @@ __all__ = [
 ]
 
 PROG = "arabic-dedup"
+DEFAULT_ID_FIELD = "id"  # used where records have it; --id-field makes it required
 EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 # A run stopped by a signal exits 128 + its number, as a shell reports it, with a clean message.
 _STOPPED = {
@@ -225,8 +229,41 @@ def _dedup_config(args: argparse.Namespace) -> DedupConfig:
 # -- the parser ---------------------------------------------------------------------------------
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse whose errors are one line: the problem (long values cut), the closest valid
+    choice or option when there is one, and where the help is; exit code 2."""
+
+    def error(self, message: str) -> typing.NoReturn:
+        self.exit(EXIT_USAGE, f"{PROG}: error: {_usage_message(self, message)}\n")
+
+    def unrecognized(self, extras: Sequence[str]) -> typing.NoReturn:
+        """Arguments no option takes, with the closest option of this (sub)command."""
+        options = [o for a in self._actions for o in a.option_strings if o.startswith("--")]
+        first = next((x.split("=")[0] for x in extras if x.startswith("-")), None)
+        close = difflib.get_close_matches(first, options, n=1) if first else []
+        hint = f"; did you mean {close[0]}?" if close else ""
+        shown = " ".join(shorten(x) for x in extras[:5]) + (" ..." if len(extras) > 5 else "")
+        self.error(f"unrecognized arguments: {shown}{hint}")
+
+
+_QUOTED = re.compile(r"'([^']*)'")
+_INVALID_CHOICE = re.compile(r"invalid choice: '([^']*)' \(choose from (.*)\)")
+
+
+def _usage_message(parser: argparse.ArgumentParser, message: str) -> str:
+    """argparse's ``message`` as the one line ``arabic-dedup: error:`` carries."""
+    hint = ""
+    m = _INVALID_CHOICE.search(message)
+    if m:
+        choices = _QUOTED.findall(m.group(2))
+        close = difflib.get_close_matches(m.group(1), choices, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+    cut = _QUOTED.sub(lambda q: repr(shorten(q.group(1))), message)
+    return f"{cut}{hint} (see {parser.prog} --help)"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG,
         description="Find near-duplicate Arabic documents.",
         epilog="Exit codes: 0 success, 1 data error, 2 usage error, 130 interrupted, "
@@ -253,8 +290,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--id-field",
-        default="id",
-        help="field/column with the record id (default: id; else line number or file name)",
+        default=None,
+        help="field/column with the record id (default: id, where a record has one, else its "
+        "line number or file name; a field given here that no record has is an error)",
     )
     p.add_argument(
         "--keep",
@@ -312,6 +350,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_normalizer_options(p)
     p.set_defaults(func=_cmd_compare)
     return parser
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
 
 
 def _version() -> str:
@@ -374,13 +419,15 @@ def _run_dedup(args: argparse.Namespace) -> int:
             config=config,
             keep=args.keep,
             text_field=args.text_field,
-            id_field=args.id_field,
+            id_field=DEFAULT_ID_FIELD if args.id_field is None else args.id_field,
             on_error=args.on_error,
             progress=bar,
+            require_id=args.id_field is not None,
         )
     finally:
         if bar:
             bar.close()
+    _warn(report["warnings"])
     if not args.quiet:
         c = report["counts"]
         secs = report["timings_seconds"]["total"]
@@ -390,7 +437,7 @@ def _run_dedup(args: argparse.Namespace) -> int:
         print(f"  unique      {c['unique']:>10,}  {out / 'unique.jsonl'}")
         print(
             f"  duplicates  {c['duplicates']:>10,}  {out / 'duplicates.jsonl'} "
-            f"({c['clusters']:,} clusters)"
+            f"({c['clusters']:,} cluster{'' if c['clusters'] == 1 else 's'})"
         )
         if c["errors"]:
             print(f"  errors      {c['errors']:>10,}  skipped, listed in {out / 'report.json'}")
@@ -554,6 +601,12 @@ def _print_compare(rep: dict[str, Any], max_changes: int) -> None:
 # -- entry point ----------------------------------------------------------------------------------
 
 
+def _warn(lines: Sequence[str]) -> None:
+    """Warnings go to stderr even with --quiet: they are what --quiet must not hide."""
+    for line in lines:
+        print(f"{PROG}: warning: {line}", file=sys.stderr)
+
+
 def _fail(message: str, code: int) -> int:
     print(f"{PROG}: error: {message}", file=sys.stderr)
     return code
@@ -562,7 +615,10 @@ def _fail(message: str, code: int) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extras = parser.parse_known_args(argv)
+    if extras:  # name the subcommand's help, and its closest option, not the top level's
+        sub = _subcommands(parser).get(getattr(args, "command", None) or "", parser)
+        typing.cast(_Parser, sub).unrecognized(extras)
     for stream in (sys.stdout, sys.stderr):  # paths from the OS may hold undecodable bytes
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")

@@ -1,0 +1,266 @@
+"""No silent surprises (issue 15): what the installed ``arabic-dedup`` says about inputs that
+are legal but probably not what the user meant, and about usage mistakes.
+
+Every test runs the real command on real files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _corpus import corpus
+
+EXE = Path(sys.executable).parent / "arabic-dedup"
+CLI = str(EXE) if EXE.exists() else shutil.which("arabic-dedup")
+pytestmark = pytest.mark.skipif(CLI is None, reason="the arabic-dedup command is not installed")
+ENV = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+WARN = "arabic-dedup: warning: "
+
+
+def run(
+    *args: str | Path, stdin: bytes | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    assert CLI is not None
+    return subprocess.run(
+        [CLI, *map(str, args)],
+        input=stdin.decode("utf-8") if stdin is not None else None,
+        capture_output=True, text=True, encoding="utf-8", env=ENV, timeout=120, cwd=cwd,
+    )  # fmt: skip
+
+
+def jsonl(path: Path, records: list[dict[str, Any]]) -> Path:
+    path.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
+    )
+    return path
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def report(out: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    return data
+
+
+def warnings(res: subprocess.CompletedProcess[str]) -> list[str]:
+    lines = res.stderr.splitlines()
+    assert all(line.startswith(WARN) for line in lines), res.stderr
+    return [line.removeprefix(WARN) for line in lines]
+
+
+# -- 1. the id field -----------------------------------------------------------------------------
+
+
+def test_an_id_field_no_record_has_is_an_error_naming_the_fields(tmp_path: Path) -> None:
+    src = jsonl(tmp_path / "in.jsonl", [{"uid": k, "source": "s", "text": t} for k, t in corpus()])
+    out = tmp_path / "out"
+    res = run("dedup", src, "--out", out, "--id-field", "uuid")
+    assert res.returncode == 2, res.stderr
+    assert res.stderr == (
+        "arabic-dedup: error: no record has the id field 'uuid' (fields: uid, source, text); "
+        "choose the id field with --id-field, or leave it unset to number the records\n"
+    )
+    assert not out.exists()
+    # The default id field may be absent: records are numbered, as documented, silently.
+    res = run("dedup", src, "--out", out, "-q")
+    assert (res.returncode, res.stderr) == (0, "")
+    assert read_jsonl(out / "duplicates.jsonl")[0]["duplicate_of"] == 1
+    assert report(out)["input_checks"]["missing_ids"] == {
+        "field": "id", "count": 9, "first": [f"{src} line {n}" for n in range(1, 6)],
+    }  # fmt: skip
+
+
+def test_an_id_field_some_records_lack_warns_with_counts(tmp_path: Path) -> None:
+    records: list[dict[str, Any]] = [{"uid": k, "text": t} for k, t in corpus()]
+    del records[2]["uid"]
+    records[5]["uid"] = None
+    src = jsonl(tmp_path / "in.jsonl", records)
+    out = tmp_path / "out"
+    res = run("dedup", src, "--out", out, "--id-field", "uid", "-q")  # warnings survive -q
+    assert res.returncode == 0, res.stderr
+    assert warnings(res) == [
+        "2 of 9 records have no 'uid' field (or it is null): their ids are where they start "
+        f"in the input ({src} line 3, {src} line 6)"
+    ]
+    assert report(out)["input_checks"]["missing_ids"]["count"] == 2
+    ids = [r.get("uid") for r in read_jsonl(out / "unique.jsonl")]
+    assert ids == ["a0", "a1", "a2", None, "a4"]  # a3 (line 6) is kept, its uid null
+
+
+# -- 2. empty and whitespace-only texts -----------------------------------------------------------
+
+
+def test_empty_texts_are_counted_listed_and_never_joined(tmp_path: Path) -> None:
+    blanks = ["", " ", "   ", "\n", "\t \u00a0\u3000", " "]
+    records = [{"id": k, "text": t} for k, t in corpus()]
+    records += [{"id": f"e{i}", "text": t} for i, t in enumerate(blanks)]
+    src = jsonl(tmp_path / "in.jsonl", records)
+    out = tmp_path / "out"
+    res = run("dedup", src, "--out", out)
+    assert res.returncode == 0, res.stderr
+    assert warnings(res) == [
+        "6 of 15 records have an empty or whitespace-only text (ids 'e0', 'e1', 'e2', 'e3', "
+        "'e4' and 1 more): each is kept as unique and never joined to another; report.json "
+        "lists them under input_checks.empty_texts"
+    ]
+    rep = report(out)
+    assert rep["input_checks"]["empty_texts"] == {"count": 6, "ids": [f"e{i}" for i in range(6)]}
+    assert rep["warnings"] == warnings(res)
+    # Six identical " "-like texts, yet none is a duplicate of another (or of anything).
+    unique = [r["id"] for r in read_jsonl(out / "unique.jsonl")]
+    assert [u for u in unique if u.startswith("e")] == [f"e{i}" for i in range(6)]
+    assert all(not d["id"].startswith("e") for d in read_jsonl(out / "duplicates.jsonl"))
+    assert rep["counts"]["duplicates"] == 4
+
+
+def test_the_empty_text_list_is_capped_and_the_count_exact(tmp_path: Path) -> None:
+    src = jsonl(tmp_path / "in.jsonl", [{"id": i, "text": " "} for i in range(130)])
+    out = tmp_path / "out"
+    res = run("dedup", src, "--out", out, "-q")
+    assert res.returncode == 0, res.stderr
+    empty = report(out)["input_checks"]["empty_texts"]
+    assert empty["count"] == 130 and empty["ids"] == list(range(100))
+    assert "(ids 0, 1, 2, 3, 4 and 125 more)" in res.stderr
+
+
+# -- 3. empty inputs and repeated ids ------------------------------------------------------------
+
+
+def test_empty_inputs_warn_and_exit_0(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n\n", encoding="utf-8")  # blank lines are no records
+    folder = tmp_path / "texts"
+    folder.mkdir()
+    (folder / "notes.md").write_text("not a .txt file", encoding="utf-8")
+    out = tmp_path / "out"
+    res = run("dedup", empty, folder, "--out", out, "-q")
+    assert res.returncode == 0, res.stderr
+    assert warnings(res) == [
+        f"{empty}: no records (an empty input)",
+        f"{folder}: no .txt files (an empty input)",
+        "no records in any input: the outputs are empty",
+    ]
+    assert report(out)["input_checks"]["empty_inputs"] == [
+        {"path": str(empty), "reason": "no records"},
+        {"path": str(folder), "reason": "no .txt files"},
+    ]
+    assert (out / "unique.jsonl").read_bytes() == b""
+    # One empty input among good ones: only that one is named.
+    good = jsonl(tmp_path / "good.jsonl", [{"id": k, "text": t} for k, t in corpus()])
+    res = run("dedup", good, empty, "--out", out, "-q")
+    assert res.returncode == 0, res.stderr
+    assert warnings(res) == [f"{empty}: no records (an empty input)"]
+
+
+def test_repeated_ids_warn_with_counts_and_the_first_ids(tmp_path: Path) -> None:
+    records = [{"id": k, "text": t} for k, t in corpus()]
+    for r, rid in zip(records, ["x", "y", "x", "z", "y", "x", 1, "1", 1], strict=True):
+        r["id"] = rid
+    src = jsonl(tmp_path / "in.jsonl", records)
+    out = tmp_path / "out"
+    res = run("dedup", src, "--out", out, "-q")
+    assert res.returncode == 0, res.stderr
+    # 1 and "1" are different ids (JSON compares them so); "z" and "1" occur once.
+    assert warnings(res) == [
+        "3 ids occur more than once (7 records; 'x' x3, 'y' x2, 1 x2): duplicate_of cannot "
+        "tell those records apart; give every record a unique id"
+    ]
+    assert report(out)["input_checks"]["repeated_ids"] == {
+        "count": 3, "records": 7,
+        "ids": [{"id": "x", "records": 3}, {"id": "y", "records": 2}, {"id": 1, "records": 2}],
+    }  # fmt: skip
+
+
+def test_clean_input_has_no_warnings(tmp_path: Path) -> None:
+    src = jsonl(tmp_path / "in.jsonl", [{"id": k, "text": t} for k, t in corpus()])
+    out = tmp_path / "out"
+    res = run("dedup", src, "--out", out)
+    assert (res.returncode, res.stderr) == (0, "")
+    assert "(3 clusters)" in res.stdout
+    assert report(out)["warnings"] == []
+
+
+# -- 4. usage errors are one line ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["dedpu", "x.jsonl"], "argument COMMAND: invalid choice: 'dedpu' (choose from 'dedup', "
+         "'normalize', 'compare'); did you mean 'dedup'? (see arabic-dedup --help)"),
+        (["dedup", "x.jsonl"], "the following arguments are required: -o/--out "
+         "(see arabic-dedup dedup --help)"),
+        (["dedup", "x.jsonl", "-o", "o", "--treshold", "0.5"], "unrecognized arguments: "
+         "--treshold 0.5; did you mean --threshold? (see arabic-dedup dedup --help)"),
+        (["dedup", "x.jsonl", "-o", "o", "--keep", "lngest"], "argument --keep: invalid choice: "
+         "'lngest' (choose from 'first', 'longest'); did you mean 'longest'? "
+         "(see arabic-dedup dedup --help)"),
+        (["compare", "a"], "the following arguments are required: B "
+         "(see arabic-dedup compare --help)"),
+        (["normalize", "--hamza", "x" * 200], "argument --hamza: invalid choice: '"
+         + "x" * 79 + "…' (choose from 'uniform', 'drop', 'keep') "
+         "(see arabic-dedup normalize --help)"),
+        ([], "the following arguments are required: COMMAND (see arabic-dedup --help)"),
+    ],
+)  # fmt: skip
+def test_usage_errors_are_one_line_with_a_hint(args: list[str], line: str) -> None:
+    res = run(*args)
+    assert res.returncode == 2
+    assert res.stderr == f"arabic-dedup: error: {line}\n"
+    assert res.stdout == ""
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv"])
+def test_a_jsonl_file_read_as_a_table_says_so_briefly(tmp_path: Path, fmt: str) -> None:
+    long_text = corpus()[0][1]  # thousands of characters, commas included
+    src = jsonl(tmp_path / "in.jsonl", [{"id": 1, "text": long_text}])
+    res = run("dedup", src, "--out", tmp_path / "out", "--format", fmt)
+    assert res.returncode == 1
+    head = json.dumps({"id": 1, "text": long_text}, ensure_ascii=False)[:19] + "…"
+    assert res.stderr == (
+        f"arabic-dedup: error: {src} line 1: the header row looks like JSON ({head!r}), not "
+        f"{fmt.upper()} column names; for JSON Lines use --format jsonl\n"
+    )
+
+
+def test_many_long_column_names_are_cut(tmp_path: Path) -> None:
+    src = tmp_path / "wide.csv"
+    names = [f"c{i}" + "w" * 100 for i in range(25)]
+    src.write_text(",".join(names) + "\n" + ",".join("v" for _ in names) + "\n", "utf-8")
+    res = run("dedup", src, "--out", tmp_path / "out")
+    assert res.returncode == 1
+    (line,) = res.stderr.splitlines()
+    shown = ", ".join(n[:79] + "…" for n in names[:20])
+    assert line == (
+        f"arabic-dedup: error: {src} line 1: no column 'text' in the header (columns: {shown} "
+        "and 5 more); choose the text column with --text-field"
+    )
+
+
+# -- 5. inputs ------------------------------------------------------------------------------------
+
+
+def test_a_txt_file_given_directly_gets_its_path_as_id_not_a_doubled_one(tmp_path: Path) -> None:
+    folder = tmp_path / "txt"
+    folder.mkdir()
+    texts = dict(corpus())
+    (folder / "a0.txt").write_text(texts["a0"], encoding="utf-8")
+    single = folder / "2015-07-21_0.txt"
+    single.write_text(texts["c0"], encoding="utf-8")
+    out = tmp_path / "out"
+    res = run("dedup", "txt/2015-07-21_0.txt", "txt/a0.txt", "--out", out, "-q", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    ids = [r["id"] for r in read_jsonl(out / "unique.jsonl")]
+    ids += [r["id"] for r in read_jsonl(out / "duplicates.jsonl")]
+    assert ids == ["txt/2015-07-21_0.txt", "txt/a0.txt"]
+    res = run("dedup", "txt/2015-07-21_0.txt", "--out", out, "-q", cwd=tmp_path)
+    assert read_jsonl(out / "unique.jsonl")[0]["id"] == "2015-07-21_0.txt"  # one input: its name
