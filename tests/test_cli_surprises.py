@@ -6,6 +6,8 @@ Every test runs the real command on real files.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import shutil
@@ -264,3 +266,84 @@ def test_a_txt_file_given_directly_gets_its_path_as_id_not_a_doubled_one(tmp_pat
     assert ids == ["txt/2015-07-21_0.txt", "txt/a0.txt"]
     res = run("dedup", "txt/2015-07-21_0.txt", "--out", out, "-q", cwd=tmp_path)
     assert read_jsonl(out / "unique.jsonl")[0]["id"] == "2015-07-21_0.txt"  # one input: its name
+
+
+def test_standard_input_format_guessed_and_said_or_given(tmp_path: Path) -> None:
+    records = [{"id": k, "text": t} for k, t in corpus()]
+    data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
+    out = tmp_path / "out"
+    res = run("dedup", "-", "--out", out, "-q", stdin=data)
+    assert res.returncode == 0, res.stderr
+    assert res.stderr == (
+        "arabic-dedup: reading standard input as jsonl, guessed from its first line; set the "
+        "format with --format\n"
+    )
+    rep = report(out)
+    assert rep["inputs"] == [{"path": "<stdin>", "format": "jsonl", "compressed": False,
+                              "records": 9, "errors": 0}]  # fmt: skip
+    assert rep["counts"]["duplicates"] == 4
+    assert (out / "unique.jsonl").read_bytes().splitlines()[0] == data.splitlines()[0]
+    # CSV with the format given: nothing guessed, nothing said; bad rows name <stdin>.
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows([("id", "text"), *corpus()])
+    csv_data = buf.getvalue() + "bad\n"
+    res = run("dedup", "-", "--out", out, "--format", "csv", "-q", "--on-error", "skip",
+              stdin=csv_data.encode())  # fmt: skip
+    assert (res.returncode, res.stderr) == (0, ""), res.stderr
+    rep = report(out)
+    assert rep["counts"]["duplicates"] == 4 and rep["inputs"][0]["format"] == "csv"
+    assert [e["file"] for e in rep["errors"]] == ["<stdin>"]
+    res = run("dedup", "-", "--out", out, stdin=b"just words\n")
+    assert res.returncode == 2
+    assert "cannot tell the format of <stdin> from its first line" in res.stderr
+    res = run("dedup", "-", "-", "--out", out, stdin=b"")
+    assert (res.returncode, res.stderr) == (
+        2, "arabic-dedup: error: standard input (-) can be given only once\n"
+    )  # fmt: skip
+
+
+def test_dry_run_prints_the_report_and_writes_nothing(tmp_path: Path) -> None:
+    src = jsonl(tmp_path / "in.jsonl", [{"id": k, "text": t} for k, t in corpus()])
+    res = run("dedup", src, "--dry-run")
+    assert res.returncode == 0, res.stderr
+    dry = json.loads(res.stdout)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]  # nothing written
+    out = tmp_path / "out"
+    assert run("dedup", src, "--out", out, "-q").returncode == 0
+    real = report(out)
+    assert dry["counts"] == real["counts"]
+    assert dry["counts"]["unique"] == 5 and dry["counts"]["duplicates"] == 4
+    # With --out, DIR is checked as a real run would, but not touched.
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    res = run("dedup", src, "--out", out, "--dry-run", "--keep", "longest")
+    assert res.returncode == 0 and json.loads(res.stdout)["parameters"]["keep"] == "longest"
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.md").write_text("mine", encoding="utf-8")
+    res = run("dedup", src, "--out", tmp_path / "mine", "--dry-run")
+    assert res.returncode == 2 and "holds files this tool did not write" in res.stderr
+
+
+def test_source_field_names_each_records_input(tmp_path: Path) -> None:
+    items = [{"id": k, "text": t} for k, t in corpus()]
+    a = jsonl(tmp_path / "a.jsonl", items[:5])
+    b = jsonl(tmp_path / "b.jsonl", items[5:])
+    out = tmp_path / "out"
+    res = run("dedup", a, b, "--out", out, "--source-field", "input", "-q")
+    assert res.returncode == 0, res.stderr
+    got = read_jsonl(out / "unique.jsonl") + read_jsonl(out / "duplicates.jsonl")
+    where = {r["id"]: r["input"] for r in got}
+    assert where == {r["id"]: str(a if i < 5 else b) for i, r in enumerate(items)}
+    # The original bytes stay; the field is appended before the closing brace.
+    first = (out / "unique.jsonl").read_bytes().splitlines()[0]
+    original = json.dumps(items[0], ensure_ascii=False).encode()
+    assert first == original[:-1] + b', "input": ' + json.dumps(str(a)).encode() + b"}"
+    assert report(out)["parameters"]["source_field"] == "input"
+    # A name the records already use would overwrite their data: refused at once.
+    res = run("dedup", a, b, "--out", tmp_path / "o2", "--source-field", "text")
+    assert res.returncode == 2
+    assert res.stderr == (
+        f"arabic-dedup: error: {a} line 1: the record already has a field 'text', which "
+        "--source-field would overwrite; choose another name for it\n"
+    )
+    assert not (tmp_path / "o2").exists()

@@ -118,9 +118,10 @@ class _Run:
     errors: list[BadRecord] = field(default_factory=list)
     errors_per_source: list[int] = field(default_factory=list)
     audit: InputAudit = field(default_factory=lambda: InputAudit("id"))
+    source_field: str | None = None  # each output record gets this field: its input's name
 
     def reader(self, s: Source) -> Reader:
-        prefix = str(s.path) if len(self.sources) > 1 else None
+        prefix = s.name if len(self.sources) > 1 else None
         return s.reader(text_field=self.text_field, id_field=self.id_field, id_prefix=prefix)
 
     def report_progress(self, stage: str, done: int) -> None:
@@ -204,21 +205,23 @@ def _pass2_write(run: _Run, res: StageResult, tmp: Path) -> tuple[int, int]:
                 if isinstance(item, BadRecord):
                     continue
                 if idx >= n or item.line != run.lines[idx]:
-                    raise RecordError(str(s.path), 0, "the input changed during the run")
+                    raise RecordError(s.name, 0, "the input changed during the run")
+                extra = {run.source_field: s.name} if run.source_field else None
                 if is_kept[idx]:
-                    fu.unique(item)
+                    fu.unique(item, extra)
                     n_unique += 1
                 else:
-                    fd.duplicate(item, run.ids[int(rep[idx])], float(res.similarity[idx]))
+                    dup_of = run.ids[int(rep[idx])]
+                    fd.duplicate(item, dup_of, float(res.similarity[idx]), extra)
                     n_dup += 1
                 idx += 1
                 if idx % run.batch_texts == 0:
                     run.report_progress("writing", done_bytes + r.bytes_read)
             done_bytes += r.bytes_read
             if s.stat() != before:
-                raise RecordError(str(s.path), 0, "the input changed during the run")
+                raise RecordError(s.name, 0, "the input changed during the run")
         if idx != n:
-            raise RecordError(str(run.sources[-1].path), 0, "the input changed during the run")
+            raise RecordError(run.sources[-1].name, 0, "the input changed during the run")
     run.report_progress("writing", run.total_bytes)
     run.timings["write"] = round(time.perf_counter() - t0, 6)
     return n_unique, n_dup
@@ -239,7 +242,7 @@ def _report(run: _Run, res: StageResult, written: tuple[int, int], keep: str) ->
         },
         "inputs": [
             {
-                "path": str(s.path),
+                "path": s.name,
                 "format": s.format,
                 "compressed": s.compressed,
                 "records": good + bad,
@@ -252,6 +255,7 @@ def _report(run: _Run, res: StageResult, written: tuple[int, int], keep: str) ->
             "id_field": run.id_field,
             "on_error": run.on_error,
             "keep": keep,
+            "source_field": run.source_field,
             "dedup": res.params,
         },
         "versions": _versions(),
@@ -283,7 +287,7 @@ def _versions() -> dict[str, str]:
 
 def dedup_files(
     sources: Sequence[Source],
-    out_dir: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str] | None,
     *,
     config: DedupConfig | None = None,
     keep: KeepPolicy = "first",
@@ -293,6 +297,7 @@ def dedup_files(
     progress: ProgressFn | None = None,
     batch_texts: int = BATCH_TEXTS,
     require_id: bool = False,
+    source_field: str | None = None,
 ) -> dict[str, Any]:
     """Deduplicate the records of ``sources`` into ``out_dir``; returns the report.
 
@@ -303,13 +308,17 @@ def dedup_files(
     What would surprise but is no error (empty texts, repeated or missing ids, empty inputs)
     is in the report's ``input_checks`` and ``warnings``; with ``require_id``, no record
     holding ``id_field`` raises :class:`ConfigError` (see :mod:`.formats.audit`).
+    ``source_field`` adds that field, the input's name, to every output record (a record that
+    already has it raises :class:`ConfigError`). ``out_dir=None`` is a dry run: the same
+    detection and report, nothing written (the counts say what a real run would write).
     """
     cfg = config or DedupConfig()
     _check_arguments(sources, keep, on_error)
-    out = prepare_output(out_dir, [s.path for s in sources])
+    out = None if out_dir is None else prepare_output(out_dir, [s.path for s in sources])
     t_start = time.perf_counter()
     run = _Run(sources, text_field, id_field, on_error, progress, batch_texts)
-    run.audit = InputAudit(id_field, require_id=require_id)
+    run.audit = InputAudit(id_field, require_id=require_id, source_field=source_field)
+    run.source_field = source_field
     run.stats = [s.stat() for s in sources]
     run.total_bytes = sum(size for size, _ in run.stats)
     hasher = cfg.hasher()
@@ -321,6 +330,10 @@ def dedup_files(
         sets, lengths, config=cfg, hasher=hasher, keep=keep, timings=run.timings, progress=progress
     )
     del sets
+    if out is None:  # dry run
+        n_unique = int(np.count_nonzero(res.representative == np.arange(len(run.ids))))
+        run.timings["total"] = round(time.perf_counter() - t_start, 6)
+        return _report(run, res, (n_unique, len(run.ids) - n_unique), keep)
     with temporary_output(out) as tmp:
         written = _pass2_write(run, res, tmp)
         run.timings["total"] = round(time.perf_counter() - t_start, 6)

@@ -17,25 +17,29 @@ import inspect
 import itertools
 import json
 import re
+import shutil
 import signal
 import sys
+import tempfile
 import textwrap
 import time
 import typing
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
 import numpy as np
 
-from ._atomic import STATS_FILE
+from ._atomic import STATS_FILE, prepare_output
 from ._boilerplate import CorpusStats
 from ._config import DOC_VALUES, DedupConfig
 from ._errors import ArabicDedupError, ConfigError, RunInterrupted
 from ._interrupt import recording_signals
 from ._io import FORMATS, OutputDirError, RecordError, Source, dedup_files
 from ._normalize import NormalizerConfig
+from .formats import json_bytes
 from .formats.base import shorten
 
 __all__ = [
@@ -279,9 +283,27 @@ def build_parser() -> argparse.ArgumentParser:
         "DIR/duplicates.jsonl and DIR/report.json (written atomically).",
     )
     p.add_argument(
-        "inputs", nargs="+", metavar="INPUT", help="JSONL/CSV/TSV (.gz too), Parquet, or a folder"
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="JSONL/CSV/TSV (.gz too), Parquet, or a folder; - reads standard input",
     )
-    p.add_argument("-o", "--out", required=True, metavar="DIR", help="output directory")
+    p.add_argument(
+        "-o", "--out", metavar="DIR", help="output directory (required unless --dry-run)"
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="detect and print report.json's content to standard output; write no files "
+        "(DIR, if given, is only checked)",
+    )
+    p.add_argument(
+        "--source-field",
+        metavar="NAME",
+        default=None,
+        help="add field NAME, the input's path, to every output record (default: none; a "
+        "record that already has NAME is an error)",
+    )
     p.add_argument(
         "--format", choices=FORMATS, default=None, help="input format (default: from file names)"
     )
@@ -404,18 +426,56 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
         return _run_dedup(args)
 
 
+STDIN = "<stdin>"  # how standard input is named in messages, ids and the report
+
+
+@contextmanager
+def _spooled_stdin(inputs: Sequence[str]) -> Iterator[Path | None]:
+    """Standard input saved to a temporary file when ``-`` is an input: dedup reads its
+    inputs twice, a pipe only once. The file is removed afterwards."""
+    if "-" not in inputs:
+        yield None
+        return
+    if inputs.count("-") > 1:
+        raise UsageError("standard input (-) can be given only once")
+    with tempfile.NamedTemporaryFile(prefix="arabic-dedup-stdin-", suffix=".tmp") as f:
+        shutil.copyfileobj(sys.stdin.buffer, f)
+        f.flush()
+        yield Path(f.name)
+
+
+def _sources(args: argparse.Namespace, stdin: Path | None) -> list[Source]:
+    sources = []
+    for name in args.inputs:
+        if name == "-" and stdin is not None:
+            s = Source.sniff(stdin, STDIN, args.format)
+            if args.format is None:
+                print(f"{PROG}: reading standard input as {s.format}"
+                      f"{' (gzip)' if s.compressed else ''}, guessed from its first line; "
+                      "set the format with --format", file=sys.stderr)  # fmt: skip
+            sources.append(s)
+        elif not Path(name).exists():
+            raise UsageError(f"input {name!r} does not exist")
+        else:
+            sources.append(Source.detect(name, args.format))
+    return sources
+
+
 def _run_dedup(args: argparse.Namespace) -> int:
     config = _dedup_config(args)
-    for name in args.inputs:
-        if not Path(name).exists():
-            raise UsageError(f"input {name!r} does not exist")
-    sources = [Source.detect(name, args.format) for name in args.inputs]
-    out = Path(args.out)
+    with _spooled_stdin(args.inputs) as stdin:
+        return _dedup_sources(args, config, _sources(args, stdin))
+
+
+def _dedup_sources(args: argparse.Namespace, config: DedupConfig, sources: list[Source]) -> int:
+    out = Path(args.out) if args.out is not None else None
+    if args.dry_run and out is not None:
+        prepare_output(out, [s.path for s in sources])  # checked as a real run would
     bar = _ProgressBar(sys.stderr) if not args.quiet and sys.stderr.isatty() else None
     try:
         report = dedup_files(
             sources,
-            out,
+            None if args.dry_run else out,
             config=config,
             keep=args.keep,
             text_field=args.text_field,
@@ -423,12 +483,16 @@ def _run_dedup(args: argparse.Namespace) -> int:
             on_error=args.on_error,
             progress=bar,
             require_id=args.id_field is not None,
+            source_field=args.source_field,
         )
     finally:
         if bar:
             bar.close()
     _warn(report["warnings"])
-    if not args.quiet:
+    if args.dry_run:
+        sys.stdout.buffer.write(json_bytes(report, indent=2) + b"\n")
+        sys.stdout.flush()
+    elif not args.quiet and out is not None:
         c = report["counts"]
         secs = report["timings_seconds"]["total"]
         rs = "" if c["records_read"] == 1 else "s"
@@ -616,9 +680,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
     args, extras = parser.parse_known_args(argv)
+    sub = typing.cast(_Parser, _subcommands(parser).get(args.command, parser))
     if extras:  # name the subcommand's help, and its closest option, not the top level's
-        sub = _subcommands(parser).get(getattr(args, "command", None) or "", parser)
-        typing.cast(_Parser, sub).unrecognized(extras)
+        sub.unrecognized(extras)
+    if args.command == "dedup" and args.out is None and not args.dry_run:
+        sub.error("the following arguments are required: -o/--out (or --dry-run)")
     for stream in (sys.stdout, sys.stderr):  # paths from the OS may hold undecodable bytes
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")

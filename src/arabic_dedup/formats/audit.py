@@ -57,6 +57,7 @@ class InputAudit:
 
     id_field: str
     require_id: bool = False  # the id field was named explicitly: none at all is an error
+    source_field: str | None = None  # to be added to every record: none may have it already
     records: int = 0
     empty_count: int = 0
     empty_ids: list[Any] = field(default_factory=list)
@@ -70,6 +71,12 @@ class InputAudit:
     def add(self, rec: Record, file: str, unit: str) -> None:
         """One good record of input ``file`` (``unit``: line or row)."""
         self.records += 1
+        if self.source_field is not None and self.source_field in rec.fields:
+            raise ConfigError(
+                f"{file} {unit} {rec.line}: the record already has a field "
+                f"{shorten(self.source_field)!r}, which --source-field would overwrite; "
+                "choose another name for it"
+            )
         if not rec.text.strip():
             self.empty_count += 1
             if len(self.empty_ids) < LISTED_IDS:

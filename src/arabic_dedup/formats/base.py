@@ -86,6 +86,7 @@ class Reader:
         text_field: str,
         id_field: str,
         id_prefix: str | None,
+        label: str | None = None,
     ) -> None:
         self.path = path
         self.compressed = compressed
@@ -93,7 +94,7 @@ class Reader:
         self.id_field = id_field
         self.id_prefix = id_prefix
         self.bytes_read = 0
-        self.file = str(path)
+        self.file = str(path) if label is None else label  # as messages name the input
 
     def __iter__(self) -> Iterator[Record | BadRecord]:
         try:

@@ -100,14 +100,23 @@ class JsonlWriter:
     ) -> None:
         self._f.close()
 
-    def unique(self, rec: Record) -> None:
-        self._f.write((rec.raw if rec.raw is not None else json_bytes(rec.fields)) + b"\n")
+    def unique(self, rec: Record, extra: dict[str, Any] | None = None) -> None:
+        """A kept record; ``extra`` fields (e.g. ``--source-field``) are appended."""
+        if extra:
+            self._write(rec, extra)
+        else:
+            self._f.write((rec.raw if rec.raw is not None else json_bytes(rec.fields)) + b"\n")
 
-    def duplicate(self, rec: Record, dup_of: Any, sim: float) -> None:
-        extra = dict(zip(DUPLICATE_FIELDS, (dup_of, round(sim, 6)), strict=True))
+    def duplicate(
+        self, rec: Record, dup_of: Any, sim: float, extra: dict[str, Any] | None = None
+    ) -> None:
+        dup = dict(zip(DUPLICATE_FIELDS, (dup_of, round(sim, 6)), strict=True))
+        self._write(rec, {**(extra or {}), **dup})
+
+    def _write(self, rec: Record, extra: dict[str, Any]) -> None:
         if rec.raw is not None and not any(k in rec.fields for k in extra):
             # Keep the original bytes of every field (number formatting, escapes, spacing)
-            # and append the two new fields before the closing brace.
+            # and append the new fields before the closing brace.
             body = rec.raw.rstrip()
             tail = b", ".join(json_bytes(k) + b": " + json_bytes(v) for k, v in extra.items())
             sep = b", " if rec.fields else b""

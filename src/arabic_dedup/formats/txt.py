@@ -30,7 +30,7 @@ class TxtReader(Reader):
             if folder:
                 rid = self.record_id(None, f.relative_to(self.path).as_posix())
             else:  # a file given directly: its name alone, or its path among several inputs
-                rid = self.id_prefix if self.id_prefix is not None else f.name
+                rid = self.id_prefix if self.id_prefix is not None else Path(self.file).name
             data = f.read_bytes()
             self.bytes_read += len(data)
             try:
