@@ -347,3 +347,17 @@ def test_source_field_names_each_records_input(tmp_path: Path) -> None:
         "--source-field would overwrite; choose another name for it\n"
     )
     assert not (tmp_path / "o2").exists()
+
+
+def test_an_empty_standard_input_needs_its_format(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    res = run("dedup", "-", "--out", out, stdin=b"")
+    assert (res.returncode, res.stderr) == (
+        2, "arabic-dedup: error: <stdin> is empty: name its format with --format to accept it\n"
+    )  # fmt: skip
+    res = run("dedup", "-", "--out", out, "--format", "jsonl", "-q", stdin=b"")
+    assert res.returncode == 0, res.stderr
+    assert warnings(res) == [
+        "<stdin>: no records (an empty input)",
+        "no records in any input: the outputs are empty",
+    ]

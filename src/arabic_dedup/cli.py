@@ -1,10 +1,11 @@
 """The ``arabic-dedup`` command: a thin layer over the library.
 
-It parses options, calls the library, and turns library errors into one-line messages and
-exit codes: 0 success, 1 data errors (bad records, unreadable input), 2 usage errors (bad
-options, missing inputs, an output directory that cannot be replaced, a missing optional
-dependency), 130 interrupted (SIGINT), 143 terminated (SIGTERM). Every command and option is
-documented in ``docs/cli.md`` (a test checks).
+It parses options, calls the library, prints the run's warnings (``report["warnings"]``:
+what was legal but would surprise) on stderr, and turns library errors and argparse's usage
+errors into one-line messages and exit codes: 0 success, 1 data errors (bad records,
+unreadable input), 2 usage errors (bad options, missing inputs, an output directory that
+cannot be replaced, a missing optional dependency), 130 interrupted (SIGINT), 143 terminated
+(SIGTERM). Every command and option is documented in ``docs/cli.md`` (a test checks).
 """
 
 from __future__ import annotations

@@ -113,6 +113,8 @@ class Source:
         for sep, reader in ((b"\t", TsvReader), (b",", CsvReader)):
             if sep in first:
                 return cls(path, reader.name, compressed, label)
+        if not first:
+            raise ConfigError(f"{label} is empty: name its format with --format to accept it")
         raise ConfigError(
             f"cannot tell the format of {label} from its first line (not a JSON object, no "
             f"tab or comma); name it with --format ({', '.join(FORMATS)})"
