@@ -200,7 +200,7 @@ def test_clean_input_has_no_warnings(tmp_path: Path) -> None:
         (["dedpu", "x.jsonl"], "argument COMMAND: invalid choice: 'dedpu' (choose from 'dedup', "
          "'normalize', 'compare'); did you mean 'dedup'? (see arabic-dedup --help)"),
         (["dedup", "x.jsonl"], "the following arguments are required: -o/--out "
-         "(see arabic-dedup dedup --help)"),
+         "(or --dry-run) (see arabic-dedup dedup --help)"),
         (["dedup", "x.jsonl", "-o", "o", "--treshold", "0.5"], "unrecognized arguments: "
          "--treshold 0.5; did you mean --threshold? (see arabic-dedup dedup --help)"),
         (["dedup", "x.jsonl", "-o", "o", "--keep", "lngest"], "argument --keep: invalid choice: "
@@ -361,3 +361,26 @@ def test_an_empty_standard_input_needs_its_format(tmp_path: Path) -> None:
         "<stdin>: no records (an empty input)",
         "no records in any input: the outputs are empty",
     ]
+
+
+def test_gzipped_standard_input_is_unpacked_and_broken_gzip_is_a_data_error(
+    tmp_path: Path,
+) -> None:
+    import gzip
+
+    data = "".join(json.dumps({"id": k, "text": t}, ensure_ascii=False) + "\n" for k, t in corpus())
+    out = tmp_path / "out"
+    res = run_bytes("dedup", "-", "--out", out, "-q", stdin=gzip.compress(data.encode()))
+    assert res.returncode == 0, res.stderr
+    assert b"reading standard input as jsonl (gzip)" in res.stderr
+    assert report(out)["inputs"][0]["compressed"] is True
+    assert report(out)["counts"]["duplicates"] == 4
+    res = run_bytes("dedup", "-", "--out", out, stdin=gzip.compress(data.encode())[:-30])
+    assert res.returncode == 1
+    assert res.stderr.startswith(b"arabic-dedup: error: <stdin>: cannot read the gzip data")
+
+
+def run_bytes(*args: str | Path, stdin: bytes) -> subprocess.CompletedProcess[bytes]:
+    assert CLI is not None
+    return subprocess.run([CLI, *map(str, args)], input=stdin, capture_output=True, env=ENV,
+                          timeout=120)  # fmt: skip

@@ -13,7 +13,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .._errors import ConfigError
+from .._errors import ConfigError, RecordError
 from .base import BOM, BadRecord, Reader, Record
 from .delimited import CsvReader, TsvReader
 from .jsonl import JsonlReader, JsonlWriter, json_bytes, write_json
@@ -106,7 +106,7 @@ class Source:
                 with gzip.open(path, "rb") as g:
                     head = g.read(65536)
             except (OSError, EOFError, zlib.error) as exc:
-                raise ConfigError(f"{label}: gzip data that cannot be read: {exc}") from exc
+                raise RecordError(label, 0, f"cannot read the gzip data: {exc}") from exc
         first = next((ln for ln in head.removeprefix(BOM).splitlines() if ln.strip()), b"")
         if first.lstrip().startswith(b"{"):
             return cls(path, JsonlReader.name, compressed, label)
