@@ -35,6 +35,7 @@ from ._interrupt import check
 from ._minhash import MinHasher
 from ._shingle import ShingleSets
 from .formats import FORMATS, BadRecord, JsonlWriter, Reader, Record, Source, write_json
+from .formats.audit import InputAudit
 
 __all__ = [
     "FORMATS",
@@ -122,9 +123,11 @@ class _Run:
     errors: list[BadRecord] = field(default_factory=list)
     errors_per_source: list[int] = field(default_factory=list)
     keep_values: FieldCollector | None = None  # the --keep-by / --prefer values, if asked
+    audit: InputAudit = field(default_factory=lambda: InputAudit("id"))
+    source_field: str | None = None  # each output record gets this field: its input's name
 
     def reader(self, s: Source) -> Reader:
-        prefix = str(s.path) if len(self.sources) > 1 else None
+        prefix = s.name if len(self.sources) > 1 else None
         return s.reader(text_field=self.text_field, id_field=self.id_field, id_prefix=prefix)
 
     def report_progress(self, stage: str, done: int) -> None:
@@ -171,6 +174,7 @@ def _pass1_shingle_sets(run: _Run, hasher: MinHasher) -> ShingleSets:
                 continue
             _collect_keep_values(run, s, item)
             good += 1
+            run.audit.add(item, r.file, s.unit)
             run.ids.append(item.id)
             run.lines.append(item.line)
             run.lengths.append(len(item.text))
@@ -184,6 +188,7 @@ def _pass1_shingle_sets(run: _Run, hasher: MinHasher) -> ShingleSets:
         run.report_progress("reading", done_bytes)
         run.per_source.append(good)
         run.errors_per_source.append(bad)
+        run.audit.end_input(r.file, good + bad, folder=s.path.is_dir())
     offsets = np.zeros(len(run.ids) + 1, dtype=np.int64)
     if sizes:
         np.cumsum(np.concatenate(sizes), out=offsets[1:])
@@ -227,21 +232,26 @@ def _pass2_write(
                 if isinstance(item, BadRecord):
                     continue
                 if idx >= n or item.line != run.lines[idx]:
-                    raise RecordError(str(s.path), 0, "the input changed during the run")
+                    raise RecordError(s.name, 0, "the input changed during the run")
+                extra = {run.source_field: s.name} if run.source_field else None
                 if is_kept[idx]:
-                    fu.unique(item, None if sizes is None else cluster_fields(item.id, sizes[idx]))
+                    fields = None if sizes is None else cluster_fields(item.id, sizes[idx])
+                    if extra:
+                        fields = {**extra, **(fields or {})}
+                    fu.unique(item, fields)
                     n_unique += 1
                 else:
-                    fd.duplicate(item, run.ids[int(rep[idx])], float(res.similarity[idx]))
+                    dup_of = run.ids[int(rep[idx])]
+                    fd.duplicate(item, dup_of, float(res.similarity[idx]), extra)
                     n_dup += 1
                 idx += 1
                 if idx % run.batch_texts == 0:
                     run.report_progress("writing", done_bytes + r.bytes_read)
             done_bytes += r.bytes_read
             if s.stat() != before:
-                raise RecordError(str(s.path), 0, "the input changed during the run")
+                raise RecordError(s.name, 0, "the input changed during the run")
         if idx != n:
-            raise RecordError(str(run.sources[-1].path), 0, "the input changed during the run")
+            raise RecordError(run.sources[-1].name, 0, "the input changed during the run")
     run.report_progress("writing", run.total_bytes)
     run.timings["write"] = round(time.perf_counter() - t0, 6)
     return n_unique, n_dup
@@ -263,7 +273,7 @@ def _report(
         },
         "inputs": [
             {
-                "path": str(s.path),
+                "path": s.name,
                 "format": s.format,
                 "compressed": s.compressed,
                 "records": good + bad,
@@ -276,11 +286,14 @@ def _report(
             "id_field": run.id_field,
             "on_error": run.on_error,
             "keep": keep.describe() if isinstance(keep, KeepFields) else keep,
+            "source_field": run.source_field,
             "dedup": res.params,
         },
         "versions": _versions(),
         "timings_seconds": run.timings,
         "errors": [{"file": e.file, "line": e.line, "reason": e.reason} for e in run.errors],
+        "input_checks": run.audit.report(),
+        "warnings": run.audit.warnings(),
     }
 
 
@@ -305,7 +318,7 @@ def _versions() -> dict[str, str]:
 
 def dedup_files(
     sources: Sequence[Source],
-    out_dir: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str] | None,
     *,
     config: DedupConfig | None = None,
     keep: KeepPolicy | KeepFields = "first",
@@ -315,6 +328,8 @@ def dedup_files(
     progress: ProgressFn | None = None,
     batch_texts: int = BATCH_TEXTS,
     with_cluster_fields: bool = False,
+    require_id: bool = False,
+    source_field: str | None = None,
 ) -> dict[str, Any]:
     """Deduplicate the records of ``sources`` into ``out_dir``; returns the report.
 
@@ -325,12 +340,20 @@ def dedup_files(
     (``"skip"``). ``keep`` is a policy or a :class:`KeepFields` rule read from the records'
     fields (``--keep earliest --keep-by date``, ``--prefer-field``). ``with_cluster_fields``
     adds ``cluster_id`` and ``cluster_size`` to the kept records (``--cluster-fields``).
+    What would surprise but is no error (empty texts, repeated or missing ids, empty inputs)
+    is in the report's ``input_checks`` and ``warnings``; with ``require_id``, no record
+    holding ``id_field`` raises :class:`ConfigError` (see :mod:`.formats.audit`).
+    ``source_field`` adds that field, the input's name, to every output record (a record that
+    already has it raises :class:`ConfigError`). ``out_dir=None`` is a dry run: the same
+    detection and report, nothing written (the counts say what a real run would write).
     """
     cfg = config or DedupConfig()
     _check_arguments(sources, keep, on_error)
-    out = prepare_output(out_dir, [s.path for s in sources])
+    out = None if out_dir is None else prepare_output(out_dir, [s.path for s in sources])
     t_start = time.perf_counter()
     run = _Run(sources, text_field, id_field, on_error, progress, batch_texts)
+    run.audit = InputAudit(id_field, require_id=require_id, source_field=source_field)
+    run.source_field = source_field
     run.stats = [s.stat() for s in sources]
     run.total_bytes = sum(size for size, _ in run.stats)
     collector = keep.collector() if isinstance(keep, KeepFields) else None
@@ -338,12 +361,19 @@ def dedup_files(
     hasher = cfg.hasher()
 
     sets = _pass1_shingle_sets(run, hasher)
+    run.audit.check()
     lengths = np.asarray(run.lengths, dtype=np.int64)
     rule = _keep_rule(keep, collector)
     res = run_stages(
         sets, lengths, config=cfg, hasher=hasher, keep=rule, timings=run.timings, progress=progress
     )
     del sets
+    if out is None:  # dry run
+        n_unique = int(np.count_nonzero(res.representative == np.arange(len(run.ids))))
+        run.timings["total"] = round(time.perf_counter() - t_start, 6)
+        report = _report(run, res, (n_unique, len(run.ids) - n_unique), keep)
+        report["parameters"]["cluster_fields"] = with_cluster_fields
+        return report
     with temporary_output(out) as tmp:
         written = _pass2_write(run, res, tmp, with_cluster_fields)
         write_clusters(tmp / CLUSTERS_FILE, run.ids, res.representative, res.similarity, res.kinds)

@@ -1,10 +1,11 @@
 """The ``arabic-dedup`` command: a thin layer over the library.
 
-It parses options, calls the library, and turns library errors into one-line messages and
-exit codes: 0 success, 1 data errors (bad records, unreadable input), 2 usage errors (bad
-options, missing inputs, an output directory that cannot be replaced, a missing optional
-dependency), 130 interrupted (SIGINT), 143 terminated (SIGTERM). Every command and option is
-documented in ``docs/cli.md`` (a test checks).
+It parses options, calls the library, prints the run's warnings (``report["warnings"]``:
+what was legal but would surprise) on stderr, and turns library errors and argparse's usage
+errors into one-line messages and exit codes: 0 success, 1 data errors (bad records,
+unreadable input), 2 usage errors (bad options, missing inputs, an output directory that
+cannot be replaced, a missing optional dependency), 130 interrupted (SIGINT), 143 terminated
+(SIGTERM). Every command and option is documented in ``docs/cli.md`` (a test checks).
 """
 
 from __future__ import annotations
@@ -12,22 +13,27 @@ from __future__ import annotations
 import argparse
 import ast
 import dataclasses
+import difflib
 import inspect
 import itertools
 import json
+import re
+import shutil
 import signal
 import sys
+import tempfile
 import textwrap
 import time
 import typing
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
 import numpy as np
 
-from ._atomic import CLUSTERS_FILE, STATS_FILE
+from ._atomic import CLUSTERS_FILE, STATS_FILE, prepare_output
 from ._boilerplate import CorpusStats
 from ._cluster import KEEP_ORDERS, KeepFields, KeepPolicy
 from ._config import DOC_VALUES, DedupConfig
@@ -35,6 +41,8 @@ from ._errors import ArabicDedupError, ConfigError, RunInterrupted
 from ._interrupt import recording_signals
 from ._io import FORMATS, OutputDirError, RecordError, Source, dedup_files
 from ._normalize import NormalizerConfig
+from .formats import json_bytes
+from .formats.base import shorten
 
 __all__ = [
     "DedupOption",
@@ -47,6 +55,7 @@ __all__ = [
 ]
 
 PROG = "arabic-dedup"
+DEFAULT_ID_FIELD = "id"  # used where records have it; --id-field makes it required
 EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 # A run stopped by a signal exits 128 + its number, as a shell reports it, with a clean message.
 _STOPPED = {
@@ -226,8 +235,41 @@ def _dedup_config(args: argparse.Namespace) -> DedupConfig:
 # -- the parser ---------------------------------------------------------------------------------
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse whose errors are one line: the problem (long values cut), the closest valid
+    choice or option when there is one, and where the help is; exit code 2."""
+
+    def error(self, message: str) -> typing.NoReturn:
+        self.exit(EXIT_USAGE, f"{PROG}: error: {_usage_message(self, message)}\n")
+
+    def unrecognized(self, extras: Sequence[str]) -> typing.NoReturn:
+        """Arguments no option takes, with the closest option of this (sub)command."""
+        options = [o for a in self._actions for o in a.option_strings if o.startswith("--")]
+        first = next((x.split("=")[0] for x in extras if x.startswith("-")), None)
+        close = difflib.get_close_matches(first, options, n=1) if first else []
+        hint = f"; did you mean {close[0]}?" if close else ""
+        shown = " ".join(shorten(x) for x in extras[:5]) + (" ..." if len(extras) > 5 else "")
+        self.error(f"unrecognized arguments: {shown}{hint}")
+
+
+_QUOTED = re.compile(r"'([^']*)'")
+_INVALID_CHOICE = re.compile(r"invalid choice: '([^']*)' \(choose from (.*)\)")
+
+
+def _usage_message(parser: argparse.ArgumentParser, message: str) -> str:
+    """argparse's ``message`` as the one line ``arabic-dedup: error:`` carries."""
+    hint = ""
+    m = _INVALID_CHOICE.search(message)
+    if m:
+        choices = _QUOTED.findall(m.group(2))
+        close = difflib.get_close_matches(m.group(1), choices, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+    cut = _QUOTED.sub(lambda q: repr(shorten(q.group(1))), message)
+    return f"{cut}{hint} (see {parser.prog} --help)"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG,
         description="Find near-duplicate Arabic documents.",
         epilog="Exit codes: 0 success, 1 data error, 2 usage error, 130 interrupted, "
@@ -243,9 +285,27 @@ def build_parser() -> argparse.ArgumentParser:
         "DIR/duplicates.jsonl, DIR/clusters.jsonl and DIR/report.json (written atomically).",
     )
     p.add_argument(
-        "inputs", nargs="+", metavar="INPUT", help="JSONL/CSV/TSV (.gz too), Parquet, or a folder"
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="JSONL/CSV/TSV (.gz too), Parquet, or a folder; - reads standard input",
     )
-    p.add_argument("-o", "--out", required=True, metavar="DIR", help="output directory")
+    p.add_argument(
+        "-o", "--out", metavar="DIR", help="output directory (required unless --dry-run)"
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="detect and print report.json's content to standard output; write no files "
+        "(DIR, if given, is only checked)",
+    )
+    p.add_argument(
+        "--source-field",
+        metavar="NAME",
+        default=None,
+        help="add field NAME, the input's path, to every output record (default: none; a "
+        "record that already has NAME is an error)",
+    )
     p.add_argument(
         "--format", choices=FORMATS, default=None, help="input format (default: from file names)"
     )
@@ -254,8 +314,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--id-field",
-        default="id",
-        help="field/column with the record id (default: id; else line number or file name)",
+        default=None,
+        help="field/column with the record id (default: id, where a record has one, else its "
+        "line number or file name; a field given here that no record has is an error)",
     )
     p.add_argument(
         "--on-error",
@@ -372,6 +433,13 @@ def _keep(args: argparse.Namespace) -> KeepPolicy | KeepFields:
     return KeepFields(args.keep, args.keep_by, args.prefer_field, args.prefer or ())
 
 
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
 def _version() -> str:
     from . import __version__
 
@@ -417,30 +485,74 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
         return _run_dedup(args)
 
 
+STDIN = "<stdin>"  # how standard input is named in messages, ids and the report
+
+
+@contextmanager
+def _spooled_stdin(inputs: Sequence[str]) -> Iterator[Path | None]:
+    """Standard input saved to a temporary file when ``-`` is an input: dedup reads its
+    inputs twice, a pipe only once. The file is removed afterwards."""
+    if "-" not in inputs:
+        yield None
+        return
+    if inputs.count("-") > 1:
+        raise UsageError("standard input (-) can be given only once")
+    with tempfile.NamedTemporaryFile(prefix="arabic-dedup-stdin-", suffix=".tmp") as f:
+        shutil.copyfileobj(sys.stdin.buffer, f)
+        f.flush()
+        yield Path(f.name)
+
+
+def _sources(args: argparse.Namespace, stdin: Path | None) -> list[Source]:
+    sources = []
+    for name in args.inputs:
+        if name == "-" and stdin is not None:
+            s = Source.sniff(stdin, STDIN, args.format)
+            if args.format is None:
+                print(f"{PROG}: reading standard input as {s.format}"
+                      f"{' (gzip)' if s.compressed else ''}, guessed from its first line; "
+                      "set the format with --format", file=sys.stderr)  # fmt: skip
+            sources.append(s)
+        elif not Path(name).exists():
+            raise UsageError(f"input {name!r} does not exist")
+        else:
+            sources.append(Source.detect(name, args.format))
+    return sources
+
+
 def _run_dedup(args: argparse.Namespace) -> int:
     config = _dedup_config(args)
-    for name in args.inputs:
-        if not Path(name).exists():
-            raise UsageError(f"input {name!r} does not exist")
-    sources = [Source.detect(name, args.format) for name in args.inputs]
-    out = Path(args.out)
+    with _spooled_stdin(args.inputs) as stdin:
+        return _dedup_sources(args, config, _sources(args, stdin))
+
+
+def _dedup_sources(args: argparse.Namespace, config: DedupConfig, sources: list[Source]) -> int:
+    out = Path(args.out) if args.out is not None else None
+    if args.dry_run and out is not None:
+        prepare_output(out, [s.path for s in sources])  # checked as a real run would
     bar = _ProgressBar(sys.stderr) if not args.quiet and sys.stderr.isatty() else None
     try:
         report = dedup_files(
             sources,
-            out,
+            None if args.dry_run else out,
             config=config,
             keep=_keep(args),
             text_field=args.text_field,
-            id_field=args.id_field,
+            id_field=DEFAULT_ID_FIELD if args.id_field is None else args.id_field,
             on_error=args.on_error,
             progress=bar,
             with_cluster_fields=args.cluster_fields,
+            require_id=args.id_field is not None,
+            source_field=args.source_field,
         )
     finally:
         if bar:
             bar.close()
-    if not args.quiet:
+    _warn(report["warnings"])
+    if args.dry_run:
+        sys.stdout.buffer.write(json_bytes(report, indent=2) + b"\n")
+        sys.stdout.flush()
+    elif not args.quiet and out is not None:
         c = report["counts"]
         secs = report["timings_seconds"]["total"]
         rs = "" if c["records_read"] == 1 else "s"
@@ -449,7 +561,7 @@ def _run_dedup(args: argparse.Namespace) -> int:
         print(f"  unique      {c['unique']:>10,}  {out / 'unique.jsonl'}")
         print(
             f"  duplicates  {c['duplicates']:>10,}  {out / 'duplicates.jsonl'} "
-            f"({c['clusters']:,} clusters)"
+            f"({c['clusters']:,} cluster{'' if c['clusters'] == 1 else 's'})"
         )
         _print_clusters(c, out)
         if c["errors"]:
@@ -619,6 +731,12 @@ def _print_compare(rep: dict[str, Any], max_changes: int) -> None:
 # -- entry point ----------------------------------------------------------------------------------
 
 
+def _warn(lines: Sequence[str]) -> None:
+    """Warnings go to stderr even with --quiet: they are what --quiet must not hide."""
+    for line in lines:
+        print(f"{PROG}: warning: {line}", file=sys.stderr)
+
+
 def _fail(message: str, code: int) -> int:
     print(f"{PROG}: error: {message}", file=sys.stderr)
     return code
@@ -635,7 +753,12 @@ def _cmd_warm_up(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extras = parser.parse_known_args(argv)
+    sub = typing.cast(_Parser, _subcommands(parser).get(args.command, parser))
+    if extras:  # name the subcommand's help, and its closest option, not the top level's
+        sub.unrecognized(extras)
+    if args.command == "dedup" and args.out is None and not args.dry_run:
+        sub.error("the following arguments are required: -o/--out (or --dry-run)")
     for stream in (sys.stdout, sys.stderr):  # paths from the OS may hold undecodable bytes
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")

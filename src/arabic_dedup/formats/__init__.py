@@ -7,12 +7,14 @@ JSON Lines, written by :class:`~.jsonl.JsonlWriter`.
 
 from __future__ import annotations
 
+import gzip
 import os
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .._errors import ConfigError
-from .base import BadRecord, Reader, Record
+from .._errors import ConfigError, RecordError
+from .base import BOM, BadRecord, Reader, Record
 from .delimited import CsvReader, TsvReader
 from .jsonl import SIMILARITY_DIGITS, JsonlReader, JsonlWriter, json_bytes, write_json
 from .parquet import ParquetReader
@@ -46,13 +48,19 @@ class Source:
     path: Path
     format: str
     compressed: bool = False
+    label: str | None = None  # how messages and the report name it, if not by its path
+
+    @property
+    def name(self) -> str:
+        """The input as messages, ids and the report name it."""
+        return self.label if self.label is not None else str(self.path)
 
     @classmethod
     def detect(cls, path: str | os.PathLike[str], fmt: str | None = None) -> Source:
         """The source for ``path``, its format taken from ``fmt`` or from the file name.
 
         >>> Source.detect("news.jsonl.gz")
-        Source(path=PosixPath('news.jsonl.gz'), format='jsonl', compressed=True)
+        Source(path=PosixPath('news.jsonl.gz'), format='jsonl', compressed=True, label=None)
         """
         p = Path(path)
         compressed = p.suffix.lower() == ".gz"
@@ -72,6 +80,47 @@ class Source:
             )
         return cls(p, found.name, compressed)
 
+    @classmethod
+    def sniff(cls, path: Path, label: str, fmt: str | None = None) -> Source:
+        """The source for ``path`` (standard input, saved to a file) in format ``fmt``, or
+        in the format its first bytes show: ``PAR1`` is Parquet; a first line starting with
+        ``{`` is JSON Lines; else a tab in it means TSV and a comma CSV. Gzip is unpacked.
+
+        >>> import tempfile
+        >>> with tempfile.NamedTemporaryFile(suffix=".tmp") as f:
+        ...     _ = f.write(b'{"text": "a, b"}\\n')
+        ...     f.flush()
+        ...     Source.sniff(Path(f.name), "<stdin>").format
+        'jsonl'
+        """
+        with open(path, "rb") as f:
+            head = f.read(65536)
+        if fmt is not None and fmt not in READERS:
+            raise ConfigError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+        if head.startswith(b"PAR1") and fmt in (None, ParquetReader.name):
+            return cls(path, ParquetReader.name, False, label)
+        compressed = head.startswith(b"\x1f\x8b")
+        if fmt is not None:
+            return cls(path, fmt, compressed and READERS[fmt].compressible, label)
+        if compressed:
+            try:
+                with gzip.open(path, "rb") as g:
+                    head = g.read(65536)
+            except (OSError, EOFError, zlib.error) as exc:
+                raise RecordError(label, 0, f"cannot read the gzip data: {exc}") from exc
+        first = next((ln for ln in head.removeprefix(BOM).splitlines() if ln.strip()), b"")
+        if first.lstrip().startswith(b"{"):
+            return cls(path, JsonlReader.name, compressed, label)
+        for sep, reader in ((b"\t", TsvReader), (b",", CsvReader)):
+            if sep in first:
+                return cls(path, reader.name, compressed, label)
+        if not first:
+            raise ConfigError(f"{label} is empty: name its format with --format to accept it")
+        raise ConfigError(
+            f"cannot tell the format of {label} from its first line (not a JSON object, no "
+            f"tab or comma); name it with --format ({', '.join(FORMATS)})"
+        )
+
     @property
     def unit(self) -> str:
         return READERS[self.format].unit
@@ -84,6 +133,7 @@ class Source:
             text_field=text_field,
             id_field=id_field,
             id_prefix=id_prefix,
+            label=self.label,
         )
 
     def stat(self) -> tuple[int, int]:

@@ -12,11 +12,37 @@ from typing import IO, Any, ClassVar
 from .._errors import RecordError
 from .._interrupt import check
 
-__all__ = ["CHECK_EVERY", "BadRecord", "Reader", "Record", "json_type"]
+__all__ = [
+    "CHECK_EVERY",
+    "SHOWN_CHARS",
+    "BadRecord",
+    "Reader",
+    "Record",
+    "json_type",
+    "shorten",
+    "shown_names",
+]
 
 BOM = b"\xef\xbb\xbf"
 # Records between two interruption checks: cheap enough per record, prompt enough per batch.
 CHECK_EVERY = 1024
+#: A value quoted in a message (a column name, an id, an option value) is cut to this length.
+SHOWN_CHARS = 80
+
+
+def shorten(value: str, limit: int = SHOWN_CHARS) -> str:
+    """``value`` cut to ``limit`` characters, the cut marked with "…".
+
+    >>> shorten("x" * 100, 10)
+    'xxxxxxxxx…'
+    """
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def shown_names(names: list[str], most: int = 20) -> str:
+    """Field or column names for a message: each cut, at most ``most`` of them."""
+    shown = ", ".join(shorten(n) for n in names[:most])
+    return shown + (f" and {len(names) - most:,} more" if len(names) > most else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +86,7 @@ class Reader:
         text_field: str,
         id_field: str,
         id_prefix: str | None,
+        label: str | None = None,
     ) -> None:
         self.path = path
         self.compressed = compressed
@@ -67,7 +94,7 @@ class Reader:
         self.id_field = id_field
         self.id_prefix = id_prefix
         self.bytes_read = 0
-        self.file = str(path)
+        self.file = str(path) if label is None else label  # as messages name the input
 
     def __iter__(self) -> Iterator[Record | BadRecord]:
         try:
@@ -112,11 +139,27 @@ class Reader:
                 start = pos
                 yield n, line
 
+    def looks_like_json(self) -> str | None:
+        """For a table format: the message saying the file looks like JSON Lines, if it does."""
+        first = next(self.lines(), (0, b""))[1].decode("utf-8", "replace").lstrip()
+        if not first.startswith(("{", "[")):
+            return None
+        return (
+            f"the header row looks like JSON ({shorten(first.rstrip(), 20)!r}), not "
+            f"{self.name.upper()} column names; for JSON Lines use --format jsonl"
+        )
+
     def missing_column(self, columns: list[str], line: int) -> RecordError:
+        """The error for a header without the text column; a header that looks like JSON
+        (a JSON Lines file read as CSV) says so instead of listing its pieces as columns."""
+        hint = self.looks_like_json()
+        if hint:
+            return RecordError(self.file, line, hint)
         return RecordError(
             self.file,
             line,
-            f"no column {self.text_field!r} in the header (columns: {', '.join(columns)}); "
+            f"no column {shorten(self.text_field)!r} in the header "
+            f"(columns: {shown_names(columns)}); "
             "choose the text column with --text-field",
         )
 

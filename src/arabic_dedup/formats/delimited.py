@@ -38,7 +38,7 @@ class _Table(Reader):
         header: list[str] | None = None
         for first, _, row in rows:
             if isinstance(row, str):
-                raise RecordError(self.file, first, f"bad header: {row}")
+                raise RecordError(self.file, first, self.looks_like_json() or f"bad header: {row}")
             if row:
                 header = row
                 break

@@ -109,15 +109,18 @@ class JsonlWriter:
         self._f.close()
 
     def unique(self, rec: Record, extra: dict[str, Any] | None = None) -> None:
-        """A kept record as read, with ``extra`` fields (``--cluster-fields``) if given."""
+        """A kept record as read, with ``extra`` fields appended if given (``--cluster-fields``,
+        ``--source-field``)."""
         if extra:
             self._with_fields(rec, extra)
         else:
             self._f.write((rec.raw if rec.raw is not None else json_bytes(rec.fields)) + b"\n")
 
-    def duplicate(self, rec: Record, dup_of: Any, sim: float) -> None:
-        extra = dict(zip(DUPLICATE_FIELDS, (dup_of, round(sim, SIMILARITY_DIGITS)), strict=True))
-        self._with_fields(rec, extra)
+    def duplicate(
+        self, rec: Record, dup_of: Any, sim: float, extra: dict[str, Any] | None = None
+    ) -> None:
+        dup = dict(zip(DUPLICATE_FIELDS, (dup_of, round(sim, SIMILARITY_DIGITS)), strict=True))
+        self._with_fields(rec, {**(extra or {}), **dup})
 
     def _with_fields(self, rec: Record, extra: dict[str, Any]) -> None:
         if rec.raw is not None and not any(k in rec.fields for k in extra):

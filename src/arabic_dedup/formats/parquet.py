@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .._errors import RecordError
-from .base import BadRecord, Reader, Record
+from .base import BadRecord, Reader, Record, shorten, shown_names
 
 __all__ = ["ParquetReader"]
 
@@ -43,7 +43,7 @@ class ParquetReader(Reader):
             raise RecordError(
                 self.file,
                 0,
-                f"no column {self.text_field!r} (columns: {', '.join(names)}); "
+                f"no column {shorten(self.text_field)!r} (columns: {shown_names(names)}); "
                 "choose the text column with --text-field",
             )
         total_rows = max(1, pf.metadata.num_rows)

@@ -1,5 +1,7 @@
 """Plain text: a folder of ``.txt`` files (every file below it, sorted by path) or one ``.txt``
-file, each file one record whose id is its path relative to the folder."""
+file, each file one record. Its id is its path relative to the folder (prefixed with the
+folder among several inputs); a file given directly is its name (its path, as given, among
+several inputs: never ``dir/a.txt/a.txt``)."""
 
 from __future__ import annotations
 
@@ -25,8 +27,10 @@ class TxtReader(Reader):
     def records(self) -> Iterator[Record | BadRecord]:
         folder = self.path.is_dir()
         for f in self.files():
-            rel = f.relative_to(self.path).as_posix() if folder else f.name
-            rid = self.record_id(None, rel)
+            if folder:
+                rid = self.record_id(None, f.relative_to(self.path).as_posix())
+            else:  # a file given directly: its name alone, or its path among several inputs
+                rid = self.id_prefix if self.id_prefix is not None else Path(self.file).name
             data = f.read_bytes()
             self.bytes_read += len(data)
             try:
