@@ -26,6 +26,7 @@ from pathlib import Path
 from ._errors import OutputDirError
 
 __all__ = [
+    "HTML_FILE",
     "OUTPUT_FILES",
     "STATS_FILE",
     "check_out_dir",
@@ -36,7 +37,9 @@ __all__ = [
 
 # What dedup learned about the corpus (boilerplate), for ``compare --stats`` (with max_df).
 STATS_FILE = "corpus_stats.npz"
-OUTPUT_FILES = ("unique.jsonl", "duplicates.jsonl", "report.json", STATS_FILE)
+# The review page (``_report_html``); ``dedup --no-html`` leaves it out.
+HTML_FILE = "report.html"
+OUTPUT_FILES = ("unique.jsonl", "duplicates.jsonl", "report.json", STATS_FILE, HTML_FILE)
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 1 << 1
 

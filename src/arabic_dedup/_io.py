@@ -23,7 +23,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from ._atomic import OUTPUT_FILES, STATS_FILE, prepare_output, temporary_output
+from ._atomic import HTML_FILE, OUTPUT_FILES, STATS_FILE, prepare_output, temporary_output
 from ._boilerplate import CorpusStats
 from ._cluster import KeepPolicy, keep_order
 from ._config import DedupConfig
@@ -31,6 +31,7 @@ from ._dedup import detect
 from ._errors import ConfigError, OutputDirError, RecordError
 from ._interrupt import check
 from ._minhash import MinHasher
+from ._report_html import ReportBuilder
 from ._shingle import ShingleSets
 from .formats import FORMATS, BadRecord, JsonlWriter, Reader, Record, Source, write_json
 
@@ -77,9 +78,11 @@ def run_stages(
     keep: KeepPolicy,
     timings: dict[str, float],
     progress: ProgressFn | None = None,
+    html: ReportBuilder | None = None,
 ) -> StageResult:
     """``find_duplicates``'s stages after shingling, on precomputed shingle sets: the same
-    :func:`arabic_dedup._dedup.detect` that ``find_duplicates`` runs, plus timings/progress."""
+    :func:`arabic_dedup._dedup.detect` that ``find_duplicates`` runs, plus timings/progress
+    (and, given ``html``, what the review page needs from the verify stage)."""
     order = keep_order(lengths, keep)
 
     def on_stage(name: str, finished: bool) -> None:
@@ -87,7 +90,10 @@ def run_stages(
         if progress:
             progress(name, int(finished), 1)
 
-    det = detect(sets, order, config=config, hasher=hasher, on_stage=on_stage)
+    on_verify = html.on_verify if html else None
+    det = detect(sets, order, config=config, hasher=hasher, on_stage=on_stage, on_verify=on_verify)
+    if html:
+        html.add_joined(det.pair_similarity)
     timings.update(det.timings)
     cl = det.clusters
     params = {**det.params, "keep": keep}
@@ -185,9 +191,11 @@ def _pass1_shingle_sets(run: _Run, hasher: MinHasher) -> ShingleSets:
     return ShingleSets(all_hashes.astype(np.uint32, copy=False), offsets)
 
 
-def _pass2_write(run: _Run, res: StageResult, tmp: Path) -> tuple[int, int]:
-    """Re-read the inputs in the same order; write every good record to one of the outputs.
-    Returns (unique, duplicates) written."""
+def _pass2_write(
+    run: _Run, res: StageResult, tmp: Path, collect: Callable[[int, str], None] | None = None
+) -> tuple[int, int]:
+    """Re-read the inputs in the same order; write every good record to one of the outputs
+    (and hand each record's index and text to ``collect``). Returns (unique, duplicates)."""
     t0 = time.perf_counter()
     n = len(run.ids)
     rep = res.representative
@@ -207,6 +215,8 @@ def _pass2_write(run: _Run, res: StageResult, tmp: Path) -> tuple[int, int]:
                 else:
                     fd.duplicate(item, run.ids[int(rep[idx])], float(res.similarity[idx]))
                     n_dup += 1
+                if collect:
+                    collect(idx, item.text)
                 idx += 1
                 if idx % run.batch_texts == 0:
                     run.report_progress("writing", done_bytes + r.bytes_read)
@@ -272,6 +282,20 @@ def _versions() -> dict[str, str]:
     }
 
 
+def _write_html(
+    page: ReportBuilder,
+    path: Path,
+    report: dict[str, Any],
+    run: _Run,
+    config: DedupConfig,
+    stats: CorpusStats | None,
+) -> None:
+    t0 = time.perf_counter()
+    page.write(path, report, run.ids, config, stats)
+    run.timings["html_report"] = round(time.perf_counter() - t0, 6)  # report["timings_seconds"]
+    run.timings["total"] = round(run.timings["total"] + run.timings["html_report"], 6)
+
+
 # -- the whole run -----------------------------------------------------------------------------
 
 
@@ -286,11 +310,13 @@ def dedup_files(
     on_error: OnError = "fail",
     progress: ProgressFn | None = None,
     batch_texts: int = BATCH_TEXTS,
+    html: bool = True,
 ) -> dict[str, Any]:
     """Deduplicate the records of ``sources`` into ``out_dir``; returns the report.
 
     Writes ``unique.jsonl``, ``duplicates.jsonl`` and ``report.json`` (the returned dict)
-    atomically: ``out_dir`` is replaced only when everything is written. ``out_dir`` must be
+    atomically, and with ``html`` the review page ``report.html`` (:mod:`._report_html`):
+    ``out_dir`` is replaced only when everything is written. ``out_dir`` must be
     new, empty, or an earlier output of this function, and hold no input. Bad records raise
     :class:`RecordError` (``on_error="fail"``) or are listed in the report (``"skip"``).
     """
@@ -305,14 +331,20 @@ def dedup_files(
 
     sets = _pass1_shingle_sets(run, hasher)
     lengths = np.asarray(run.lengths, dtype=np.int64)
+    page = ReportBuilder() if html else None
     res = run_stages(
-        sets, lengths, config=cfg, hasher=hasher, keep=keep, timings=run.timings, progress=progress
-    )
+        sets, lengths, config=cfg, hasher=hasher, keep=keep, timings=run.timings,
+        progress=progress, html=page,
+    )  # fmt: skip
     del sets
+    if page:
+        page.choose(res.representative, res.similarity)
     with temporary_output(out) as tmp:
-        written = _pass2_write(run, res, tmp)
+        written = _pass2_write(run, res, tmp, page.collect if page else None)
         run.timings["total"] = round(time.perf_counter() - t_start, 6)
         report = _report(run, res, written, keep)
+        if page:
+            _write_html(page, tmp / HTML_FILE, report, run, cfg, res.stats)
         write_json(tmp / "report.json", report)
         if res.stats is not None:
             res.stats.save(tmp / STATS_FILE, cfg.stats_params())

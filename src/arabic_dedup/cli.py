@@ -239,7 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
         "dedup",
         help="deduplicate JSONL, CSV, Parquet or .txt files into DIR",
         description="Deduplicate the records of INPUT files into DIR/unique.jsonl, "
-        "DIR/duplicates.jsonl and DIR/report.json (written atomically).",
+        "DIR/duplicates.jsonl, DIR/report.json and DIR/report.html (written atomically).",
     )
     p.add_argument(
         "inputs", nargs="+", metavar="INPUT", help="JSONL/CSV/TSV (.gz too), Parquet, or a folder"
@@ -270,6 +270,12 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: fail)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
+    p.add_argument(
+        "--no-html",
+        dest="html",
+        action="store_false",
+        help="do not write DIR/report.html, the review page",
+    )
     _add_dedup_options(p)
     _add_normalizer_options(p)
     p.set_defaults(func=_cmd_dedup)
@@ -377,6 +383,7 @@ def _run_dedup(args: argparse.Namespace) -> int:
             id_field=args.id_field,
             on_error=args.on_error,
             progress=bar,
+            html=args.html,
         )
     finally:
         if bar:
