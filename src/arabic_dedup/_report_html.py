@@ -35,7 +35,7 @@ from numpy.typing import NDArray
 from ._boilerplate import CorpusStats
 from ._config import DedupConfig
 from ._facts import Fact, explain_pair, facts
-from ._normalize import tokens
+from ._normalize import engine_for, tokens_with
 from ._shingle import shingle_hash
 
 __all__ = [
@@ -218,9 +218,10 @@ def _side(text: str, config: DedupConfig) -> _Side:
     chunks = _CHUNKS.findall(text)
     toks: list[str] = []
     owner: list[int] = []
+    engine = engine_for(1)  # words are short: the engine ``tokens`` picks for them
     for c, chunk in enumerate(chunks):
         if not chunk.isspace():
-            for t in tokens(chunk, config=norm):
+            for t in tokens_with(chunk, norm, engine):
                 toks.append(t)
                 owner.append(c)
     sh = config.shingle
@@ -292,6 +293,19 @@ def highlight(
     (['fc', 's', 'fa'], True)
     """
     mine, theirs = _side(text, config), _side(other, config)
+    return _marked(text, mine, theirs, stats, shown=shown, length=length)
+
+
+def _marked(
+    text: str,
+    mine: _Side,
+    theirs: _Side,
+    stats: CorpusStats | None,
+    *,
+    shown: int = SHOWN_CHARS,
+    length: int | None = None,
+) -> str:
+    """:func:`highlight` on texts already split into sides (each pair splits each text once)."""
     other_hashes: set[int] = set().union(*theirs.hashes) if theirs.hashes else set()
     common: NDArray[np.uint32] | None = None if stats is None else stats.common
     marks = _fact_marks(mine, theirs)
@@ -351,7 +365,7 @@ background:#fafafa;padding:.5em;border-radius:4px;text-align:start}
 .fc{background:#ffd2d2;border-bottom:2px solid #c00;font-weight:bold}
 .fo{background:#fff0b3;border-bottom:2px dotted #a07800}
 .cut{color:#888;font-style:italic}.legend span{padding:0 .3em;margin-right:.6em}
-.note{color:#555;font-size:.9em}bdi{font-family:ui-monospace,monospace}
+.note{color:#555;font-size:.9em}bdi{font-family:ui-monospace,monospace;white-space:nowrap}
 """
 
 _LEGEND = (
@@ -368,7 +382,7 @@ def _svg_histogram(joined: NDArray[np.int64], apart: NDArray[np.int64], threshol
     peak = int(max(1, int((joined + apart).max(initial=0))))
     bw = pw / BINS
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
+        f'<svg width="{w}" height="{h}" '
         f'viewBox="0 0 {w} {h}" role="img" aria-label="histogram of pair similarities">',
         f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="#fcfcfc" stroke="#ccc"/>',
     ]
@@ -425,16 +439,17 @@ def _pair_html(
     if ha is None or hb is None:
         return f'<div class="pair">{head}<p class="note">texts not available</p></div>'
     norm = config.normalizer
+    sa, sb = _side(ha.text, config), _side(hb.text, config)
     _, kind, why = explain_pair(
-        tokens(ha.text, config=norm), tokens(hb.text, config=norm), p.similarity,
+        sa.tokens, sb.tokens, p.similarity,
         threshold=config.cutoff, containment=config.similarity == "containment",
         normalizer=norm,
     )  # fmt: skip
     label_a = "kept" if joined else "first"
     label_b = "duplicate" if joined else "second"
     cols = []
-    for label, i, mine, other in ((label_a, p.a, ha, hb), (label_b, p.b, hb, ha)):
-        body = highlight(mine.text, other.text, config, stats, length=mine.length)
+    for label, i, mine, side, other in ((label_a, p.a, ha, sa, sb), (label_b, p.b, hb, sb, sa)):
+        body = _marked(mine.text, side, other, stats, length=mine.length)
         cols.append(
             f'<div><div class="label">{label} {_id(ids, i)} · {mine.length:,} characters</div>'
             f'<div class="ar" dir="rtl" lang="ar">{body}</div></div>'
