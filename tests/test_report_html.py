@@ -159,6 +159,13 @@ def test_no_html_leaves_the_page_out(tmp_path: Path) -> None:
     assert not (out / HTML_FILE).exists()
 
 
+def test_the_docs_state_the_bounds() -> None:
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text(encoding="utf-8")
+    bounds = f"{MAX_PAIRS} pairs a side, {MAX_CLUSTERS} clusters, texts cut after {SHOWN_CHARS:,}"
+    assert bounds in " ".join(doc.split())
+    assert (Path(__file__).resolve().parents[1] / "docs" / "images" / "report.png").is_file()
+
+
 def test_kept_apart_pairs_are_the_closest_rejected_ones_in_different_clusters() -> None:
     b = ReportBuilder()
     pairs = np.array([[0, 1], [1, 2], [2, 3], [0, 3]], dtype=np.int64)

@@ -365,7 +365,8 @@ background:#fafafa;padding:.5em;border-radius:4px;text-align:start}
 .fc{background:#ffd2d2;border-bottom:2px solid #c00;font-weight:bold}
 .fo{background:#fff0b3;border-bottom:2px dotted #a07800}
 .cut{color:#888;font-style:italic}.legend span{padding:0 .3em;margin-right:.6em}
-.note{color:#555;font-size:.9em}bdi{font-family:ui-monospace,monospace;white-space:nowrap}
+#clusters{width:100%}#clusters td:last-child{width:50%}#clusters .ar{padding:.2em .5em}
+.row{display:flex;flex-wrap:wrap;gap:1.5em;align-items:flex-start}.note{color:#555;font-size:.9em}bdi{font-family:ui-monospace,monospace;white-space:nowrap}
 """
 
 _LEGEND = (
@@ -534,9 +535,9 @@ def render(
         f"<style>{_CSS}</style></head><body>\n"
         "<h1>arabic-dedup review</h1>"
         f'<p class="note">{params}. {version}.</p>'
-        f"<h2>Summary</h2><table>{rows}</table>"
-        f'<table style="margin-top:.8em"><tr><th>input</th><th>format</th><th>records</th>'
-        f"<th>errors</th></tr>{inputs}</table>\n"
+        f'<h2>Summary</h2><div class="row"><table>{rows}</table>'
+        "<table><tr><th>input</th><th>format</th><th>records</th>"
+        f"<th>errors</th></tr>{inputs}</table></div>\n"
         f'<h2>Pair similarities</h2><figure id="histogram">'
         f"{_svg_histogram(b.joined_hist, b.apart_hist, t)}"
         '<figcaption class="note"><span style="color:#2f6fb0">■</span> joined '
