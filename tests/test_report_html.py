@@ -166,6 +166,19 @@ def test_the_docs_state_the_bounds() -> None:
     assert (Path(__file__).resolve().parents[1] / "docs" / "images" / "report.png").is_file()
 
 
+def test_an_empty_run_and_unexpected_report_fields_still_render(tmp_path: Path) -> None:
+    page = ReportBuilder().render(
+        {"counts": {"records_read": 0, "listed": ["x"]}, "inputs": [{"path": "<in>"}]},
+        [],
+        DedupConfig(),
+        None,
+    )
+    assert 'id="count-records_read">0<' in page and "count-listed" not in page
+    assert "&lt;in&gt;" in page and "No candidate pair was kept apart" not in page
+    out = dedup(tmp_path, [{"id": "e", "text": "   "}, {"id": "f", "text": ""}])
+    assert "No candidate pair was kept apart." in page_of(out)
+
+
 def test_kept_apart_pairs_are_the_closest_rejected_ones_in_different_clusters() -> None:
     b = ReportBuilder()
     pairs = np.array([[0, 1], [1, 2], [2, 3], [0, 3]], dtype=np.int64)

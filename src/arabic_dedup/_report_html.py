@@ -419,6 +419,10 @@ def _svg_histogram(joined: NDArray[np.int64], apart: NDArray[np.int64], threshol
     return "".join(parts)
 
 
+def _num(value: Any) -> str:
+    return f"{value:,}" if isinstance(value, int) else _esc("" if value is None else value)
+
+
 def _id(ids: Sequence[Any], i: int) -> str:
     return f"<bdi>{_esc(ids[i], ID_CHARS)}</bdi>"
 
@@ -475,10 +479,12 @@ def render(
         f'<tr><th>{_esc(k.replace("_", " "))}</th><td class="n" id="count-{_esc(k)}">{int(v):,}'
         "</td></tr>"
         for k, v in c.items()
+        if isinstance(v, int)  # counts only: a list or table in "counts" is not shown here
     )
     inputs = "".join(
-        f"<tr><td><bdi>{_esc(i['path'], 200)}</bdi></td><td>{_esc(i['format'])}</td>"
-        f'<td class="n">{int(i["records"]):,}</td><td class="n">{int(i["errors"]):,}</td></tr>'
+        f"<tr><td><bdi>{_esc(i.get('path', ''), 200)}</bdi></td>"
+        f'<td>{_esc(i.get("format", ""))}</td><td class="n">{_num(i.get("records"))}</td>'
+        f'<td class="n">{_num(i.get("errors"))}</td></tr>'
         for i in report.get("inputs", [])
     )
     t = config.cutoff
