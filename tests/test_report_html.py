@@ -159,6 +159,20 @@ def test_no_html_leaves_the_page_out(tmp_path: Path) -> None:
     assert not (out / HTML_FILE).exists()
 
 
+def test_the_command_writes_the_page_unless_told_not_to(tmp_path: Path) -> None:
+    exe = Path(sys.executable).parent / "arabic-dedup"
+    if not exe.exists():
+        pytest.skip("the arabic-dedup command is not installed")
+    src = write_jsonl(tmp_path / "in.jsonl", records())
+    for flags, written in (([], True), (["--no-html"], False)):
+        res = subprocess.run(
+            [str(exe), "dedup", str(src), "--out", str(tmp_path / "out"), "-q", *flags],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert res.returncode == 0, res.stderr
+        assert (tmp_path / "out" / HTML_FILE).exists() is written
+
+
 def test_the_docs_state_the_bounds() -> None:
     doc = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text(encoding="utf-8")
     bounds = f"{MAX_PAIRS} pairs a side, {MAX_CLUSTERS} clusters, texts cut after {SHOWN_CHARS:,}"
