@@ -32,15 +32,16 @@ typecheck: $(STAMP)
 test: $(STAMP) lint typecheck services
 	$(PY) -m pytest -q
 
-# The everyday loop: no servers, no Spark, nothing slow (markers in tests/conftest.py).
+# The everyday loop: no servers, no Spark, no browser, nothing slow (markers in tests/conftest.py).
 test-fast: $(STAMP)
-	$(PY) -m pytest -q -x -m "not redis and not spark and not slow"
+	$(PY) -m pytest -q -x -m "not redis and not spark and not slow and not browser"
 
-# Real servers for the integration tests: Redis, and Java for local Spark (Debian's
-# packages; idempotent and quiet when already there).
+# Real servers for the integration tests: Redis, Java for local Spark, and Chromium for the
+# report page's browser tests (Debian's packages; idempotent and quiet when already there).
 services:
 	sh tools/ensure_redis.sh
 	sh tools/ensure_java.sh
+	sh tools/ensure_chromium.sh
 
 demo: $(BASE)
 	$(PY) tools/demo.py seeds --out build/demo/input

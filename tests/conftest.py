@@ -1,12 +1,14 @@
 """What the whole suite shares: markers, the shared-data location, service fixtures.
 
-Markers (select with ``-m``; ``make test-fast`` runs ``not redis and not spark and not slow``):
+Markers (select with ``-m``; ``make test-fast`` runs ``not redis and not spark and not slow and
+not browser``):
 
 * ``redis``: starts a real ``redis-server`` (any test using the ``redis_url`` fixture);
 * ``spark``: a real local Spark session (``tests/test_spark.py``);
 * ``slow``:  over a few seconds on this 2-core machine;
 * ``data``:  reads the licensed corpora under ``../shared/data`` and skips, saying where it
-  looked, when they are absent (a clean clone without ``../shared`` is a supported set-up).
+  looked, when they are absent (a clean clone without ``../shared`` is a supported set-up);
+* ``browser``: renders a page in a real headless Chromium (``tests/test_report_html.py``).
 
 Tests find the shared corpora through ``_shared.shared_file`` (one variable,
 ``$ARABIC_DEDUP_SHARED``, overrides where ``../shared`` is).
@@ -32,6 +34,7 @@ MARKERS = {
     "spark": "runs a real local Spark session",
     "slow": "takes more than a few seconds",
     "data": "reads the licensed corpora under ../shared/data (skips when absent)",
+    "browser": "runs a real headless Chromium (tools/ensure_chromium.sh)",
 }
 
 

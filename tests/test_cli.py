@@ -219,8 +219,13 @@ def test_on_error_fail_then_skip_and_atomic_replacement(tmp_path: Path) -> None:
     assert run("dedup", good, "--out", out, "-q").returncode == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     assert sorted(before) == [
-        "clusters.jsonl", "corpus_stats.npz", "duplicates.jsonl", "report.json", "unique.jsonl"
-    ]  # fmt: skip
+        "clusters.jsonl",
+        "corpus_stats.npz",
+        "duplicates.jsonl",
+        "report.html",
+        "report.json",
+        "unique.jsonl",
+    ]
 
     # --on-error fail (the default): stops at the first bad record, after good.jsonl was read,
     # names file and line, and leaves the earlier output exactly as it was.

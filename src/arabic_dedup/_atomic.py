@@ -27,6 +27,7 @@ from ._errors import OutputDirError
 
 __all__ = [
     "CLUSTERS_FILE",
+    "HTML_FILE",
     "OUTPUT_FILES",
     "STATS_FILE",
     "check_out_dir",
@@ -38,7 +39,16 @@ __all__ = [
 # What dedup learned about the corpus (boilerplate), for ``compare --stats`` (with max_df).
 STATS_FILE = "corpus_stats.npz"
 CLUSTERS_FILE = "clusters.jsonl"  # one line per cluster (written by ._clusters_out)
-OUTPUT_FILES = ("unique.jsonl", "duplicates.jsonl", CLUSTERS_FILE, "report.json", STATS_FILE)
+# The review page (``_report_html``); ``dedup --no-html`` leaves it out.
+HTML_FILE = "report.html"
+OUTPUT_FILES = (
+    "unique.jsonl",
+    "duplicates.jsonl",
+    CLUSTERS_FILE,
+    "report.json",
+    STATS_FILE,
+    HTML_FILE,
+)
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 1 << 1
 

@@ -42,6 +42,11 @@ __all__ = [
 ]
 
 _T = TypeVar("_T")
+#: ``detect``'s ``on_verify``: candidate pairs (distinct-set rows), similarities, accepted,
+#: and the first document of each row.
+VerifyHook = Callable[
+    [NDArray[np.int64], NDArray[np.float64], NDArray[np.bool_], NDArray[np.int64]], None
+]
 
 
 class Pair(NamedTuple):
@@ -264,6 +269,7 @@ def detect(
     hasher: MinHasher,
     on_stage: Callable[[str, bool], None] | None = None,
     giant_bucket: float | None = None,
+    on_verify: VerifyHook | None = None,
 ) -> Detection:
     """Every stage after shingling: boilerplate -> signatures -> LSH -> verify -> clusters.
 
@@ -277,6 +283,10 @@ def detect(
 
     ``giant_bucket`` overrides ``GIANT_BUCKET`` (tests: ``float("inf")`` is the all-pairs
     path everywhere, a small number sends small corpora through the giant-bucket path).
+
+    ``on_verify(pairs, sims, ok, rows)`` sees every verified candidate, rejected ones too
+    (the HTML report's histogram and near misses): ``pairs`` index the distinct sets, ``rows``
+    maps each to its first document.
     """
     if isinstance(sets, list):
         sets = sets.pop()
@@ -320,6 +330,8 @@ def detect(
         del sigs
     with stage("verify"):
         sims, ok = config.verifier(sets, cands.pairs)
+        if on_verify:
+            on_verify(cands.pairs, sims, ok, rows_g)
         cands = replace(cands, pairs=cands.pairs[ok])
         psims = sims[ok]
         del sims

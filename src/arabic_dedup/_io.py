@@ -24,7 +24,14 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from ._atomic import CLUSTERS_FILE, OUTPUT_FILES, STATS_FILE, prepare_output, temporary_output
+from ._atomic import (
+    CLUSTERS_FILE,
+    HTML_FILE,
+    OUTPUT_FILES,
+    STATS_FILE,
+    prepare_output,
+    temporary_output,
+)
 from ._boilerplate import CorpusStats
 from ._cluster import FieldCollector, KeepFields, KeepPolicy, KeepRule, cluster_sizes, keep_order
 from ._clusters_out import cluster_counts, cluster_fields, write_clusters
@@ -33,6 +40,7 @@ from ._dedup import detect
 from ._errors import ConfigError, OutputDirError, RecordError
 from ._interrupt import check
 from ._minhash import MinHasher
+from ._report_html import ReportBuilder
 from ._shingle import ShingleSets
 from .formats import FORMATS, BadRecord, JsonlWriter, Reader, Record, Source, write_json
 from .formats.audit import InputAudit
@@ -81,9 +89,11 @@ def run_stages(
     keep: KeepPolicy | KeepRule,
     timings: dict[str, float],
     progress: ProgressFn | None = None,
+    html: ReportBuilder | None = None,
 ) -> StageResult:
     """``find_duplicates``'s stages after shingling, on precomputed shingle sets: the same
-    :func:`arabic_dedup._dedup.detect` that ``find_duplicates`` runs, plus timings/progress."""
+    :func:`arabic_dedup._dedup.detect` that ``find_duplicates`` runs, plus timings/progress
+    (and, given ``html``, what the review page needs from the verify stage)."""
     order = keep_order(lengths, keep)
 
     def on_stage(name: str, finished: bool) -> None:
@@ -91,7 +101,10 @@ def run_stages(
         if progress:
             progress(name, int(finished), 1)
 
-    det = detect(sets, order, config=config, hasher=hasher, on_stage=on_stage)
+    on_verify = html.on_verify if html else None
+    det = detect(sets, order, config=config, hasher=hasher, on_stage=on_stage, on_verify=on_verify)
+    if html:
+        html.add_joined(det.pair_similarity)
     timings.update(det.timings)
     cl = det.clusters
     params = {**det.params, "keep": keep.describe() if isinstance(keep, KeepRule) else keep}
@@ -214,11 +227,15 @@ def _collect_keep_values(run: _Run, s: Source, item: Record) -> None:
 
 
 def _pass2_write(
-    run: _Run, res: StageResult, tmp: Path, with_cluster_fields: bool
+    run: _Run,
+    res: StageResult,
+    tmp: Path,
+    with_cluster_fields: bool,
+    collect: Callable[[int, str], None] | None = None,
 ) -> tuple[int, int]:
     """Re-read the inputs in the same order; write every good record to one of the outputs
-    (kept records with ``cluster_id`` / ``cluster_size`` if asked). Returns (unique,
-    duplicates) written."""
+    (kept records with ``cluster_id`` / ``cluster_size`` if asked) and hand each record's
+    index and text to ``collect`` (the review page). Returns (unique, duplicates) written."""
     t0 = time.perf_counter()
     n = len(run.ids)
     rep = res.representative
@@ -244,6 +261,8 @@ def _pass2_write(
                     dup_of = run.ids[int(rep[idx])]
                     fd.duplicate(item, dup_of, float(res.similarity[idx]), extra)
                     n_dup += 1
+                if collect:
+                    collect(idx, item.text)
                 idx += 1
                 if idx % run.batch_texts == 0:
                     run.report_progress("writing", done_bytes + r.bytes_read)
@@ -313,6 +332,20 @@ def _versions() -> dict[str, str]:
     }
 
 
+def _write_html(
+    page: ReportBuilder,
+    path: Path,
+    report: dict[str, Any],
+    run: _Run,
+    config: DedupConfig,
+    stats: CorpusStats | None,
+) -> None:
+    t0 = time.perf_counter()
+    page.write(path, report, run.ids, config, stats)
+    run.timings["html_report"] = round(time.perf_counter() - t0, 6)  # report["timings_seconds"]
+    run.timings["total"] = round(run.timings["total"] + run.timings["html_report"], 6)
+
+
 # -- the whole run -----------------------------------------------------------------------------
 
 
@@ -330,6 +363,7 @@ def dedup_files(
     with_cluster_fields: bool = False,
     require_id: bool = False,
     source_field: str | None = None,
+    html: bool = True,
 ) -> dict[str, Any]:
     """Deduplicate the records of ``sources`` into ``out_dir``; returns the report.
 
@@ -346,6 +380,7 @@ def dedup_files(
     ``source_field`` adds that field, the input's name, to every output record (a record that
     already has it raises :class:`ConfigError`). ``out_dir=None`` is a dry run: the same
     detection and report, nothing written (the counts say what a real run would write).
+    With ``html``, the review page ``report.html`` (:mod:`._report_html`) is written too.
     """
     cfg = config or DedupConfig()
     _check_arguments(sources, keep, on_error)
@@ -364,9 +399,11 @@ def dedup_files(
     run.audit.check()
     lengths = np.asarray(run.lengths, dtype=np.int64)
     rule = _keep_rule(keep, collector)
+    page = ReportBuilder() if html and out is not None else None
     res = run_stages(
-        sets, lengths, config=cfg, hasher=hasher, keep=rule, timings=run.timings, progress=progress
-    )
+        sets, lengths, config=cfg, hasher=hasher, keep=rule, timings=run.timings,
+        progress=progress, html=page,
+    )  # fmt: skip
     del sets
     if out is None:  # dry run
         n_unique = int(np.count_nonzero(res.representative == np.arange(len(run.ids))))
@@ -374,12 +411,16 @@ def dedup_files(
         report = _report(run, res, (n_unique, len(run.ids) - n_unique), keep)
         report["parameters"]["cluster_fields"] = with_cluster_fields
         return report
+    if page:
+        page.choose(res.representative, res.similarity)
     with temporary_output(out) as tmp:
-        written = _pass2_write(run, res, tmp, with_cluster_fields)
+        written = _pass2_write(run, res, tmp, with_cluster_fields, page.collect if page else None)
         write_clusters(tmp / CLUSTERS_FILE, run.ids, res.representative, res.similarity, res.kinds)
         run.timings["total"] = round(time.perf_counter() - t_start, 6)
         report = _report(run, res, written, keep)
         report["parameters"]["cluster_fields"] = with_cluster_fields
+        if page:
+            _write_html(page, tmp / HTML_FILE, report, run, cfg, res.stats)
         write_json(tmp / "report.json", report)
         if res.stats is not None:
             res.stats.save(tmp / STATS_FILE, cfg.stats_params())

@@ -282,7 +282,8 @@ def build_parser() -> argparse.ArgumentParser:
         "dedup",
         help="deduplicate JSONL, CSV, Parquet or .txt files into DIR",
         description="Deduplicate the records of INPUT files into DIR/unique.jsonl, "
-        "DIR/duplicates.jsonl, DIR/clusters.jsonl and DIR/report.json (written atomically).",
+        "DIR/duplicates.jsonl, DIR/clusters.jsonl, DIR/report.json and DIR/report.html "
+        "(written atomically).",
     )
     p.add_argument(
         "inputs",
@@ -327,6 +328,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
     _add_cluster_options(p)
+    p.add_argument(
+        "--no-html",
+        dest="html",
+        action="store_false",
+        help="do not write DIR/report.html, the review page",
+    )
     _add_dedup_options(p)
     _add_normalizer_options(p)
     p.set_defaults(func=_cmd_dedup)
@@ -544,6 +551,7 @@ def _dedup_sources(args: argparse.Namespace, config: DedupConfig, sources: list[
             with_cluster_fields=args.cluster_fields,
             require_id=args.id_field is not None,
             source_field=args.source_field,
+            html=args.html,
         )
     finally:
         if bar:
