@@ -432,3 +432,24 @@ def test_documented_cluster_examples_print_what_they_show(tmp_path: Path, doc: s
             )  # fmt: skip
             assert res.returncode == 0, (cmd, res.stderr)
             assert res.stdout == shown, cmd
+
+
+@needs_cli
+def test_keep_earliest_by_a_parquet_date_column_with_a_null(tmp_path: Path) -> None:
+    import datetime as dt
+
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    texts = dict(corpus())
+    rows = [
+        {"id": "a0", "text": texts["a0"], "day": dt.date(2015, 7, 21)},
+        {"id": "c0", "text": texts["c0"], "day": None},
+        {"id": "c2", "text": texts["c2"], "day": dt.date(2015, 7, 22)},
+    ]
+    src = tmp_path / "news.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), src)
+    out = tmp_path / "out"
+    for order, kept in [("earliest", "a0"), ("latest", "c2")]:
+        res = run("dedup", src, "--out", out, "--keep", order, "--keep-by", "day", "-q")
+        assert res.returncode == 0, res.stderr
+        assert list(kept_of(out)) == [kept], order  # c0, without a day, is never kept
