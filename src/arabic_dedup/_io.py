@@ -210,12 +210,10 @@ def _pass1_shingle_sets(run: _Run, hasher: MinHasher) -> ShingleSets:
     return ShingleSets(all_hashes.astype(np.uint32, copy=False), offsets)
 
 
-def _keep_rule(
-    keep: KeepPolicy | KeepFields, collector: FieldCollector | None
-) -> KeepPolicy | KeepRule:
+def _keep_rule(run: _Run, keep: KeepPolicy | KeepFields) -> KeepPolicy | KeepRule:
     """What ``keep_order`` sorts by: the policy, or the rule of the values pass 1 collected."""
     if isinstance(keep, KeepFields):
-        return (collector if collector is not None else keep.collector()).rule()
+        return (run.keep_values or keep.collector()).rule()  # pass 1 filled run.keep_values
     return keep
 
 
@@ -391,14 +389,13 @@ def dedup_files(
     run.source_field = source_field
     run.stats = [s.stat() for s in sources]
     run.total_bytes = sum(size for size, _ in run.stats)
-    collector = keep.collector() if isinstance(keep, KeepFields) else None
-    run.keep_values = collector
+    run.keep_values = keep.collector() if isinstance(keep, KeepFields) else None
     hasher = cfg.hasher()
 
     sets = _pass1_shingle_sets(run, hasher)
     run.audit.check()
     lengths = np.asarray(run.lengths, dtype=np.int64)
-    rule = _keep_rule(keep, collector)
+    rule = _keep_rule(run, keep)
     page = ReportBuilder() if html and out is not None else None
     res = run_stages(
         sets, lengths, config=cfg, hasher=hasher, keep=rule, timings=run.timings,

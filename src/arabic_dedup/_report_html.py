@@ -475,6 +475,7 @@ def render(
 ) -> str:
     """The whole page, from ``report.json``'s dict and what ``b`` collected."""
     c = report["counts"]
+
     def count(v: Any) -> str | None:
         if isinstance(v, int):
             return f"{v:,}"
