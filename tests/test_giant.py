@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from _impl import with_impl
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from arabic_dedup import DedupConfig
-from arabic_dedup._cluster import keep_order
+from arabic_dedup._cluster import grouped_star_clusters, keep_order
 from arabic_dedup._dedup import detect, read_sets
+from arabic_dedup._lsh import candidates, identical_sets, take_sets
 
 WORDS = [f"كلمة{i}" for i in range(40)]
 
@@ -57,6 +60,43 @@ def test_giant_path_decides_as_all_pairs(texts, similarity, keep, max_df, limit)
         assert set(map(tuple, got[2])) <= set(map(tuple, ref[2]))
     fast_inf = with_impl(None, run, texts, float("inf"), similarity, keep, max_df)
     assert fast_inf == ref
+
+
+def kernel_inputs(texts, limit, similarity, keep):  # type: ignore[no-untyped-def]
+    """What ``detect`` hands ``grouped_star_clusters`` (built on the reference path)."""
+    cfg = DedupConfig(similarity=similarity, threshold=0.6, max_df=None)
+    hasher = cfg.hasher()
+    sets, lengths = read_sets(texts, hasher)
+    first = identical_sets(sets)
+    rows = np.flatnonzero(first == np.arange(len(sets)))
+    group = np.searchsorted(rows, first)
+    sets = take_sets(sets, rows)
+    cands = candidates(
+        hasher.signatures_from_sets(sets),
+        *cfg.banding(),
+        active=sets.sizes() > 0,
+        weights=np.bincount(group, minlength=rows.size),
+        limit=limit,
+    )
+    sims, ok = cfg.verifier(sets, cands.pairs)
+    cands = replace(cands, pairs=cands.pairs[ok])
+    return keep_order(lengths, keep), group, sims[ok], cands, sets, cfg.verifier
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    texts=corpora(),
+    similarity=st.sampled_from(["jaccard", "containment"]),
+    keep=st.sampled_from(["first", "longest"]),
+    limit=st.integers(1, 4),
+)
+def test_giant_kernel_fast_equals_reference(texts, similarity, keep, limit) -> None:  # type: ignore[no-untyped-def]
+    args = with_impl("reference", kernel_inputs, texts, limit, similarity, keep)
+    assume(args[3].n_giant > 0)  # the giant path is what is compared
+    ref = with_impl("reference", grouped_star_clusters, *args)
+    fast = with_impl("fast", grouped_star_clusters, *args)
+    assert fast.representative.tolist() == ref.representative.tolist()
+    assert fast.similarity.tolist() == ref.similarity.tolist()
 
 
 CHILD = """
