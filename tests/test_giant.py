@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
+import pytest
 from _impl import with_impl
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from arabic_dedup import DedupConfig
+from arabic_dedup import DedupConfig, Deduplicator, Match
 from arabic_dedup._cluster import grouped_star_clusters, keep_order
 from arabic_dedup._dedup import detect, read_sets
 from arabic_dedup._lsh import candidates, identical_sets, take_sets
@@ -144,3 +146,30 @@ def test_cli_on_10000_identical_records_keeps_one(tmp_path) -> None:  # type: ig
     assert done.returncode == 0, done.stderr[-2000:]
     lines = (tmp_path / "out" / "unique.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) == 1
+
+
+class CountingDeduplicator(Deduplicator):
+    """Records how many candidates each add's store read handed to the verifier."""
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.seen: list[int] = []
+
+    def _verified(self, hashes, found):  # type: ignore[no-untyped-def]
+        self.seen.append(len(found.candidates))
+        return super()._verified(hashes, found)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["memory", "sqlite"])
+def test_stream_of_20000_identical_adds_reads_one_candidate_each(backend, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # A giant cluster in a stream: copies are recorded as duplicates and never filed in a
+    # bucket, so each add reads the one kept text, not every copy before it.
+    n = 20_000
+    kw = {"path": tmp_path / "i.db"} if backend == "sqlite" else {}
+    with CountingDeduplicator(**kw) as d:
+        got = d.add_many((f"k{i}", "نص قصير جدا يتكرر في كل مكان") for i in range(n))
+        assert got[0] is None
+        assert all(m == Match("k0", 1.0) for m in got[1:])
+        assert d.seen == [0] + [1] * (n - 1)
+        assert d.stats().kept == 1 and len(d) == n
