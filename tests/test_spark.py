@@ -146,6 +146,20 @@ def test_empty_and_whitespace_texts(spark: Any) -> None:
     assert_same(spark, texts, min_duplicates=1)
 
 
+def test_giant_buckets_of_copies(spark: Any) -> None:
+    """2,000 identical rows and 1,100 near-copies (buckets over GIANT_BUCKET, which Spark pairs
+    with their first members only) among a syndicated corpus: the same clusters as on one
+    machine, which compares giant buckets' members with their kept documents."""
+    notice = "نستخدم ملفات تعريف الارتباط لتحسين تجربتك على موقعنا"
+    story = " ".join(SEEDS[1].read_text(encoding="utf-8").split()[:60])
+    texts = syndicated_corpus(6, copies=1)
+    texts += [notice] * 2000 + [f"{story} رقم {i}" for i in range(1100)]
+    random.Random(6).shuffle(texts)
+    single = assert_same(spark, texts, min_duplicates=3000)
+    sizes = sorted(len(m) for m in single.clusters().values())
+    assert sizes[-2:] == [1100, 2000]
+
+
 @pytest.mark.data
 def test_saudinewsnet(spark: Any) -> None:
     # One day of every outlet: wire copies republished the same day are the duplicates.

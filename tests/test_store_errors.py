@@ -401,3 +401,41 @@ def test_the_store_options_example_in_the_docs_runs(capsys: pytest.CaptureFixtur
     code = section.split("```python\n", 1)[1].split("```", 1)[0]
     exec(compile(code, "docs/streaming.md", "exec"), {})
     assert capsys.readouterr().out == "synchronous must be 'normal' or 'full', got 'off'\n"
+
+
+def test_sqlite_full_disk_in_add_many_leaves_the_index_as_before_the_batch(
+    tmp_path: Path,
+) -> None:
+    """A real "database or disk is full" (``max_page_count``) part-way through an add_many
+    batch: SQLite rolls the batch's transaction back whole, and the store says so."""
+    path = tmp_path / "full.sqlite"
+    items = news_stream(1100, seed=11)
+    verified: list[int] = []
+
+    class Counting(Deduplicator):
+        def _verified(self, hashes: Any, found: Any) -> Any:
+            verified.append(1)
+            return super()._verified(hashes, found)
+
+    probe = [h for _, t in items for h in Deduplicator()._hashes(t)[:3]]
+    with Counting(path=path) as d:
+        earlier = d.add_many(items[:60])
+        before = ([(k, d.lookup(k)) for k in d], d.stats().kept, d._store.doc_freq(probe))  # type: ignore[attr-defined]
+        db = d._store._db  # type: ignore[attr-defined]
+        pages = db.execute("PRAGMA page_count").fetchone()[0]
+        db.execute(f"PRAGMA max_page_count = {pages + 12}")
+        verified.clear()
+        with pytest.raises(IndexFullError) as err:
+            d.add_many(items[60:])
+        assert len(verified) > 1, "the limit must be hit after some adds of the batch"
+        assert str(path) in str(err.value) and "rolled back whole" in str(err.value)
+        assert isinstance(err.value.__cause__, sqlite3.OperationalError)
+        after = ([(k, d.lookup(k)) for k in d], d.stats().kept, d._store.doc_freq(probe))  # type: ignore[attr-defined]
+        assert after[:2] == before[:2]
+        assert after[2][0] == before[2][0] and after[2][1].tolist() == before[2][1].tolist()
+        db.execute(f"PRAGMA max_page_count = {2**30}")
+        rest = d.add_many(items[60:])  # the same connection carries on from the old state
+    with Deduplicator(path=tmp_path / "fresh.sqlite") as fresh:
+        assert fresh.add_many(items) == earlier + rest
+    ok = sqlite3.connect(path).execute("PRAGMA integrity_check").fetchone()[0]
+    assert ok == "ok"

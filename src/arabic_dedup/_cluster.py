@@ -151,7 +151,7 @@ def grouped_star_clusters(
     if k is not None:
         rep, sim = k.grouped_stars(
             order, group, leader_rank, adj_off, adj_dst, adj_sim, gb_off, gg_off, gg_bucket,
-            sets.hashes, sets.offsets, verifier.similarity == "containment", verifier.threshold,
+            sets.hashes, sets.offsets, *verifier.kernel_args(),
         )  # fmt: skip
         return Clusters(rep, sim)
     return _grouped_stars(

@@ -213,7 +213,9 @@ class Deduplicator:
         Each text is still checked against every text kept before it, including earlier ones
         in the same call. Every add before a failing one stays recorded. An SQLite index
         commits each batch of 1,024 adds as one transaction (other writers wait for the
-        batch); adds are acknowledged when the call returns.
+        batch); adds are acknowledged when the call returns. A full disk
+        (:class:`~arabic_dedup.IndexFullError`) rolls an SQLite batch back whole: the adds
+        before the failing one in its batch are not recorded, earlier batches are.
         """
         out: list[Match | None] = []
         batch: list[tuple[Hashable, str]] = []

@@ -62,6 +62,11 @@ class Verifier:
         """Which scored pairs are duplicates."""
         return np.asarray(sims >= self.threshold)
 
+    def kernel_args(self) -> tuple[bool, float]:
+        """This rule's parameters as the compiled kernels take them (``containment``,
+        ``threshold``; ``kernels.verify.score`` and ``accepts`` apply them)."""
+        return self.similarity == "containment", float(self.threshold)
+
     def __call__(
         self, sets: ShingleSets, pairs: NDArray[np.int64]
     ) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:

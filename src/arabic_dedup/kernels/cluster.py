@@ -1,24 +1,16 @@
 """Star clusters with giant LSH buckets resolved against kept documents (see
-:mod:`arabic_dedup._cluster`, ``grouped_star_clusters``, whose reference loop this mirrors)."""
+:mod:`arabic_dedup._cluster`, ``grouped_star_clusters``, whose reference loop this mirrors).
+
+The verify rule is not restated here: ``containment`` and ``threshold`` are the Verifier's
+own parameters (``Verifier.kernel_args()``), applied by :mod:`.verify`'s ``pair_score`` and
+``accepts``."""
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
 
-from .verify import intersect_count
-
-
-@njit(nogil=True, cache=True)
-def _similarity(hashes, offsets, i, j, containment):  # type: ignore[no-untyped-def]
-    # Intersection of two sorted sets, then _verify's formula on the counts.
-    na = offsets[i + 1] - offsets[i]
-    nb = offsets[j + 1] - offsets[j]
-    c = intersect_count(hashes, offsets, i, j)
-    denom = min(na, nb) if containment else na + nb - c
-    if denom <= 0:
-        return 0.0
-    return np.float64(c) / np.float64(denom)
+from .verify import accepts, pair_score
 
 
 @njit(nogil=True, cache=True)
@@ -83,8 +75,8 @@ def grouped_stars(  # type: ignore[no-untyped-def]
                 if stamp[k] == t:
                     continue
                 stamp[k] = t
-                s = _similarity(hashes, offsets, g, k, containment)
-                if s >= threshold:
+                s = pair_score(hashes, offsets, g, k, containment)
+                if accepts(s, threshold):
                     r = leader_rank[k]
                     if s > best_sim[g] or (s == best_sim[g] and r < best_rank[g]):
                         best_sim[g] = s

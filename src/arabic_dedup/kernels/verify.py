@@ -1,4 +1,9 @@
-"""Intersection sizes of candidate pairs (see :mod:`arabic_dedup._verify`)."""
+"""Intersection sizes and scores of candidate pairs (see :mod:`arabic_dedup._verify`).
+
+The verify rule as compiled code takes it: ``Verifier.kernel_args()`` hands over its
+parameters (``containment``, ``threshold``), :func:`score` and :func:`accepts` apply them; they
+are the compiled twins of ``_verify._from_counts`` and ``Verifier.accept``.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +33,29 @@ def intersect_count(hashes, offsets, i, j):  # type: ignore[no-untyped-def]
         else:
             q += 1
     return c
+
+
+@njit(inline="always")
+def score(c, na, nb, containment):  # type: ignore[no-untyped-def]
+    """Similarity from the counts: |A ∩ B| / min(|A|, |B|) (containment) or / |A ∪ B|
+    (Jaccard); 0.0 when the denominator is 0 (an empty set)."""
+    denom = min(na, nb) if containment else na + nb - c
+    if denom <= 0:
+        return 0.0
+    return np.float64(c) / np.float64(denom)
+
+
+@njit(inline="always")
+def pair_score(hashes, offsets, i, j, containment):  # type: ignore[no-untyped-def]
+    """The score of documents ``i`` and ``j`` (sorted distinct hashes, CSR)."""
+    c = intersect_count(hashes, offsets, i, j)
+    return score(c, offsets[i + 1] - offsets[i], offsets[j + 1] - offsets[j], containment)
+
+
+@njit(inline="always")
+def accepts(s, threshold):  # type: ignore[no-untyped-def]
+    """Whether a pair scored ``s`` is a duplicate."""
+    return s >= threshold
 
 
 @njit(nogil=True, parallel=True, cache=True)

@@ -9,7 +9,10 @@ Needs the ``spark`` extra (``pip install 'arabic-dedup[spark]'``); pyspark is im
 2. ``max_df``: document frequency by ``explode`` + ``groupBy``; common shingles are filtered
    out of each array as ``BoilerplateRule.apply`` does (same rule object, same exemption);
 3. banding:    ``signatures_from_sets`` + ``band_hashes`` in a pandas UDF, then a ``groupBy``
-   on the band hash (which mixes in the band index): every pair in a bucket is a candidate;
+   on the band hash (which mixes in the band index): every pair in a bucket of at most
+   ``GIANT_BUCKET`` documents is a candidate; a bigger bucket (10^5 copies of a cookie
+   notice) pairs each member with its first ``GIANT_HEADS`` members in keep order only, so
+   its cost is linear in its size (see :func:`_verified_edges`);
 4. verify:     candidates joined with both shingle arrays, exact similarity by ``verify_pairs``;
 5. clusters:   ``star_clusters`` computed in rounds of joins (see :func:`_representatives`),
    never collecting pairs on the driver.
@@ -31,11 +34,16 @@ from .._boilerplate import BoilerplateRule
 from .._cluster import KeepPolicy
 from .._config import DedupConfig, resolve_config
 from .._errors import ConfigError, InputError
+from .._lsh import GIANT_BUCKET
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
-__all__ = ["SPARK_EXTRA", "find_duplicates"]
+__all__ = ["GIANT_HEADS", "SPARK_EXTRA", "find_duplicates"]
+
+# A bucket of more than GIANT_BUCKET documents pairs each member with this many of its
+# earliest members in keep order (its likely representatives), not with every member.
+GIANT_HEADS = 16
 
 SPARK_EXTRA = "pip install 'arabic-dedup[spark]'"
 
@@ -230,21 +238,44 @@ def _drop_common(docs: DataFrame, rule: BoilerplateRule, n_docs: int, F: Any) ->
 
 def _verified_edges(docs: DataFrame, cfg: DedupConfig, F: Any) -> DataFrame:
     """Verified pairs oriented (first, later) in keep order, with the first's key and the
-    similarity: the input of ``star_clusters``."""
+    similarity: the input of ``star_clusters``.
+
+    A bucket of more than ``GIANT_BUCKET`` documents is not exploded into all its pairs
+    (quadratic: 10^5 copies give 5 * 10^9): each member is paired with the bucket's first
+    ``GIANT_HEADS`` members in keep order. Copies and near-copies of the earliest member
+    decide as on one machine; a member whose only earlier match in that bucket lies beyond
+    the heads (and shares no small bucket with it) is missed there, so it may be kept where
+    ``arabic_dedup.find_duplicates``, which compares giant buckets' members with all their kept
+    documents, would mark it. Inputs without giant buckets decide exactly as on one machine.
+    """
     from .udfs import REJECTED, band_hash_fn, verify_fn
 
     band_udf = F.pandas_udf(band_hash_fn(cfg), "array<bigint>")
     verify_udf = F.pandas_udf(verify_fn(cfg.verifier), "double")
-    bands = docs.select(_ID, F.explode(band_udf(F.col(_SH))).alias("bh"))
     # Band hashes mix in the band index, so the hash alone is the bucket key (as in
     # ``candidate_pairs``); a bucket shared by several bands still yields each pair once.
-    buckets = bands.groupBy("bh").agg(F.collect_list(_ID).alias("ids")).where(F.size("ids") > 1)
-    pairs = (
-        buckets.select(F.explode("ids").alias("x"), "ids")
+    bands = docs.select(_ID, _KEY, F.explode(band_udf(F.col(_SH))).alias("bh"))
+    members = F.collect_list(F.struct(F.col(_KEY).alias("k"), F.col(_ID).alias("i")))
+    buckets = bands.groupBy("bh").agg(members.alias("m")).where(F.size("m") > 1)
+    ids = F.col("m").getField("i")
+    small = (
+        buckets.where(F.size("m") <= F.lit(GIANT_BUCKET))
+        .select(F.explode(ids).alias("x"), ids.alias("ids"))
         .select("x", F.explode("ids").alias("y"))
         .where(F.col("x") < F.col("y"))
-        .distinct()
     )
+    heads = F.slice(F.sort_array("m"), 1, GIANT_HEADS).getField("i")
+    giant = (
+        buckets.where(F.size("m") > F.lit(GIANT_BUCKET))
+        # The heads once per bucket, before exploding (beside the explode, Spark sorts the
+        # bucket again for every member).
+        .select(ids.alias("ids"), heads.alias("heads"))
+        .select(F.explode("ids").alias("x"), "heads")
+        .select("x", F.explode("heads").alias("h"))
+        .where(F.col("x") != F.col("h"))
+        .select(F.least("x", "h").alias("x"), F.greatest("x", "h").alias("y"))
+    )
+    pairs = small.unionByName(giant).distinct()
     side = docs.select(_ID, _KEY, _SH)
     cand = pairs.join(side.toDF("x", "kx", "sx"), "x").join(side.toDF("y", "ky", "sy"), "y")
     ver = cand.select("x", "y", "kx", "ky", verify_udf("sx", "sy").alias(_SIM)).where(

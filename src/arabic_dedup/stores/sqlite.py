@@ -41,9 +41,10 @@ killed (``synchronous=NORMAL``), and also a power cut with ``synchronous="full"`
 
 Failures come out as this project's errors, all from one place (``SQLiteStore._guard``): a
 damaged file as :class:`IndexCorruptError`, a full disk as :class:`IndexFullError` (the add
-that hit it is rolled back whole: no half-written record), a locked file past
-``busy_timeout`` as :class:`IndexBusyError`, a closed handle as :class:`IndexClosedError`; each
-names the file.
+that hit it is rolled back whole: no half-written record; inside :meth:`SQLiteStore.batch`
+SQLite rolls back the batch's whole transaction, so the batch leaves the index as it found
+it), a locked file past ``busy_timeout`` as :class:`IndexBusyError`, a closed handle as
+:class:`IndexClosedError`; each names the file.
 """
 
 from __future__ import annotations
@@ -211,9 +212,15 @@ class SQLiteStore:
                     "busy_timeout=...)))"
                 )
             if "full" in msg:
+                if self._in_batch and not self._db.in_transaction:
+                    # SQLite rolled the batch's whole transaction back, not just this add.
+                    lost = "the batch of adds it was part of was rolled back whole (the index "
+                    lost += "is as before that batch; earlier batches are recorded)"
+                else:
+                    lost = "the add was not recorded, the ones before it are"
                 return IndexFullError(
-                    f"no room to write to the index {path} ({msg}); the add was not recorded, "
-                    "the ones before it are. Free disk space (or move the index) and retry"
+                    f"no room to write to the index {path} ({msg}); {lost}. Free disk space "
+                    "(or move the index) and retry"
                 )
             if not msg.startswith(("no such", "database disk image")):
                 return IndexUnavailableError(f"cannot read or write the index {path}: {msg}")
