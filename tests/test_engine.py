@@ -7,6 +7,7 @@ import importlib.util
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 from _impl import with_impl
@@ -83,3 +84,28 @@ def test_without_numba_the_reference_path_runs_silently() -> None:
         """
     )
     assert proc.stdout.strip() == "reference [None, 0]", proc.stdout + proc.stderr
+
+
+def test_a_change_to_any_kernel_source_drops_every_kernel_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # numba checks a build against its own file only; kernels inline helpers of other modules,
+    # so an edit to verify.py must drop grouped_stars' build too (see kernels/_cache.py).
+    from arabic_dedup.kernels import _cache
+
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    src = Path(_cache.__file__).parent
+    for f in src.glob("*.py"):
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    cache = tmp_path / "__pycache__"
+    cache.mkdir()
+    build = cache / "cluster.grouped_stars-24.py311.nbi"
+    build.write_bytes(b"old")
+    _cache.drop_stale_caches(tmp_path)
+    assert not build.exists()  # no stamp yet: builds of unknown sources are dropped
+    build.write_bytes(b"new")
+    _cache.drop_stale_caches(tmp_path)
+    assert build.exists()  # same sources: the build is kept
+    (tmp_path / "verify.py").write_text((tmp_path / "verify.py").read_text() + "\n# edited\n")
+    _cache.drop_stale_caches(tmp_path)
+    assert not build.exists()  # another module's edit drops it

@@ -9,6 +9,8 @@ its first call.
 
 from __future__ import annotations
 
+# First: drops stale builds before any kernel module sets up its cache (see _cache).
+from . import _cache  # noqa: F401
 from .boilerplate import boilerplate_filter
 from .cluster import grouped_stars
 from .lsh import bucket_pairs, set_hashes, sets_equal
