@@ -9,9 +9,9 @@ Also: synthetic syndication F1 and the seeds (``bench_quality.py`` parts 1 and 3
 without the check, the cost per judged pair, the extra bytes per document, and the
 measurement that rejected document-frequency weighting (IDF-weighted Jaccard per label).
 
-Labels: ``benchmarks/data/saudinewsnet_labelled_pairs.jsonl`` (all tuning data) plus the
-records with ``"split": "tune"`` of any ``--more-labels`` files (held-out records are skipped
-before their label is read).
+Labels: the records of the tuning split (``"split": "tune"``, or no split field) of
+``benchmarks/data/saudinewsnet_labelled_pairs.jsonl`` and of any ``--more-labels`` files;
+held-out records are skipped before their label is read.
 
     python benchmarks/tune_facts.py [--more-labels 'path/round3_labels_chunk*.jsonl'] [--bases N]
 
@@ -39,7 +39,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 import arabic_dedup as ad
-from arabic_dedup._boilerplate import filter_boilerplate
 from arabic_dedup._cluster import star_clusters
 from arabic_dedup._facts import MATCH_KINDS, FactRule, fact_sets, judge
 from arabic_dedup._lsh import candidate_pairs
@@ -78,7 +77,12 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
 
 
 def load_labels(more: list[str]) -> list[dict[str, Any]]:
-    rows = [json.loads(x) for x in bq.LABELS.read_text(encoding="utf-8").splitlines() if x.strip()]
+    rows = []
+    for line in bq.LABELS.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            rec = json.loads(line)
+            if bq.split_of(rec) == "tune":  # held-out: never looked at
+                rows.append(rec)
     for pattern in more:
         for path in sorted(glob.glob(pattern)):
             for line in Path(path).read_text(encoding="utf-8").splitlines():
@@ -120,7 +124,8 @@ class Prepared:
 def candidates(
     prep: Prepared, cfg: ad.DedupConfig
 ) -> tuple[ShingleSets, NDArray[np.int64], NDArray[np.float64]]:
-    filtered = filter_boilerplate(prep.sets, cfg.max_df) if cfg.max_df is not None else prep.sets
+    rule = cfg.boilerplate
+    filtered = rule.apply(prep.sets) if rule is not None else prep.sets
     sigs = cfg.hasher().signatures_from_sets(filtered)
     bands, rows = cfg.banding()
     cand = candidate_pairs(sigs, bands, rows, active=filtered.sizes() > 0)

@@ -5,12 +5,15 @@ Hand-made sentences in the style of the corpora (no corpus text).
 
 from __future__ import annotations
 
+import importlib.util
+
 import numpy as np
 import pytest
+from _impl import with_impl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from arabic_dedup import ConfigError, InputError, NormalizerConfig, tokens
+from arabic_dedup import ConfigError, DedupConfig, InputError, NormalizerConfig, _engine, tokens
 from arabic_dedup._facts import (
     FACT_KINDS,
     MATCH_KINDS,
@@ -275,3 +278,74 @@ def _surface_tokens() -> st.SearchStrategy[str]:
 @given(st.lists(_surface_tokens(), max_size=30))
 def test_fast_facts_equal_the_reference(toks: list[str]) -> None:
     assert facts(toks) == _facts_reference(toks, NormalizerConfig())
+
+
+# -- the compiled fingerprints (inside the fused shingle kernel) == the reference --------------
+
+_FACT_NORMALIZERS = [
+    NormalizerConfig(),
+    NormalizerConfig(hamza="keep"),
+    NormalizerConfig(digits=False),
+]
+
+
+def _both_paths(
+    texts: list[str], normalizer: NormalizerConfig, unit: str = "word"
+) -> tuple[list[list[int]], list[list[int]], list[list[int]]]:
+    """Fingerprints from the kernel, from the reference shingle path, and the definition
+    (``fact_hashes`` of ``tokens``)."""
+    hasher = DedupConfig(normalizer=normalizer, shingle_unit=unit).hasher()  # type: ignore[arg-type]
+    _, fast = with_impl(None, hasher.shingle_fact_sets, texts)
+    _, ref = with_impl("reference", hasher.shingle_fact_sets, texts)
+    want = [fact_hashes(tokens(t, config=normalizer), normalizer=normalizer) for t in texts]
+    return (
+        [fast[i].tolist() for i in range(len(fast))],
+        [ref[i].tolist() for i in range(len(ref))],
+        [w.tolist() for w in want],
+    )
+
+
+_sentences = st.lists(
+    st.one_of(_surface_tokens(), st.sampled_from(VOCAB), st.sampled_from([" ", "\n", "،", "."])),
+    max_size=60,
+).map(" ".join)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("numba") is None, reason="numba is not installed")
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(_sentences, min_size=1, max_size=6),
+    st.sampled_from(_FACT_NORMALIZERS),
+    st.sampled_from(["word", "char"]),
+)
+def test_compiled_fingerprints_equal_the_reference(
+    texts: list[str], normalizer: NormalizerConfig, unit: str
+) -> None:
+    assert with_impl(None, _engine.impl) == "fast"  # else this compares the reference with itself
+    fast, ref, want = _both_paths(texts, normalizer, unit)
+    assert fast == ref == want
+
+
+@pytest.mark.skipif(importlib.util.find_spec("numba") is None, reason="numba is not installed")
+def test_compiled_fingerprints_on_hard_cases() -> None:
+    texts = [
+        "",
+        "12",  # a fact as the only token: both neighbours are the empty token
+        "الخامسة وصلت",  # a fact first
+        "وصلت الخامسة",  # a fact last
+        "0 00 000 0012000 و0",  # zeros are no fact; leading and trailing zeros drop
+        "١٢٣ ٤٥ 1436هـ 2015م و5 ب12 5ه ه م و",  # Arabic-Indic digits, calendar letters, prefixes
+        "x² ²³ 3²",  # superscripts are digits but not decimal: no number
+        "0" * 5000 + "7",  # longer than int()'s digit limit
+        " ".join(f"{n} كلمة" for n in range(1, 80)),  # more facts than MAX_FACTS: bottom-k
+        "وبالرياض للرياض والرياض بالرياض كالخامسة",
+        "ا\u0653لاف 12 ي\u0655",  # composing text goes to the kernel pre-tokenised
+        "\ufdfa 12 \ufdfa",  # one code point expanding to four words
+    ]
+    for normalizer in _FACT_NORMALIZERS:
+        fast, ref, want = _both_paths(texts, normalizer)
+        assert fast == ref == want
+    assert len(want[8]) == MAX_FACTS
+    assert want[1] and want[2] and want[3]
+    assert [FACT_KINDS[x & 3] for x in want[5]].count("number") >= 6
+    assert not want[6]

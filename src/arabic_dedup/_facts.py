@@ -46,6 +46,8 @@ candidates (not only those above the threshold) and keep ``Judgement.duplicate``
 from __future__ import annotations
 
 import functools
+import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal, NamedTuple
@@ -56,7 +58,7 @@ from numpy.typing import NDArray
 from ._errors import ConfigError, InputError
 from ._lsh import sorted_unique
 from ._normalize import NormalizerConfig, normalize
-from ._shingle import ShingleSets, shingle_hash
+from ._shingle import ShingleSets, _unit_hash, shingle_hash
 
 __all__ = [
     "FACT_KINDS",
@@ -64,10 +66,12 @@ __all__ = [
     "MAX_FACTS",
     "Fact",
     "FactRule",
+    "FactTables",
     "Judgement",
     "explain_pair",
     "fact_hashes",
     "fact_sets",
+    "fact_tables",
     "facts",
     "judge",
     "render",
@@ -222,12 +226,11 @@ def _number_value(token: str) -> str | None:
     body = token[1:] if token[:1] in _PREFIXES and len(token) > 1 else token
     if len(body) > 1 and body[-1] in _DATE_SUFFIXES:
         body = body[:-1]  # 1436هـ, 2015م: the year's calendar letter
-    if not body.isdigit():
+    # Decimal digits of any script (what int() reads; superscripts are digits but not decimal),
+    # read as a string: int() refuses more than sys.get_int_max_str_digits() digits.
+    if not body.isdecimal():
         return None
-    try:
-        return _canonical_number(int(body))
-    except ValueError:  # digit-like characters int() refuses (superscripts)
-        return None
+    return "".join(str(unicodedata.decimal(c)) for c in body).lstrip("0").rstrip("0")
 
 
 def _canonical_number(n: int) -> str:
@@ -335,6 +338,63 @@ def pack(fact: Fact) -> int:
     """The uint32 that stands for one fact occurrence in a fingerprint."""
     slot = shingle_hash(f"{fact.before} {fact.after}") >> SLOT_SHIFT
     return (slot << SLOT_SHIFT) | _value_bits(fact.kind, fact.value)
+
+
+@dataclass(frozen=True, eq=False)
+class FactTables:
+    """What the compiled fingerprint pass (``kernels/facts.py``, inside the fused shingle
+    kernel) needs to give :func:`fact_hashes`' result: the surface lexicon as an
+    open-addressing table of token unit hashes (64-bit FNV-1a; two lexicon words colliding
+    there is a 1e-15 event) -> value bits, each code point's decimal digit value (-1: none),
+    the prefix and calendar letters, and the packing constants. :func:`fact_tables` builds it.
+    """
+
+    normalizer: NormalizerConfig
+    lex_keys: NDArray[np.uint64]
+    lex_values: NDArray[np.int64]
+    digit_value: NDArray[np.int8]
+    prefixes: NDArray[np.uint32]
+    suffixes: NDArray[np.uint32]
+
+    def kernel_args(self) -> tuple[object, ...]:
+        """The kernel's fact arguments, in its order (after ``facts_on``)."""
+        return (
+            self.lex_keys, self.lex_values, self.digit_value, self.prefixes, self.suffixes,
+            np.uint32(FACT_KINDS.index("number")), np.uint32(~KIND_MASK & VALUE_MASK),
+            MAX_FACTS, SLOT_SHIFT,
+        )  # fmt: skip
+
+    def reference(self, tokens: Sequence[str]) -> NDArray[np.uint32]:
+        """The same fingerprint on the reference path (:func:`fact_hashes`)."""
+        return fact_hashes(tokens, normalizer=self.normalizer)
+
+
+@functools.lru_cache(maxsize=1)
+def _digit_values() -> NDArray[np.int8]:
+    # re's \d on str is Unicode category Nd: exactly the characters str.isdecimal() accepts.
+    every = "".join(map(chr, range(0x110000)))
+    out = np.full(0x110000, -1, dtype=np.int8)
+    for m in re.finditer(r"\d", every):
+        out[m.start()] = unicodedata.decimal(m.group())
+    out.flags.writeable = False
+    return out
+
+
+@functools.lru_cache(maxsize=8)
+def fact_tables(normalizer: NormalizerConfig) -> FactTables:
+    """The compiled pass's tables for ``normalizer`` (cached); needs the kernels."""
+    from ._engine import kernels
+
+    k = kernels()
+    if k is None:
+        raise ConfigError("fact_tables needs the compiled kernels (numba); none are loaded")
+    lexicon = _surface_lexicon(normalizer)
+    keys = np.array([_unit_hash(w) for w in lexicon], dtype=np.uint64)
+    values = np.array([_value_bits(kind, v) for kind, v in lexicon.values()], dtype=np.int64)
+    size = 1 << max(4, (4 * len(keys)).bit_length())  # load factor below 1/4
+    tkeys, tvalues = k.build_lexicon_table(keys, values, size)
+    letters = [np.array([ord(c) for c in x], dtype=np.uint32) for x in (_PREFIXES, _DATE_SUFFIXES)]
+    return FactTables(normalizer, tkeys, tvalues, _digit_values(), letters[0], letters[1])
 
 
 def fact_hashes(
