@@ -435,16 +435,16 @@ def write_doc(res: dict[str, Any]) -> None:
                     lo, hi = v["ci95"]
                     cells.append(f"{v['rate']:.1%} [{lo:.0%}, {hi:.0%}]")
                 lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    s = res["seeds"]
-    lines += [
-        "",
-        "## Seeds",
-        "",
-        "Five independent reports merged with each other: "
-        f"**{s['seeds_merged_with_each_other']}**; syndicated copies joined to their own "
-        f"seed: {s['copies_joined_to_their_seed']}/{s['copies']}.",
-        "",
-    ]
+    lines += ["", "## Seeds", ""]
+    for key, name in (("seeds", "defaults"), ("seeds_facts", "facts on")):
+        s = res.get(key)
+        if s:
+            lines.append(
+                f"- {name}: five independent reports merged with each other: "
+                f"**{s['seeds_merged_with_each_other']}**; syndicated copies joined to their "
+                f"own seed: {s['copies_joined_to_their_seed']}/{s['copies']}."
+            )
+    lines.append("")
     if res.get("targets"):
         lines += ["## Targets", "", "| target | value | met |", "|---|---|---|"]
         for t in res["targets"]:
@@ -484,6 +484,9 @@ def main() -> int:
     detectors: dict[str, Detector] = {
         "arabic-dedup (defaults)": ours(),
         "arabic-dedup (containment)": ours(similarity="containment"),
+        # The fact check (DedupConfig.facts; off by default): same runs, facts on.
+        "arabic-dedup (facts)": ours(facts="apart"),
+        "arabic-dedup (containment, facts)": ours(similarity="containment", facts="apart"),
         "datasketch docs": datasketch_docs,
         "datatrove-style": datatrove_style,
     }
@@ -503,6 +506,7 @@ def main() -> int:
             detectors, bases, 10 if args.quick else 60, random.Random(SEED + 1)
         ),
         "seeds": seeds_part(ours(), random.Random(SEED + 2)),
+        "seeds_facts": seeds_part(ours(facts="apart"), random.Random(SEED + 2)),
     }
     if have_data and LABELS.exists():
         real = real_part(detectors, rows)

@@ -280,12 +280,95 @@ def cost(prep: Prepared, cand: NDArray[np.int64], sims: NDArray[np.float64]) -> 
     }
 
 
+def cost_child(mode: str) -> dict[str, Any]:
+    """One find_duplicates-equivalent run (read_texts + detect) on all of SaudiNewsNet with
+    ``facts=mode``, timed per stage, in this (fresh) interpreter."""
+    import gzip
+    import resource
+
+    from arabic_dedup._cluster import keep_order
+    from arabic_dedup._dedup import detect, read_texts
+
+    with gzip.open(find_data(), "rt", encoding="utf-8") as f:
+        texts = [json.loads(line)["text"] for line in f]
+    cfg = ad.DedupConfig(facts=mode)  # type: ignore[arg-type]
+    hasher = cfg.hasher()
+    ad.find_duplicates(texts[:200], config=cfg)  # compile / load the kernels outside the timing
+    c0, t0 = time.process_time(), time.perf_counter()
+    sets, lengths, fsets = read_texts(texts, hasher, facts=cfg.fact_rule is not None)
+    read_s = time.perf_counter() - t0
+    det = detect([sets], keep_order(lengths, "first"), config=cfg, hasher=hasher, facts=fsets)
+    wall = time.perf_counter() - t0
+    return {
+        "facts": mode,
+        "docs": len(texts),
+        "wall_s": round(wall, 4),
+        "cpu_s": round(time.process_time() - c0, 4),
+        "read_and_shingle_s": round(read_s, 4),
+        "stages_s": det.timings,
+        "duplicates": int((det.clusters.representative != np.arange(len(texts))).sum()),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def cost_runs(runs: int) -> dict[str, Any]:
+    """Interleaved fresh-interpreter runs with the fact check off and on (load from other work
+    hits both), and the naive datasketch anchor's median from the last bench_end_to_end run."""
+    import subprocess
+
+    out: dict[str, list[dict[str, Any]]] = {"off": [], "apart": []}
+    for _ in range(runs):
+        for mode in out:
+            proc = subprocess.run(
+                [sys.executable, __file__, "--cost-child", mode],
+                capture_output=True, text=True, check=True,
+            )  # fmt: skip
+            out[mode].append(json.loads(proc.stdout.strip().splitlines()[-1]))
+            print(mode, out[mode][-1], file=sys.stderr)
+
+    def med(mode: str, key: str) -> float:
+        return float(statistics.median(r[key] for r in out[mode]))
+
+    res: dict[str, Any] = {"runs": out}
+    for key in ("wall_s", "cpu_s", "read_and_shingle_s", "peak_rss_mb"):
+        res[f"{key}_median"] = {m: round(med(m, key), 4) for m in out}
+    verify = {m: statistics.median(r["stages_s"]["verify"] for r in out[m]) for m in out}
+    res["verify_s_median"] = {m: round(v, 4) for m, v in verify.items()}
+    extra = med("apart", "wall_s") - med("off", "wall_s")
+    res["new_stage_share_of_run"] = round(extra / med("apart", "wall_s"), 4)
+    res["peak_rss_change"] = round(med("apart", "peak_rss_mb") / med("off", "peak_rss_mb") - 1, 4)
+    e2e = ROOT / "benchmarks" / "results" / "end_to_end.json"
+    if e2e.exists():
+        anchor = json.loads(e2e.read_text(encoding="utf-8")).get("datasketch", {})
+        if "median_s" in anchor:
+            res["datasketch_anchor_median_s (bench_end_to_end.json)"] = anchor["median_s"]
+            res["speedup_vs_anchor"] = {
+                m: round(anchor["median_s"] / med(m, "wall_s"), 1) for m in out
+            }
+    return res
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--more-labels", action="append", default=[], help="glob of label files")
     ap.add_argument("--bases", type=int, default=1500, help="synthetic part: base articles")
     ap.add_argument("--no-synthetic", action="store_true")
+    ap.add_argument(
+        "--cost", type=int, default=0, metavar="RUNS",
+        help="only measure the cost of facts='apart' end to end, RUNS runs each",
+    )  # fmt: skip
+    ap.add_argument("--cost-child", choices=["off", "apart"], help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.cost_child:
+        print(json.dumps(cost_child(args.cost_child)))
+        return 0
+    if args.cost:
+        res = cost_runs(args.cost)
+        path = RESULTS.with_name("facts_cost.json")
+        path.write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
+        print(json.dumps({k: v for k, v in res.items() if k != "runs"}, indent=1))
+        return 0
     bq.DATA = find_data()
     rows = bq.load_july()
     texts = [r["text"] for r in rows]

@@ -95,6 +95,7 @@ def grouped_star_clusters(
     cands: Candidates,
     sets: ShingleSets | None,
     verifier: Verifier,
+    facts: ShingleSets | None = None,
 ) -> Clusters:
     """:func:`star_clusters` of documents collapsed into groups of identical shingle sets.
 
@@ -138,7 +139,9 @@ def grouped_star_clusters(
     gg_off = np.zeros(m + 1, dtype=np.int64)
     np.cumsum(np.bincount(gb_mem, minlength=m), out=gg_off[1:])
     k = kernels()
-    if k is not None:
+    # The compiled loop decides by the threshold alone: with the fact check, giant buckets
+    # (rare) take the reference loop, which asks the verifier.
+    if k is not None and (verifier.facts is None or cands.n_giant == 0):
         rep, sim = k.grouped_stars(
             order, group, leader_rank, adj_off, adj_dst, adj_sim, gb_off, gg_off, gg_bucket,
             sets.hashes, sets.offsets, verifier.similarity == "containment", verifier.threshold,
@@ -146,7 +149,7 @@ def grouped_star_clusters(
         return Clusters(rep, sim)
     return _grouped_stars(
         order, group, leader_rank, adj_off, adj_dst, adj_sim, gb_off, gg_off, gg_bucket, sets,
-        verifier,
+        verifier, facts,
     )  # fmt: skip
 
 
@@ -162,6 +165,7 @@ def _grouped_stars(
     gg_bucket: NDArray[np.int64],
     sets: ShingleSets,
     verifier: Verifier,
+    facts: ShingleSets | None = None,
 ) -> Clusters:
     """The reference loop (``kernels.cluster.grouped_stars`` is its compiled twin)."""
     n, m = order.size, leader_rank.size
@@ -201,7 +205,7 @@ def _grouped_stars(
         if new:
             others = np.array(list(new), dtype=np.int64)
             pairs = np.stack([np.full(others.size, g, dtype=np.int64), others], axis=1)
-            sims, ok = verifier(sets, pairs)
+            sims, ok = verifier(sets, pairs, facts)
             for k, s in zip(others[ok].tolist(), sims[ok].tolist(), strict=True):
                 offer(g, s, k)
         chosen = best[g]

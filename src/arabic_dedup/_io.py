@@ -77,6 +77,7 @@ def run_stages(
     keep: KeepPolicy,
     timings: dict[str, float],
     progress: ProgressFn | None = None,
+    facts: ShingleSets | None = None,
 ) -> StageResult:
     """``find_duplicates``'s stages after shingling, on precomputed shingle sets: the same
     :func:`arabic_dedup._dedup.detect` that ``find_duplicates`` runs, plus timings/progress."""
@@ -87,7 +88,7 @@ def run_stages(
         if progress:
             progress(name, int(finished), 1)
 
-    det = detect(sets, order, config=config, hasher=hasher, on_stage=on_stage)
+    det = detect(sets, order, config=config, hasher=hasher, on_stage=on_stage, facts=facts)
     timings.update(det.timings)
     cl = det.clusters
     params = {**det.params, "keep": keep}
@@ -135,8 +136,11 @@ def _check_arguments(sources: Sequence[Source], keep: str, on_error: str) -> Non
         raise ConfigError("give at least one input")
 
 
-def _pass1_shingle_sets(run: _Run, hasher: MinHasher) -> ShingleSets:
-    """Read every record; keep ids, lines, lengths and shingle sets, never the texts."""
+def _pass1_shingle_sets(
+    run: _Run, hasher: MinHasher, facts: list[ShingleSets] | None = None
+) -> ShingleSets:
+    """Read every record; keep ids, lines, lengths and shingle sets, never the texts (and,
+    given a list ``facts``, append each batch's fact fingerprints to it)."""
     t0 = time.perf_counter()
     hashes: list[NDArray[np.uint32]] = []
     sizes: list[NDArray[np.int64]] = []
@@ -146,7 +150,11 @@ def _pass1_shingle_sets(run: _Run, hasher: MinHasher) -> ShingleSets:
     def flush() -> None:
         nonlocal batch, batch_chars
         if batch:
-            s = hasher.shingle_sets(batch)
+            if facts is None:
+                s = hasher.shingle_sets(batch)
+            else:
+                s, f = hasher.shingle_fact_sets(batch)
+                facts.append(f)
             hashes.append(s.hashes)
             sizes.append(s.sizes())
             batch, batch_chars = [], 0
@@ -303,11 +311,14 @@ def dedup_files(
     run.total_bytes = sum(size for size, _ in run.stats)
     hasher = cfg.hasher()
 
-    sets = _pass1_shingle_sets(run, hasher)
+    fparts: list[ShingleSets] | None = None if cfg.fact_rule is None else []
+    sets = _pass1_shingle_sets(run, hasher, fparts)
+    facts = None if fparts is None else ShingleSets.concatenate(fparts)
     lengths = np.asarray(run.lengths, dtype=np.int64)
     res = run_stages(
-        sets, lengths, config=cfg, hasher=hasher, keep=keep, timings=run.timings, progress=progress
-    )
+        sets, lengths, config=cfg, hasher=hasher, keep=keep, timings=run.timings,
+        progress=progress, facts=facts,
+    )  # fmt: skip
     del sets
     with temporary_output(out) as tmp:
         written = _pass2_write(run, res, tmp)
