@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import random
 import re
 import sys
@@ -41,7 +42,15 @@ import arabic_dedup as ad
 from arabic_dedup.testing import TRANSFORMS, random_transforms, split_sentences, syndicate
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT.parent / "shared" / "data" / "saudinewsnet" / "saudinewsnet.jsonl.gz"
+# The corpus beside the checkout (../shared/data), or beside a worktree's parent folder.
+DATA = next(
+    (
+        p / "shared" / "data" / "saudinewsnet" / "saudinewsnet.jsonl.gz"
+        for p in ROOT.parents
+        if (p / "shared" / "data" / "saudinewsnet" / "saudinewsnet.jsonl.gz").exists()
+    ),
+    ROOT.parent / "shared" / "data" / "saudinewsnet" / "saudinewsnet.jsonl.gz",
+)
 LABELS = ROOT / "benchmarks" / "data" / "saudinewsnet_labelled_pairs.jsonl"
 RESULTS = ROOT / "benchmarks" / "results" / "quality.json"
 DOC = ROOT / "docs" / "benchmarks" / "quality.md"
@@ -373,6 +382,11 @@ def write_doc(res: dict[str, Any]) -> None:
         "",
         f"Default configuration: `{json.dumps(res['defaults'], ensure_ascii=False)}`.",
         "",
+        'Rows marked `facts` are the same detector with the fact check on (`facts="apart"`, '
+        "off by default; see [how-it-works.md](../how-it-works.md#the-fact-check)); the rows "
+        "without it are the run before the check, from the same run. `uptime` load beside "
+        "each run is in the JSON (`load_average`).",
+        "",
     ]
     syn = res["synthetic"]
     lines += [
@@ -492,6 +506,7 @@ def main() -> int:
     }
     res: dict[str, Any] = {
         "mode": "quick" if args.quick else "full",
+        "load_average": {"start": [round(x, 2) for x in os.getloadavg()]},
         "defaults": {
             "threshold": defaults.threshold,
             "similarity": defaults.similarity,
@@ -552,6 +567,7 @@ def main() -> int:
             },
         ]
     res["targets"] = targets
+    res["load_average"]["end"] = [round(x, 2) for x in os.getloadavg()]
     if args.sweep and have_data:
         res["sweep"] = sweep(rows, bases[:600], SEED + 3)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

@@ -342,10 +342,17 @@ def cost_runs(runs: int) -> dict[str, Any]:
     if e2e.exists():
         anchor = json.loads(e2e.read_text(encoding="utf-8")).get("datasketch", {})
         if "median_s" in anchor:
+            # Wall clock only compares on a quiet machine; CPU seconds less load-sensitive.
             res["datasketch_anchor_median_s (bench_end_to_end.json)"] = anchor["median_s"]
-            res["speedup_vs_anchor"] = {
+            res["datasketch_anchor_cpu_s (bench_end_to_end.json)"] = anchor["cpu_s_median"]
+            res["speedup_vs_anchor_wall"] = {
                 m: round(anchor["median_s"] / med(m, "wall_s"), 1) for m in out
             }
+            res["speedup_vs_anchor_cpu"] = {
+                m: round(anchor["cpu_s_median"] / med(m, "cpu_s"), 1) for m in out
+            }
+    extra_cpu = med("apart", "cpu_s") - med("off", "cpu_s")
+    res["new_stage_cpu_share_of_run"] = round(extra_cpu / med("apart", "cpu_s"), 4)
     return res
 
 

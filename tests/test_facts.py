@@ -477,3 +477,33 @@ def test_compare_decides_by_the_fact_check_when_it_is_on(
     assert "12 vs 11" in text and "advisory" not in text
     _print_compare(off, 0)
     assert "(not deciding: --facts off)" in capsys.readouterr().out
+
+
+@st.composite
+def _fingerprints(draw: st.DrawFn) -> ShingleSets:
+    """Random fingerprints with few slots and values, so that values, slots and conflicts
+    collide often; some reach MAX_FACTS (the bottom-k cut)."""
+    out = []
+    for _ in range(draw(st.integers(2, 6))):
+        n = draw(st.sampled_from([0, 1, 3, 8, 20, 40]))
+        slots = draw(st.lists(st.integers(0, 5), min_size=n, max_size=n))
+        values = draw(st.lists(st.integers(0, 11), min_size=n, max_size=n))
+        packed = {
+            (s << 16) | (v * 0x1111 & 0xFFFC) | (v & 3) for s, v in zip(slots, values, strict=True)
+        }
+        out.append(np.array(sorted(packed)[:MAX_FACTS], dtype=np.uint32))
+    return ShingleSets.from_arrays(out)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("numba") is None, reason="numba is not installed")
+@settings(max_examples=200, deadline=None)
+@given(_fingerprints())
+def test_compiled_evidence_equals_the_reference(fs: ShingleSets) -> None:
+    n = len(fs)
+    pairs = np.array([(i, j) for i in range(n) for j in range(n)], dtype=np.int64)
+    fast = with_impl(None, evidence, fs, pairs)
+    ref = with_impl("reference", evidence, fs, pairs)
+    for f, r in zip(fast, ref, strict=True):
+        assert f.dtype == r.dtype == np.int32
+        assert np.array_equal(f, r)
+    assert with_impl(None, _engine.impl) == "fast"

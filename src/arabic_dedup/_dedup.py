@@ -24,6 +24,7 @@ from ._facts import MATCH_KINDS, MatchKind
 from ._lsh import GIANT_BUCKET, candidates, identical_sets, take_sets
 from ._minhash import MinHasher
 from ._shingle import ShingleSets
+from ._verify import Verifier
 
 __all__ = [
     "DedupResult",
@@ -343,9 +344,10 @@ def detect(
         del sigs
     with stage("verify"):
         sims = verifier.scores(sets, cands.pairs)
-        ok, _ = verifier.decide(sims, cands.pairs, facts)
+        ok, cand_kinds = verifier.decide(sims, cands.pairs, facts)
         cands = replace(cands, pairs=cands.pairs[ok])
         psims = sims[ok]
+        cand_kinds = None if cand_kinds is None else cand_kinds[ok]
         del sims
     if cands.n_giant == 0:
         del sets  # giant buckets are verified during clustering: only they need the sets
@@ -354,7 +356,36 @@ def detect(
             order, group, psims, cands, sets if cands.n_giant else None, verifier, facts
         )
         pairs, psims = listed_pairs(order, group, psims, cands, clusters)
-        # The listed pairs' kinds: the same pure judgement, on the pairs' groups.
-        _, kinds = verifier.decide(psims, group[pairs], facts)
+        kinds = _listed_kinds(verifier, facts, group[pairs], psims, cands.pairs, cand_kinds)
     params = {**config.as_dict(), **hasher.params}
     return Detection(clusters, pairs, psims, kinds, params, timings, stats)
+
+
+def _listed_kinds(
+    verifier: Verifier,
+    facts: ShingleSets | None,
+    gpairs: NDArray[np.int64],
+    sims: NDArray[np.float64],
+    judged: NDArray[np.int64],
+    judged_kinds: NDArray[np.int8] | None,
+) -> NDArray[np.int8] | None:
+    """The match kinds of the listed pairs (as groups ``gpairs``): the verify stage's for the
+    group pairs it judged (``judged``, sorted rows), the same pure judgement for the rest
+    (pairs of identical sets, giant-bucket pairs)."""
+    if judged_kinds is None or facts is None:
+        return None
+    m = np.int64(len(facts))
+    key = np.minimum(gpairs[:, 0], gpairs[:, 1]) * m + np.maximum(gpairs[:, 0], gpairs[:, 1])
+    jkey = np.minimum(judged[:, 0], judged[:, 1]) * m + np.maximum(judged[:, 0], judged[:, 1])
+    by = np.argsort(jkey, kind="stable")
+    jkey = jkey[by]
+    at = np.minimum(np.searchsorted(jkey, key), max(jkey.size - 1, 0))
+    found = (jkey[at] == key) if jkey.size else np.zeros(key.size, dtype=bool)
+    out = np.empty(key.size, dtype=np.int8)
+    out[found] = judged_kinds[by][at[found]]
+    rest = np.flatnonzero(~found)
+    if rest.size:
+        _, k = verifier.decide(sims[rest], gpairs[rest], facts)
+        assert k is not None  # the fact check is on
+        out[rest] = k
+    return out

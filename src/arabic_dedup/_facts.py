@@ -55,6 +55,7 @@ from typing import Final, Literal, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
+from ._engine import kernels
 from ._errors import ConfigError, InputError
 from ._lsh import sorted_unique
 from ._normalize import NormalizerConfig, normalize
@@ -383,8 +384,6 @@ def _digit_values() -> NDArray[np.int8]:
 @functools.lru_cache(maxsize=8)
 def fact_tables(normalizer: NormalizerConfig) -> FactTables:
     """The compiled pass's tables for ``normalizer`` (cached); needs the kernels."""
-    from ._engine import kernels
-
     k = kernels()
     if k is None:
         raise ConfigError("fact_tables needs the compiled kernels (numba); none are loaded")
@@ -541,6 +540,11 @@ def evidence(
     if m == 0 or fsets.hashes.size == 0:
         z = np.zeros((m, k), dtype=np.int32)
         return z, z.copy(), z.copy(), z.copy()
+    kern = kernels()
+    if kern is not None:  # the per-pair twin (test_facts holds the two equal)
+        return kern.fact_evidence(  # type: ignore[no-any-return]
+            fsets.hashes, fsets.offsets, pairs, MAX_FACTS, SLOT_SHIFT, VALUE_MASK, k
+        )
     pid, h, side = _gather(fsets, pairs)
     kind = h & KIND_MASK
     # Values, each counted once per document (a value may fill several slots).

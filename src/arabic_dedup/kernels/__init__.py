@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .boilerplate import boilerplate_filter
 from .cluster import grouped_stars
-from .facts import build_lexicon_table
+from .facts import build_lexicon_table, fact_evidence
 from .lsh import bucket_pairs, set_hashes, sets_equal
 from .minhash import signature_batch, signature_batch_serial
 from .shingle import shingle_batch, shingle_batch_serial
@@ -21,6 +21,7 @@ __all__ = [
     "boilerplate_filter",
     "bucket_pairs",
     "build_lexicon_table",
+    "fact_evidence",
     "grouped_stars",
     "intersect_counts",
     "intersect_counts_serial",
