@@ -384,8 +384,8 @@ def write_doc(res: dict[str, Any]) -> None:
         "",
         'Rows marked `facts` are the same detector with the fact check on (`facts="apart"`, '
         "off by default; see [how-it-works.md](../how-it-works.md#the-fact-check)); the rows "
-        "without it are the run before the check, from the same run. `uptime` load beside "
-        "each run is in the JSON (`load_average`).",
+        "without it are the same detector with the check off (before), in the same run; "
+        "the `uptime` load at its start and end is in the JSON (`load_average`).",
         "",
     ]
     syn = res["synthetic"]

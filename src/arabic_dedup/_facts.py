@@ -346,13 +346,15 @@ class FactTables:
     """What the compiled fingerprint pass (``kernels/facts.py``, inside the fused shingle
     kernel) needs to give :func:`fact_hashes`' result: the surface lexicon as an
     open-addressing table of token unit hashes (64-bit FNV-1a; two lexicon words colliding
-    there is a 1e-15 event) -> value bits, each code point's decimal digit value (-1: none),
-    the prefix and calendar letters, and the packing constants. :func:`fact_tables` builds it.
+    there is a 1e-15 event) -> value bits, with a bitmap filter in front; each code point's
+    decimal digit value (-1: none); the prefix and calendar letters; and the packing
+    constants. :func:`fact_tables` builds it.
     """
 
     normalizer: NormalizerConfig
     lex_keys: NDArray[np.uint64]
     lex_values: NDArray[np.int64]
+    lex_filter: NDArray[np.uint64]
     digit_value: NDArray[np.int8]
     prefixes: NDArray[np.uint32]
     suffixes: NDArray[np.uint32]
@@ -360,7 +362,8 @@ class FactTables:
     def kernel_args(self) -> tuple[object, ...]:
         """The kernel's fact arguments, in its order (after ``facts_on``)."""
         return (
-            self.lex_keys, self.lex_values, self.digit_value, self.prefixes, self.suffixes,
+            self.lex_keys, self.lex_values, self.lex_filter, self.digit_value, self.prefixes,
+            self.suffixes,
             np.uint32(FACT_KINDS.index("number")), np.uint32(~KIND_MASK & VALUE_MASK),
             MAX_FACTS, SLOT_SHIFT,
         )  # fmt: skip
@@ -391,9 +394,9 @@ def fact_tables(normalizer: NormalizerConfig) -> FactTables:
     keys = np.array([_unit_hash(w) for w in lexicon], dtype=np.uint64)
     values = np.array([_value_bits(kind, v) for kind, v in lexicon.values()], dtype=np.int64)
     size = 1 << max(4, (4 * len(keys)).bit_length())  # load factor below 1/4
-    tkeys, tvalues = k.build_lexicon_table(keys, values, size)
+    tkeys, tvalues, bitmap = k.build_lexicon_table(keys, values, size)
     letters = [np.array([ord(c) for c in x], dtype=np.uint32) for x in (_PREFIXES, _DATE_SUFFIXES)]
-    return FactTables(normalizer, tkeys, tvalues, _digit_values(), letters[0], letters[1])
+    return FactTables(normalizer, tkeys, tvalues, bitmap, _digit_values(), letters[0], letters[1])
 
 
 def fact_hashes(

@@ -36,25 +36,41 @@ def _probe(h, mask):  # type: ignore[no-untyped-def]
     return (h ^ (h >> np.uint64(29))) & mask
 
 
+# A bitmap of 2**18 bits (32 KB, cache-resident) in front of the table: most tokens are no
+# lexicon word, and one bit test rejects them without touching the table.
+FILTER_BITS = 18
+
+
+@njit(inline="always")
+def _filter_bit(h):  # type: ignore[no-untyped-def]
+    return (h >> np.uint64(40)) & np.uint64((1 << FILTER_BITS) - 1)
+
+
 @njit(cache=True)
 def build_lexicon_table(keys, values, size):  # type: ignore[no-untyped-def]
     """An open-addressing table (``size`` a power of two, above ``keys.size``) of unit hash
-    -> value bits; on a repeated key the first value stays."""
+    -> value bits (on a repeated key the first value stays), and its bitmap filter."""
     mask = np.uint64(size - 1)
     tkeys = np.zeros(size, dtype=np.uint64)
     tvals = np.full(size, EMPTY, dtype=np.int64)
+    bitmap = np.zeros((1 << FILTER_BITS) // 64, dtype=np.uint64)
     for n in range(keys.size):
+        b = _filter_bit(keys[n])
+        bitmap[b >> np.uint64(6)] |= np.uint64(1) << (b & np.uint64(63))
         i = _probe(keys[n], mask)
         while tvals[i] != EMPTY and tkeys[i] != keys[n]:
             i = (i + np.uint64(1)) & mask
         if tvals[i] == EMPTY:
             tkeys[i] = keys[n]
             tvals[i] = values[n]
-    return tkeys, tvals
+    return tkeys, tvals, bitmap
 
 
 @njit(inline="always")
-def _lookup(h, tkeys, tvals):  # type: ignore[no-untyped-def]
+def _lookup(h, tkeys, tvals, bitmap):  # type: ignore[no-untyped-def]
+    b = _filter_bit(h)
+    if bitmap[b >> np.uint64(6)] & (np.uint64(1) << (b & np.uint64(63))) == 0:
+        return EMPTY
     mask = np.uint64(tkeys.size - 1)
     i = _probe(h, mask)
     while tvals[i] != EMPTY:
@@ -135,8 +151,8 @@ def _emit(  # type: ignore[no-untyped-def]
 
 @njit(inline="always")
 def fact_token_end(  # type: ignore[no-untyped-def]
-    ist, hst, h, ring, tkeys, tvals, prefixes, suffixes, number_bits, value_keep, fbuf, fbase,
-    max_facts, slot_shift, fnv_offset, seed, mult, m1, m2,
+    ist, hst, h, ring, tkeys, tvals, bitmap, prefixes, suffixes, number_bits, value_keep, fbuf,
+    fbase, max_facts, slot_shift, fnv_offset, seed, mult, m1, m2,
 ):  # fmt: skip
     """The token of unit hash ``h`` ended: emit the previous token's fact (its slot ends at
     ``h``), then judge this token."""
@@ -159,7 +175,7 @@ def fact_token_end(  # type: ignore[no-untyped-def]
             hst[CUR_VALUE] = (v & np.uint64(value_keep)) | np.uint64(number_bits)
             ist[CUR_IS_FACT] = 1
         return
-    found = _lookup(h, tkeys, tvals)
+    found = _lookup(h, tkeys, tvals, bitmap)
     if found != EMPTY:
         hst[CUR_VALUE] = np.uint64(found)
         ist[CUR_IS_FACT] = 1

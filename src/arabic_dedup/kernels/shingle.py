@@ -90,6 +90,7 @@ def shingle_batch(  # type: ignore[no-untyped-def]
     facts_on,
     lex_keys,
     lex_values,
+    lex_filter,
     digit_value,
     prefixes,
     suffixes,
@@ -144,9 +145,9 @@ def shingle_batch(  # type: ignore[no-untyped-def]
                         in_tok = False
                         if facts_on:
                             fact_token_end(
-                                ist, hst, h, pair, lex_keys, lex_values, prefixes, suffixes,
-                                number_bits, value_keep, fbuf, fbase, max_facts, slot_shift,
-                                fo, fold_seed, fold_mult, m1, m2,
+                                ist, hst, h, pair, lex_keys, lex_values, lex_filter, prefixes,
+                                suffixes, number_bits, value_keep, fbuf, fbase, max_facts,
+                                slot_shift, fo, fold_seed, fold_mult, m1, m2,
                             )  # fmt: skip
                         if char_unit:
                             pending_space = True
@@ -192,8 +193,9 @@ def shingle_batch(  # type: ignore[no-untyped-def]
                 in_tok = True
         if in_tok and facts_on:
             fact_token_end(
-                ist, hst, h, pair, lex_keys, lex_values, prefixes, suffixes, number_bits,
-                value_keep, fbuf, fbase, max_facts, slot_shift, fo, fold_seed, fold_mult, m1, m2,
+                ist, hst, h, pair, lex_keys, lex_values, lex_filter, prefixes, suffixes,
+                number_bits, value_keep, fbuf, fbase, max_facts, slot_shift, fo, fold_seed,
+                fold_mult, m1, m2,
             )  # fmt: skip
         if facts_on:
             fcounts[d] = fact_doc_end(
