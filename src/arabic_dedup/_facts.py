@@ -37,10 +37,13 @@ from the fingerprints alone. Measured on the labelled SaudiNewsNet pairs
 templates from copies once ``max_df`` has removed the boilerplate (AUC COPY vs TEMPLATE 0.992
 plain, 0.992 IDF-weighted): syndicated wire copies recur across outlets as often as formulas.
 
-Integration: compute ``fact_hashes(tokens)`` per document beside its shingle hashes (CSR like
-:class:`ShingleSets`, ~11 uint32 per news article); after verification call
-``judge(facts, candidate_pairs, similarity, threshold=..., containment=...)`` on *all* LSH
-candidates (not only those above the threshold) and keep ``Judgement.duplicate``.
+Where it runs: ``DedupConfig.facts`` (off by default; ``apart`` / ``join`` set
+``FactRule.updates``) gives the ``Verifier`` a :class:`FactRule`, and ``Verifier.decide``
+calls :func:`judge` on *all* LSH candidates (not only those above the threshold: the rescue
+needs them) and keeps ``Judgement.duplicate``. Fingerprints are computed beside the shingle
+hashes in the fused kernel (``kernels/facts.py``, fed by :func:`fact_tables`), CSR like
+:class:`ShingleSets` (~11 uint32 per news article). Batch, files and ``compare`` apply it;
+streams and Spark refuse it until they store fingerprints.
 """
 
 from __future__ import annotations
