@@ -25,6 +25,7 @@ from ._errors import (
     RunInterrupted,
     SignatureError,
 )
+from ._facts import FactRule
 from ._lsh import optimal_params
 from ._minhash import MinHasher
 from ._normalize import (
@@ -56,6 +57,7 @@ __all__ = [
     "DedupResult",
     "Deduplicator",
     "Explanation",
+    "FactRule",
     "IndexBusyError",
     "IndexClosedError",
     "IndexCorruptError",
