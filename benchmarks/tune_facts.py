@@ -9,9 +9,9 @@ Also: synthetic syndication F1 and the seeds (``bench_quality.py`` parts 1 and 3
 without the check, the cost per judged pair, the extra bytes per document, and the
 measurement that rejected document-frequency weighting (IDF-weighted Jaccard per label).
 
-Labels: ``benchmarks/data/saudinewsnet_labelled_pairs.jsonl`` (all tuning data) plus the
-records with ``"split": "tune"`` of any ``--more-labels`` files (held-out records are skipped
-before their label is read).
+Labels: the records of the tuning split (``"split": "tune"``, or no split field) of
+``benchmarks/data/saudinewsnet_labelled_pairs.jsonl`` and of any ``--more-labels`` files;
+held-out records are skipped before their label is read.
 
     python benchmarks/tune_facts.py [--more-labels 'path/round3_labels_chunk*.jsonl'] [--bases N]
 
@@ -39,7 +39,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 import arabic_dedup as ad
-from arabic_dedup._boilerplate import filter_boilerplate
 from arabic_dedup._cluster import star_clusters
 from arabic_dedup._facts import MATCH_KINDS, FactRule, fact_sets, judge
 from arabic_dedup._lsh import candidate_pairs
@@ -78,7 +77,12 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
 
 
 def load_labels(more: list[str]) -> list[dict[str, Any]]:
-    rows = [json.loads(x) for x in bq.LABELS.read_text(encoding="utf-8").splitlines() if x.strip()]
+    rows = []
+    for line in bq.LABELS.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            rec = json.loads(line)
+            if bq.split_of(rec) == "tune":  # held-out: never looked at
+                rows.append(rec)
     for pattern in more:
         for path in sorted(glob.glob(pattern)):
             for line in Path(path).read_text(encoding="utf-8").splitlines():
@@ -120,7 +124,8 @@ class Prepared:
 def candidates(
     prep: Prepared, cfg: ad.DedupConfig
 ) -> tuple[ShingleSets, NDArray[np.int64], NDArray[np.float64]]:
-    filtered = filter_boilerplate(prep.sets, cfg.max_df) if cfg.max_df is not None else prep.sets
+    rule = cfg.boilerplate
+    filtered = rule.apply(prep.sets) if rule is not None else prep.sets
     sigs = cfg.hasher().signatures_from_sets(filtered)
     bands, rows = cfg.banding()
     cand = candidate_pairs(sigs, bands, rows, active=filtered.sizes() > 0)
@@ -275,12 +280,102 @@ def cost(prep: Prepared, cand: NDArray[np.int64], sims: NDArray[np.float64]) -> 
     }
 
 
+def cost_child(mode: str) -> dict[str, Any]:
+    """One find_duplicates-equivalent run (read_texts + detect) on all of SaudiNewsNet with
+    ``facts=mode``, timed per stage, in this (fresh) interpreter."""
+    import gzip
+    import resource
+
+    from arabic_dedup._cluster import keep_order
+    from arabic_dedup._dedup import detect, read_texts
+
+    with gzip.open(find_data(), "rt", encoding="utf-8") as f:
+        texts = [json.loads(line)["text"] for line in f]
+    cfg = ad.DedupConfig(facts=mode)  # type: ignore[arg-type]
+    hasher = cfg.hasher()
+    ad.find_duplicates(texts[:200], config=cfg)  # compile / load the kernels outside the timing
+    c0, t0 = time.process_time(), time.perf_counter()
+    sets, lengths, fsets = read_texts(texts, hasher, facts=cfg.fact_rule is not None)
+    read_s = time.perf_counter() - t0
+    det = detect([sets], keep_order(lengths, "first"), config=cfg, hasher=hasher, facts=fsets)
+    wall = time.perf_counter() - t0
+    return {
+        "facts": mode,
+        "docs": len(texts),
+        "wall_s": round(wall, 4),
+        "cpu_s": round(time.process_time() - c0, 4),
+        "read_and_shingle_s": round(read_s, 4),
+        "stages_s": det.timings,
+        "duplicates": int((det.clusters.representative != np.arange(len(texts))).sum()),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def cost_runs(runs: int) -> dict[str, Any]:
+    """Interleaved fresh-interpreter runs with the fact check off and on (load from other work
+    hits both), and the naive datasketch anchor's median from the last bench_end_to_end run."""
+    import subprocess
+
+    out: dict[str, list[dict[str, Any]]] = {"off": [], "apart": []}
+    for _ in range(runs):
+        for mode in out:
+            proc = subprocess.run(
+                [sys.executable, __file__, "--cost-child", mode],
+                capture_output=True, text=True, check=True,
+            )  # fmt: skip
+            out[mode].append(json.loads(proc.stdout.strip().splitlines()[-1]))
+            print(mode, out[mode][-1], file=sys.stderr)
+
+    def med(mode: str, key: str) -> float:
+        return float(statistics.median(r[key] for r in out[mode]))
+
+    res: dict[str, Any] = {"runs": out}
+    for key in ("wall_s", "cpu_s", "read_and_shingle_s", "peak_rss_mb"):
+        res[f"{key}_median"] = {m: round(med(m, key), 4) for m in out}
+    verify = {m: statistics.median(r["stages_s"]["verify"] for r in out[m]) for m in out}
+    res["verify_s_median"] = {m: round(v, 4) for m, v in verify.items()}
+    extra = med("apart", "wall_s") - med("off", "wall_s")
+    res["new_stage_share_of_run"] = round(extra / med("apart", "wall_s"), 4)
+    res["peak_rss_change"] = round(med("apart", "peak_rss_mb") / med("off", "peak_rss_mb") - 1, 4)
+    e2e = ROOT / "benchmarks" / "results" / "end_to_end.json"
+    if e2e.exists():
+        anchor = json.loads(e2e.read_text(encoding="utf-8")).get("datasketch", {})
+        if "median_s" in anchor:
+            # Wall clock only compares on a quiet machine; CPU seconds less load-sensitive.
+            res["datasketch_anchor_median_s (bench_end_to_end.json)"] = anchor["median_s"]
+            res["datasketch_anchor_cpu_s (bench_end_to_end.json)"] = anchor["cpu_s_median"]
+            res["speedup_vs_anchor_wall"] = {
+                m: round(anchor["median_s"] / med(m, "wall_s"), 1) for m in out
+            }
+            res["speedup_vs_anchor_cpu"] = {
+                m: round(anchor["cpu_s_median"] / med(m, "cpu_s"), 1) for m in out
+            }
+    extra_cpu = med("apart", "cpu_s") - med("off", "cpu_s")
+    res["new_stage_cpu_share_of_run"] = round(extra_cpu / med("apart", "cpu_s"), 4)
+    return res
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--more-labels", action="append", default=[], help="glob of label files")
     ap.add_argument("--bases", type=int, default=1500, help="synthetic part: base articles")
     ap.add_argument("--no-synthetic", action="store_true")
+    ap.add_argument(
+        "--cost", type=int, default=0, metavar="RUNS",
+        help="only measure the cost of facts='apart' end to end, RUNS runs each",
+    )  # fmt: skip
+    ap.add_argument("--cost-child", choices=["off", "apart"], help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.cost_child:
+        print(json.dumps(cost_child(args.cost_child)))
+        return 0
+    if args.cost:
+        res = cost_runs(args.cost)
+        path = RESULTS.with_name("facts_cost.json")
+        path.write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
+        print(json.dumps({k: v for k, v in res.items() if k != "runs"}, indent=1))
+        return 0
     bq.DATA = find_data()
     rows = bq.load_july()
     texts = [r["text"] for r in rows]

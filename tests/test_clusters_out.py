@@ -15,8 +15,9 @@ from _corpus import corpus
 from test_cli import CLI, read_jsonl, report, run
 
 from arabic_dedup import find_duplicates
-from arabic_dedup._cluster import EXACT, KEPT, MATCH_KINDS, NEAR, match_kinds
+from arabic_dedup._cluster import EXACT, KEPT, NEAR, match_kinds
 from arabic_dedup._clusters_out import cluster_counts, write_clusters
+from arabic_dedup._facts import MATCH_KINDS
 from arabic_dedup._io import Source, dedup_files
 
 

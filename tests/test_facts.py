@@ -5,12 +5,28 @@ Hand-made sentences in the style of the corpora (no corpus text).
 
 from __future__ import annotations
 
+import importlib.util
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
+from _impl import with_impl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from arabic_dedup import ConfigError, InputError, NormalizerConfig, tokens
+from arabic_dedup import (
+    ConfigError,
+    DedupConfig,
+    Deduplicator,
+    InputError,
+    NormalizerConfig,
+    _engine,
+    find_duplicates,
+    tokens,
+)
+from arabic_dedup._cluster import keep_order
+from arabic_dedup._dedup import detect, read_texts
 from arabic_dedup._facts import (
     FACT_KINDS,
     MATCH_KINDS,
@@ -25,6 +41,7 @@ from arabic_dedup._facts import (
     facts,
     judge,
 )
+from arabic_dedup._io import Source, dedup_files
 from arabic_dedup._shingle import ShingleSets
 
 FLIGHT_5 = (
@@ -255,7 +272,7 @@ def test_evidence_matches_a_plain_set_computation(a: list[str], b: list[str]) ->
 
 
 def test_match_kinds_are_named_once() -> None:
-    assert MATCH_KINDS == ("copy", "partial", "update", "template", "different")
+    assert MATCH_KINDS == ("exact", "near", "copy", "partial", "update", "template", "different")
     assert isinstance(fact_sets([["12"]]), ShingleSets)
 
 
@@ -275,3 +292,218 @@ def _surface_tokens() -> st.SearchStrategy[str]:
 @given(st.lists(_surface_tokens(), max_size=30))
 def test_fast_facts_equal_the_reference(toks: list[str]) -> None:
     assert facts(toks) == _facts_reference(toks, NormalizerConfig())
+
+
+# -- the compiled fingerprints (inside the fused shingle kernel) == the reference --------------
+
+_FACT_NORMALIZERS = [
+    NormalizerConfig(),
+    NormalizerConfig(hamza="keep"),
+    NormalizerConfig(digits=False),
+]
+
+
+def _both_paths(
+    texts: list[str], normalizer: NormalizerConfig, unit: str = "word"
+) -> tuple[list[list[int]], list[list[int]], list[list[int]]]:
+    """Fingerprints from the kernel, from the reference shingle path, and the definition
+    (``fact_hashes`` of ``tokens``)."""
+    hasher = DedupConfig(normalizer=normalizer, shingle_unit=unit).hasher()  # type: ignore[arg-type]
+    _, fast = with_impl(None, hasher.shingle_fact_sets, texts)
+    _, ref = with_impl("reference", hasher.shingle_fact_sets, texts)
+    want = [fact_hashes(tokens(t, config=normalizer), normalizer=normalizer) for t in texts]
+    return (
+        [fast[i].tolist() for i in range(len(fast))],
+        [ref[i].tolist() for i in range(len(ref))],
+        [w.tolist() for w in want],
+    )
+
+
+_sentences = st.lists(
+    st.one_of(_surface_tokens(), st.sampled_from(VOCAB), st.sampled_from([" ", "\n", "،", "."])),
+    max_size=60,
+).map(" ".join)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("numba") is None, reason="numba is not installed")
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(_sentences, min_size=1, max_size=6),
+    st.sampled_from(_FACT_NORMALIZERS),
+    st.sampled_from(["word", "char"]),
+)
+def test_compiled_fingerprints_equal_the_reference(
+    texts: list[str], normalizer: NormalizerConfig, unit: str
+) -> None:
+    assert with_impl(None, _engine.impl) == "fast"  # else this compares the reference with itself
+    fast, ref, want = _both_paths(texts, normalizer, unit)
+    assert fast == ref == want
+
+
+@pytest.mark.skipif(importlib.util.find_spec("numba") is None, reason="numba is not installed")
+def test_compiled_fingerprints_on_hard_cases() -> None:
+    texts = [
+        "",
+        "12",  # a fact as the only token: both neighbours are the empty token
+        "الخامسة وصلت",  # a fact first
+        "وصلت الخامسة",  # a fact last
+        "0 00 000 0012000 و0",  # zeros are no fact; leading and trailing zeros drop
+        "١٢٣ ٤٥ 1436هـ 2015م و5 ب12 5ه ه م و",  # Arabic-Indic digits, calendar letters, prefixes
+        "x² ²³ 3²",  # superscripts are digits but not decimal: no number
+        "0" * 5000 + "7",  # longer than int()'s digit limit
+        " ".join(f"{n} كلمة" for n in range(1, 80)),  # more facts than MAX_FACTS: bottom-k
+        "وبالرياض للرياض والرياض بالرياض كالخامسة",
+        "ا\u0653لاف 12 ي\u0655",  # composing text goes to the kernel pre-tokenised
+        "\ufdfa 12 \ufdfa",  # one code point expanding to four words
+    ]
+    for normalizer in _FACT_NORMALIZERS:
+        fast, ref, want = _both_paths(texts, normalizer)
+        assert fast == ref == want
+    assert len(want[8]) == MAX_FACTS
+    assert want[1] and want[2] and want[3]
+    assert [FACT_KINDS[x & 3] for x in want[5]].count("number") >= 6
+    assert not want[6]
+
+
+# -- the decision, wired in: config -> Verifier -> every batch path ----------------------------
+
+# One story syndicated twice (a heavy edit, every fact agreeing), two relief flights (same
+# formula, different facts), and a death toll revised (same text, one figure changed).
+TOLL_10 = (
+    "أعلنت المديرية العامة للدفاع المدني أن عدد ضحايا الحريق الذي اندلع في مستودع بمحافظة "
+    "جدة مساء أمس بلغ 10 أشخاص فيما نقل المصابون إلى المستشفيات القريبة لتلقي العلاج"
+)
+TOLL_12 = TOLL_10.replace(" 10 ", " 12 ")
+WIRED = [FLIGHT_5, FLIGHT_6, REPORT, REPORT_EDITED, TOLL_10, TOLL_12, CABLE_NIGER, CABLE_BOLIVIA]
+
+
+def _joined(result: object) -> set[tuple[int, int]]:
+    return {(p.i, p.j) for p in result.pairs}  # type: ignore[attr-defined]
+
+
+def test_facts_option_decides_find_duplicates() -> None:
+    off = find_duplicates(WIRED, max_df=None)
+    on = find_duplicates(WIRED, max_df=None, facts="apart")
+    # The threshold alone joins the templates and the update; the fact check does not.
+    assert {(0, 1), (4, 5), (6, 7)} <= _joined(off)
+    assert off.pairs.kinds() is None
+    assert (0, 1) not in _joined(on) and (6, 7) not in _joined(on) and (4, 5) not in _joined(on)
+    assert on.keep[[0, 1, 4, 5, 6, 7]].all()
+    kinds = dict(zip(((p.i, p.j) for p in on.pairs), on.pairs.kinds() or [], strict=True))
+    assert kinds.get((2, 3)) == "copy"
+    assert on.params["facts"] == "apart"
+
+
+def test_updates_join_is_joined_and_marked() -> None:
+    r = find_duplicates(WIRED, max_df=None, facts="join")
+    kinds = dict(zip(((p.i, p.j) for p in r.pairs), r.pairs.kinds() or [], strict=True))
+    assert kinds.get((4, 5)) == "update" and r.duplicate_of[5] == 4
+    assert (0, 1) not in kinds  # a template is never joined
+
+
+def test_facts_mode_is_validated_and_refused_where_not_applied() -> None:
+    with pytest.raises(ConfigError, match="facts must be one of off, apart, join"):
+        DedupConfig(facts="yes")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=r"facts='apart': a stream \(Deduplicator\)"):
+        Deduplicator(facts="apart")
+    assert DedupConfig(facts="join").verifier.facts == FactRule(updates="join")
+    assert DedupConfig().verifier.facts is None
+
+
+def test_verifier_needs_fingerprints_when_it_checks_facts() -> None:
+    v = DedupConfig(facts="apart").verifier
+    sets = ShingleSets.from_arrays([np.array([1, 2], np.uint32), np.array([1, 2], np.uint32)])
+    with pytest.raises(InputError, match="no fact fingerprints were given"):
+        v(sets, np.array([[0, 1]]))
+
+
+@pytest.mark.parametrize("facts_mode", ["apart", "join"])
+def test_every_engine_and_the_file_pipeline_decide_alike(tmp_path: Path, facts_mode: str) -> None:
+    texts = [*WIRED, REPORT + " " + FLIGHT_5, TOLL_10]  # an exact copy: one shingle-set group
+    cfg = DedupConfig(max_df=None, facts=facts_mode)  # type: ignore[arg-type]
+    results = [with_impl(impl, find_duplicates, texts, config=cfg) for impl in ("reference", None)]
+    assert results[0].duplicate_of == results[1].duplicate_of
+    assert results[0].pairs == results[1].pairs and results[0].pairs.kind is not None
+    src = tmp_path / "in.jsonl"
+    src.write_text(
+        "".join(json.dumps({"id": str(i), "text": t}) + "\n" for i, t in enumerate(texts)),
+        encoding="utf-8",
+    )
+    dedup_files([Source.detect(str(src))], tmp_path / "out", config=cfg)
+    dups = {
+        r["id"]: r["duplicate_of"]
+        for line in (tmp_path / "out" / "duplicates.jsonl").read_text("utf-8").splitlines()
+        if (r := json.loads(line))
+    }
+    want = {str(i): str(d) for i, d in enumerate(results[0].duplicate_of) if d is not None}
+    assert dups == want
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(WIRED), min_size=2, max_size=14), st.integers(1, 4))
+def test_giant_buckets_apply_the_fact_check_too(texts: list[str], limit: int) -> None:
+    cfg = DedupConfig(max_df=None, facts="apart")
+    hasher = cfg.hasher()
+
+    def run(giant: float) -> tuple[list[int], list[list[int]]]:
+        sets, lengths, fsets = read_texts(texts, hasher, facts=True)
+        det = detect(sets, keep_order(lengths, "first"), config=cfg, hasher=hasher,
+                     giant_bucket=giant, facts=fsets)  # fmt: skip
+        return det.clusters.representative.tolist(), det.pairs.tolist()
+
+    every = with_impl(None, run, float("inf"))
+    assert with_impl(None, run, limit)[0] == every[0]
+    assert with_impl("reference", run, limit)[0] == every[0]
+    # no template is ever joined, whichever path
+    for a, b in ((0, 1), (6, 7)):
+        for i, t in enumerate(texts):
+            if t == WIRED[b] and WIRED[a] in texts:
+                assert texts[every[0][i]] != WIRED[a]
+
+
+def test_compare_decides_by_the_fact_check_when_it_is_on(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from arabic_dedup.cli import _print_compare, compare_report
+
+    off = compare_report([FLIGHT_5, FLIGHT_6], DedupConfig(), None)
+    on = compare_report([FLIGHT_5, FLIGHT_6], DedupConfig(facts="apart"), None)
+    assert off["verdict"] == "duplicates" and not off["facts"]["decides"]
+    assert on["verdict"] == "not duplicates" and on["facts"]["decides"]
+    assert on["facts"]["kind"] == "template"
+    _print_compare(on, 0)
+    text = capsys.readouterr().out
+    assert "verdict      not duplicates (fact check: template" in text
+    assert "12 vs 11" in text and "advisory" not in text
+    _print_compare(off, 0)
+    assert "(not deciding: --facts off)" in capsys.readouterr().out
+
+
+@st.composite
+def _fingerprints(draw: st.DrawFn) -> ShingleSets:
+    """Random fingerprints with few slots and values, so that values, slots and conflicts
+    collide often; some reach MAX_FACTS (the bottom-k cut)."""
+    out = []
+    for _ in range(draw(st.integers(2, 6))):
+        n = draw(st.sampled_from([0, 1, 3, 8, 20, 40]))
+        slots = draw(st.lists(st.integers(0, 5), min_size=n, max_size=n))
+        values = draw(st.lists(st.integers(0, 11), min_size=n, max_size=n))
+        packed = {
+            (s << 16) | (v * 0x1111 & 0xFFFC) | (v & 3) for s, v in zip(slots, values, strict=True)
+        }
+        out.append(np.array(sorted(packed)[:MAX_FACTS], dtype=np.uint32))
+    return ShingleSets.from_arrays(out)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("numba") is None, reason="numba is not installed")
+@settings(max_examples=200, deadline=None)
+@given(_fingerprints())
+def test_compiled_evidence_equals_the_reference(fs: ShingleSets) -> None:
+    n = len(fs)
+    pairs = np.array([(i, j) for i in range(n) for j in range(n)], dtype=np.int64)
+    fast = with_impl(None, evidence, fs, pairs)
+    ref = with_impl("reference", evidence, fs, pairs)
+    for f, r in zip(fast, ref, strict=True):
+        assert f.dtype == r.dtype == np.int32
+        assert np.array_equal(f, r)
+    assert with_impl(None, _engine.impl) == "fast"

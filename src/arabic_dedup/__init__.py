@@ -6,7 +6,7 @@
 """
 
 from ._boilerplate import BoilerplateRule, CorpusStats
-from ._cluster import MATCH_KINDS, KeepRule
+from ._cluster import KeepRule
 from ._config import DEFAULT_THRESHOLD, DEFAULT_THRESHOLDS, DedupConfig
 from ._dedup import DedupResult, Pair, Pairs, find_duplicates
 from ._errors import (
@@ -26,6 +26,7 @@ from ._errors import (
     RunInterrupted,
     SignatureError,
 )
+from ._facts import MATCH_KINDS, FactRule
 from ._lsh import optimal_params
 from ._minhash import MinHasher
 from ._normalize import (
@@ -58,6 +59,7 @@ __all__ = [
     "DedupResult",
     "Deduplicator",
     "Explanation",
+    "FactRule",
     "IndexBusyError",
     "IndexClosedError",
     "IndexCorruptError",

@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 
 from ._engine import kernels
 from ._errors import ConfigError, InputError
+from ._facts import MATCH_KINDS
 from ._lsh import Candidates
 from ._shingle import ShingleSets
 from ._verify import Verifier
@@ -105,6 +106,7 @@ def grouped_star_clusters(
     cands: Candidates,
     sets: ShingleSets | None,
     verifier: Verifier,
+    facts: ShingleSets | None = None,
 ) -> Clusters:
     """:func:`star_clusters` of documents collapsed into groups of identical shingle sets.
 
@@ -148,7 +150,9 @@ def grouped_star_clusters(
     gg_off = np.zeros(m + 1, dtype=np.int64)
     np.cumsum(np.bincount(gb_mem, minlength=m), out=gg_off[1:])
     k = kernels()
-    if k is not None:
+    # The compiled loop decides by the threshold alone: with the fact check, giant buckets
+    # (rare) take the reference loop, which asks the verifier.
+    if k is not None and (verifier.facts is None or cands.n_giant == 0):
         rep, sim = k.grouped_stars(
             order, group, leader_rank, adj_off, adj_dst, adj_sim, gb_off, gg_off, gg_bucket,
             sets.hashes, sets.offsets, *verifier.kernel_args(),
@@ -156,7 +160,7 @@ def grouped_star_clusters(
         return Clusters(rep, sim)
     return _grouped_stars(
         order, group, leader_rank, adj_off, adj_dst, adj_sim, gb_off, gg_off, gg_bucket, sets,
-        verifier,
+        verifier, facts,
     )  # fmt: skip
 
 
@@ -172,6 +176,7 @@ def _grouped_stars(
     gg_bucket: NDArray[np.int64],
     sets: ShingleSets,
     verifier: Verifier,
+    facts: ShingleSets | None = None,
 ) -> Clusters:
     """The reference loop (``kernels.cluster.grouped_stars`` is its compiled twin)."""
     n, m = order.size, leader_rank.size
@@ -211,7 +216,7 @@ def _grouped_stars(
         if new:
             others = np.array(list(new), dtype=np.int64)
             pairs = np.stack([np.full(others.size, g, dtype=np.int64), others], axis=1)
-            sims, ok = verifier(sets, pairs)
+            sims, ok = verifier(sets, pairs, facts)
             for k, s in zip(others[ok].tolist(), sims[ok].tolist(), strict=True):
                 offer(g, s, k)
         chosen = best[g]
@@ -339,12 +344,11 @@ def cluster_sizes(representative: NDArray[np.int64]) -> NDArray[np.int64]:
 
 # -- what kind of match a duplicate is ---------------------------------------------------------
 
-#: The kinds of match, in code order (``match_kinds`` gives each duplicate one code, kept
-#: documents ``KEPT``). To add a kind (the fact check's copy / partial / update), append its
-#: name here and decide it in :func:`match_kinds`: every output (``DedupResult.match_kind``,
-#: ``clusters.jsonl``, ``report.json``) reads the names from this tuple.
-MATCH_KINDS: tuple[str, ...] = ("exact", "near")
-EXACT, NEAR = 0, 1
+# ``match_kinds`` gives each duplicate a code into ``_facts.MATCH_KINDS`` (the one vocabulary,
+# shared with the fact check's pair kinds), kept documents ``KEPT``; every output
+# (``DedupResult.match_kind``, ``clusters.jsonl``, ``report.json``) reads the names from there.
+EXACT, NEAR = MATCH_KINDS.index("exact"), MATCH_KINDS.index("near")
+MEMBER_KINDS = (EXACT, NEAR)  # the codes match_kinds gives
 KEPT = -1
 
 

@@ -9,7 +9,7 @@ their kept records::
 
 ``size`` counts the kept record too; ``members`` are the other records of the cluster in input
 order, each with its verified similarity to the kept record (rounded as in
-``duplicates.jsonl``) and its match kind (``_cluster.MATCH_KINDS``). The lines are written one
+``duplicates.jsonl``) and its match kind (``_facts.MATCH_KINDS``). The lines are written one
 cluster at a time and the members of a big cluster a chunk at a time: the work is one stable
 sort of the records by cluster, and memory beyond the per-record arrays is one chunk.
 """
@@ -24,7 +24,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._atomic import CLUSTERS_FILE
-from ._cluster import KEPT, MATCH_KINDS
+from ._cluster import KEPT, MEMBER_KINDS
+from ._facts import MATCH_KINDS
 from .formats import SIMILARITY_DIGITS, json_bytes
 
 __all__ = [
@@ -51,11 +52,11 @@ def cluster_counts(representative: NDArray[np.int64], kinds: NDArray[np.int8]) -
     the duplicates per match kind (every kind named, zeros included)."""
     n = representative.size
     sizes = np.bincount(representative, minlength=n) if n else np.zeros(0, dtype=np.int64)
-    by_kind = np.bincount(kinds[kinds != KEPT].astype(np.int64), minlength=len(MATCH_KINDS))
+    by_code = np.bincount(kinds[kinds != KEPT].astype(np.int64), minlength=len(MATCH_KINDS))
     return {
         "clusters": int((sizes >= 2).sum()),
         "largest_cluster": int(sizes.max()) if n else 0,
-        "duplicates_by_kind": dict(zip(MATCH_KINDS, map(int, by_kind), strict=True)),
+        "duplicates_by_kind": {MATCH_KINDS[c]: int(by_code[c]) for c in MEMBER_KINDS},
     }
 
 

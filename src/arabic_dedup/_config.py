@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from ._boilerplate import BoilerplateRule
 from ._errors import ConfigError
+from ._facts import FactRule
 from ._lsh import check_banding, optimal_params
 from ._minhash import MinHasher
 from ._normalize import NormalizerConfig
@@ -24,6 +25,7 @@ __all__ = [
     "DEFAULT_THRESHOLD",
     "DEFAULT_THRESHOLDS",
     "DOC_VALUES",
+    "FACT_MODES",
     "DedupConfig",
     "resolve_config",
 ]
@@ -32,6 +34,9 @@ __all__ = [
 # syndicated copies merge and same-template bulletins do not.
 DEFAULT_THRESHOLDS: dict[str, float] = {"jaccard": 0.3, "containment": 0.55}
 DEFAULT_THRESHOLD = DEFAULT_THRESHOLDS["jaccard"]
+# DedupConfig.facts: off, or on with FactRule.updates set to the value.
+FactMode = Literal["off", "apart", "join"]
+FACT_MODES: tuple[FactMode, ...] = ("off", "apart", "join")
 # Values the field docstrings below name as {placeholders}: the help text shows the code's
 # own defaults, so it cannot drift from them (tests/test_cli_docs.py).
 DOC_VALUES = {
@@ -76,6 +81,13 @@ class DedupConfig:
     """Ignore shingles found in more than this many documents (a fraction if < 1) when
     comparing: boilerplate such as outlet headers, footers and template formulas; auto =
     max(30, 0.1 % of the documents); none keeps every shingle."""
+    facts: FactMode = "off"
+    """Fact check on candidate pairs: two texts whose shared slots hold different numbers,
+    ordinals, dates or places (same formula, different events) are not joined, and an
+    edited copy a little below the threshold whose facts all agree is; apart = on, an update
+    (same text, one figure changed) is kept apart; join = on, an update is joined and its
+    pair marked update; off = the threshold alone decides. In find_duplicates and the file
+    pipeline (streams and Spark: off only, for now)."""
     normalizer: NormalizerConfig = field(default_factory=NormalizerConfig)
     """The normaliser configuration (its own flags: one per step)."""
 
@@ -100,6 +112,8 @@ class DedupConfig:
             raise ConfigError(f"lsh_threshold must be in (0, 1), got {lt!r}")
         if self.max_df is not None:
             BoilerplateRule.of(self.max_df)  # validates max_df
+        if self.facts not in FACT_MODES:
+            raise ConfigError(f"facts must be one of {', '.join(FACT_MODES)}, got {self.facts!r}")
         if not isinstance(self.normalizer, NormalizerConfig):
             raise ConfigError(
                 f"normalizer must be a NormalizerConfig, got {type(self.normalizer).__name__}"
@@ -114,7 +128,21 @@ class DedupConfig:
     @property
     def verifier(self) -> Verifier:
         """The verify stage's decision for these options."""
-        return Verifier(self.similarity, self.cutoff)
+        return Verifier(self.similarity, self.cutoff, self.fact_rule)
+
+    def require_no_facts(self, where: str) -> None:
+        """Refuse the fact check on a path that does not apply it yet (streams, Spark), so
+        no path ever decides differently from find_duplicates for the same options."""
+        if self.facts != "off":
+            raise ConfigError(
+                f"facts={self.facts!r}: {where} does not apply the fact check yet (it runs in "
+                "find_duplicates and the file pipeline); use facts='off' here"
+            )
+
+    @property
+    def fact_rule(self) -> FactRule | None:
+        """The fact check ``facts`` stands for (None: off)."""
+        return None if self.facts == "off" else FactRule(updates=self.facts)
 
     @property
     def cutoff(self) -> float:

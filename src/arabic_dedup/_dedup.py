@@ -30,9 +30,11 @@ from ._cluster import (
 )
 from ._config import DedupConfig, resolve_config
 from ._errors import InputError
+from ._facts import MATCH_KINDS, MatchKind
 from ._lsh import GIANT_BUCKET, candidates, identical_sets, in_buckets, take_sets
 from ._minhash import MinHasher
 from ._shingle import ShingleSets
+from ._verify import Verifier
 
 __all__ = [
     "DedupResult",
@@ -66,14 +68,29 @@ class Pairs(Sequence[Pair]):
     ([Pair(i=0, j=2, similarity=0.75)], True)
     """
 
-    __slots__ = ("i", "j", "similarity")
+    __slots__ = ("i", "j", "kind", "similarity")
 
     def __init__(
-        self, i: NDArray[np.int64], j: NDArray[np.int64], similarity: NDArray[np.float64]
+        self,
+        i: NDArray[np.int64],
+        j: NDArray[np.int64],
+        similarity: NDArray[np.float64],
+        kind: NDArray[np.int8] | None = None,
     ) -> None:
         self.i = np.asarray(i, dtype=np.int64)
         self.j = np.asarray(j, dtype=np.int64)
         self.similarity = np.asarray(similarity, dtype=np.float64)
+        #: Each pair's match kind as the fact check judged it (index into ``MATCH_KINDS``:
+        #: copy, partial, update...), or None when the check is off (``facts="off"``).
+        self.kind = None if kind is None else np.asarray(kind, dtype=np.int8)
+
+    def kinds(self) -> list[MatchKind] | None:
+        """Each pair's match kind by name (None when the fact check is off).
+
+        >>> Pairs(np.array([0]), np.array([2]), np.array([0.75]), np.array([0])).kinds()
+        ['copy']
+        """
+        return None if self.kind is None else [MATCH_KINDS[k] for k in self.kind.tolist()]
 
     def __len__(self) -> int:
         return int(self.i.size)
@@ -84,7 +101,8 @@ class Pairs(Sequence[Pair]):
     def __getitem__(self, index: slice) -> Pairs: ...
     def __getitem__(self, index: int | slice) -> Pair | Pairs:
         if isinstance(index, slice):
-            return Pairs(self.i[index], self.j[index], self.similarity[index])
+            kind = None if self.kind is None else self.kind[index]
+            return Pairs(self.i[index], self.j[index], self.similarity[index], kind)
         return Pair(int(self.i[index]), int(self.j[index]), float(self.similarity[index]))
 
     def __iter__(self) -> Iterator[Pair]:
@@ -97,6 +115,11 @@ class Pairs(Sequence[Pair]):
                 np.array_equal(self.i, other.i)
                 and np.array_equal(self.j, other.j)
                 and np.array_equal(self.similarity, other.similarity)
+                and (
+                    self.kind is None
+                    if other.kind is None
+                    else self.kind is not None and np.array_equal(self.kind, other.kind)
+                )
             )
         if isinstance(other, Sequence):
             return len(self) == len(other) and all(
@@ -120,7 +143,8 @@ class DedupResult:
     keep:         True for the one text kept per cluster.
     duplicate_of: index of the kept text this one duplicates, or None.
     similarity:   similarity to the kept text (1.0 for kept texts).
-    pairs:        every verified pair at or above the threshold, except inside "giant" LSH
+    pairs:        every verified duplicate pair (with ``facts`` on, those the fact check
+                  joined, each with its match kind), except inside "giant" LSH
                   buckets (more than ``GIANT_BUCKET`` documents, e.g. 10^5 copies of a
                   cookie notice), where all pairs would be quadratic: there only each
                   duplicate's pair with its kept text, and each exact copy's pair (1.0)
@@ -169,14 +193,33 @@ INPUT_BATCH = 10_000
 
 def read_sets(texts: Iterable[str], hasher: MinHasher) -> tuple[ShingleSets, NDArray[np.int64]]:
     """Shingle sets and lengths of every text, validating each as it is read."""
+    sets, lengths, _ = read_texts(texts, hasher, facts=False)
+    return sets, lengths
+
+
+def read_texts(
+    texts: Iterable[str], hasher: MinHasher, *, facts: bool
+) -> tuple[ShingleSets, NDArray[np.int64], ShingleSets | None]:
+    """Shingle sets, lengths and (``facts``) fact fingerprints of every text, validating each
+    as it is read."""
     if isinstance(texts, str | bytes):
         raise InputError(
             "find_duplicates takes a collection of texts, got a single "
             f"{type(texts).__name__}; wrap it in a list: find_duplicates([text])"
         )
     parts: list[ShingleSets] = []
+    fparts: list[ShingleSets] = []
     lengths: list[int] = []
     batch: list[str] = []
+
+    def flush() -> None:
+        if facts:
+            s, f = hasher.shingle_fact_sets(batch)
+            parts.append(s)
+            fparts.append(f)
+        else:
+            parts.append(hasher.shingle_sets(batch))
+
     for i, t in enumerate(texts):
         if not isinstance(t, str):
             hint = " (decode bytes first, e.g. .decode('utf-8'))" if isinstance(t, bytes) else ""
@@ -184,11 +227,12 @@ def read_sets(texts: Iterable[str], hasher: MinHasher) -> tuple[ShingleSets, NDA
         batch.append(t)
         lengths.append(len(t))
         if len(batch) == INPUT_BATCH:
-            parts.append(hasher.shingle_sets(batch))
+            flush()
             batch = []
     if batch or not parts:
-        parts.append(hasher.shingle_sets(batch))
-    return ShingleSets.concatenate(parts), np.array(lengths, dtype=np.int64)
+        flush()
+    fsets = ShingleSets.concatenate(fparts) if facts else None
+    return ShingleSets.concatenate(parts), np.array(lengths, dtype=np.int64), fsets
 
 
 def find_duplicates(
@@ -218,12 +262,12 @@ def find_duplicates(
     if not (keep in ("first", "longest") or isinstance(keep, KeepRule) or callable(keep)):
         keep_order(np.zeros(0, dtype=np.int64), keep)  # raises the ConfigError
     hasher = cfg.hasher()
-    sets, lengths = read_sets(texts, hasher)
+    sets, lengths, fsets = read_texts(texts, hasher, facts=cfg.fact_rule is not None)
     order = keep_order(lengths, keep)
     n = len(sets)
     handover = [sets]  # detect() empties it, so the unfiltered sets can be freed
     del sets
-    det = detect(handover, order, config=cfg, hasher=hasher)
+    det = detect(handover, order, config=cfg, hasher=hasher, facts=fsets)
     rep = det.clusters.representative
     keep_mask = rep == np.arange(n)
     dup_of: list[int | None] = [
@@ -235,7 +279,7 @@ def find_duplicates(
         keep=keep_mask,
         duplicate_of=dup_of,
         similarity=det.clusters.similarity,
-        pairs=Pairs(det.pairs[:, 0], det.pairs[:, 1], det.pair_similarity),
+        pairs=Pairs(det.pairs[:, 0], det.pairs[:, 1], det.pair_similarity, det.pair_kind),
         params=params,
         match_kind=kind_names(det.kinds),
     )
@@ -254,6 +298,7 @@ class Detection:
     clusters: Clusters
     pairs: NDArray[np.int64]  # verified pairs (i < j) at or above the threshold
     pair_similarity: NDArray[np.float64]
+    pair_kind: NDArray[np.int8] | None  # match kinds (MATCH_KINDS), None: no fact check
     params: dict[str, Any]
     timings: dict[str, float]
     stats: CorpusStats | None = None  # what the boilerplate rule learned (None: no max_df)
@@ -270,6 +315,7 @@ def detect(
     on_stage: Callable[[str, bool], None] | None = None,
     giant_bucket: float | None = None,
     on_verify: VerifyHook | None = None,
+    facts: ShingleSets | None = None,
 ) -> Detection:
     """Every stage after shingling: boilerplate -> signatures -> LSH -> verify -> clusters.
 
@@ -287,7 +333,11 @@ def detect(
     ``on_verify(pairs, sims, ok, rows)`` sees every verified candidate, rejected ones too
     (the HTML report's histogram and near misses): ``pairs`` index the distinct sets, ``rows``
     maps each to its first document.
+    ``facts``: the documents' fact fingerprints (``MinHasher.shingle_fact_sets``), needed
+    when ``config.facts`` is on; a group of identical shingle sets is judged by its first
+    document's.
     """
+    verifier = config.verifier
     if isinstance(sets, list):
         sets = sets.pop()
     timings: dict[str, float] = {}
@@ -316,6 +366,8 @@ def detect(
         group = np.searchsorted(rows_g, first)
         if rows_g.size < n:
             sets = take_sets(sets, rows_g)
+            if facts is not None:
+                facts = take_sets(facts, rows_g)
         sigs = hasher.signatures_from_sets(sets)
     bands, rows = config.banding()
     with stage("candidates"):
@@ -329,19 +381,52 @@ def detect(
         )
         del sigs
     with stage("verify"):
-        sims, ok = config.verifier(sets, cands.pairs)
+        sims = verifier.scores(sets, cands.pairs)
+        ok, cand_kinds = verifier.decide(sims, cands.pairs, facts)
         if on_verify:
             on_verify(cands.pairs, sims, ok, rows_g)
         cands = replace(cands, pairs=cands.pairs[ok])
         psims = sims[ok]
+        cand_kinds = None if cand_kinds is None else cand_kinds[ok]
         del sims
     if cands.n_giant == 0:
         del sets  # giant buckets are verified during clustering: only they need the sets
     with stage("cluster"):
         clusters = grouped_star_clusters(
-            order, group, psims, cands, sets if cands.n_giant else None, config.verifier
+            order, group, psims, cands, sets if cands.n_giant else None, verifier, facts
         )
         pairs, psims = listed_pairs(order, group, psims, cands, clusters)
+        kinds = _listed_kinds(verifier, facts, group[pairs], psims, cands.pairs, cand_kinds)
     params = {**config.as_dict(), **hasher.params}
-    kinds = match_kinds(group, clusters.representative)
-    return Detection(clusters, pairs, psims, params, timings, stats, kinds)
+    member_kinds = match_kinds(group, clusters.representative)
+    return Detection(clusters, pairs, psims, kinds, params, timings, stats, member_kinds)
+
+
+def _listed_kinds(
+    verifier: Verifier,
+    facts: ShingleSets | None,
+    gpairs: NDArray[np.int64],
+    sims: NDArray[np.float64],
+    judged: NDArray[np.int64],
+    judged_kinds: NDArray[np.int8] | None,
+) -> NDArray[np.int8] | None:
+    """The match kinds of the listed pairs (as groups ``gpairs``): the verify stage's for the
+    group pairs it judged (``judged``, sorted rows), the same pure judgement for the rest
+    (pairs of identical sets, giant-bucket pairs)."""
+    if judged_kinds is None or facts is None:
+        return None
+    m = np.int64(len(facts))
+    key = np.minimum(gpairs[:, 0], gpairs[:, 1]) * m + np.maximum(gpairs[:, 0], gpairs[:, 1])
+    jkey = np.minimum(judged[:, 0], judged[:, 1]) * m + np.maximum(judged[:, 0], judged[:, 1])
+    by = np.argsort(jkey, kind="stable")
+    jkey = jkey[by]
+    at = np.minimum(np.searchsorted(jkey, key), max(jkey.size - 1, 0))
+    found = (jkey[at] == key) if jkey.size else np.zeros(key.size, dtype=bool)
+    out = np.empty(key.size, dtype=np.int8)
+    out[found] = judged_kinds[by][at[found]]
+    rest = np.flatnonzero(~found)
+    if rest.size:
+        _, k = verifier.decide(sims[rest], gpairs[rest], facts)
+        assert k is not None  # the fact check is on
+        out[rest] = k
+    return out

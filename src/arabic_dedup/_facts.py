@@ -37,15 +37,20 @@ from the fingerprints alone. Measured on the labelled SaudiNewsNet pairs
 templates from copies once ``max_df`` has removed the boilerplate (AUC COPY vs TEMPLATE 0.992
 plain, 0.992 IDF-weighted): syndicated wire copies recur across outlets as often as formulas.
 
-Integration: compute ``fact_hashes(tokens)`` per document beside its shingle hashes (CSR like
-:class:`ShingleSets`, ~11 uint32 per news article); after verification call
-``judge(facts, candidate_pairs, similarity, threshold=..., containment=...)`` on *all* LSH
-candidates (not only those above the threshold) and keep ``Judgement.duplicate``.
+Where it runs: ``DedupConfig.facts`` (off by default; ``apart`` / ``join`` set
+``FactRule.updates``) gives the ``Verifier`` a :class:`FactRule`, and ``Verifier.decide``
+calls :func:`judge` on *all* LSH candidates (not only those above the threshold: the rescue
+needs them) and keeps ``Judgement.duplicate``. Fingerprints are computed beside the shingle
+hashes in the fused kernel (``kernels/facts.py``, fed by :func:`fact_tables`), CSR like
+:class:`ShingleSets` (~11 uint32 per news article). Batch, files and ``compare`` apply it;
+streams and Spark refuse it until they store fingerprints.
 """
 
 from __future__ import annotations
 
 import functools
+import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal, NamedTuple
@@ -53,10 +58,11 @@ from typing import Final, Literal, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
+from ._engine import kernels
 from ._errors import ConfigError, InputError
 from ._lsh import sorted_unique
 from ._normalize import NormalizerConfig, normalize
-from ._shingle import ShingleSets, shingle_hash
+from ._shingle import ShingleSets, _unit_hash, shingle_hash
 
 __all__ = [
     "FACT_KINDS",
@@ -64,10 +70,12 @@ __all__ = [
     "MAX_FACTS",
     "Fact",
     "FactRule",
+    "FactTables",
     "Judgement",
     "explain_pair",
     "fact_hashes",
     "fact_sets",
+    "fact_tables",
     "facts",
     "judge",
     "render",
@@ -78,8 +86,20 @@ FACT_KINDS: Final[tuple[FactKind, ...]] = ("number", "ordinal", "date", "place")
 KIND_BITS: Final = 2
 KIND_MASK: Final = (1 << KIND_BITS) - 1
 
-MatchKind = Literal["copy", "partial", "update", "template", "different"]
-MATCH_KINDS: Final[tuple[MatchKind, ...]] = ("copy", "partial", "update", "template", "different")
+#: The one vocabulary of match kinds, in code order. How a cluster member matches its kept
+#: document by wording (``_cluster.match_kinds``): ``exact`` (the same shingle set as the
+#: detector compares them) or ``near``. What the fact check judged a pair (``judge``, only with
+#: ``DedupConfig.facts`` on): ``copy``, ``partial``, ``update``, ``template``, ``different``.
+MatchKind = Literal["exact", "near", "copy", "partial", "update", "template", "different"]
+MATCH_KINDS: Final[tuple[MatchKind, ...]] = (
+    "exact",
+    "near",
+    "copy",
+    "partial",
+    "update",
+    "template",
+    "different",
+)
 
 # At most this many fact occurrences per document (bottom-k). SaudiNewsNet articles have 10.6
 # on average (42 bytes + an 8-byte offset: 4.6 % of their 1,098 bytes of shingle hashes); about
@@ -222,12 +242,11 @@ def _number_value(token: str) -> str | None:
     body = token[1:] if token[:1] in _PREFIXES and len(token) > 1 else token
     if len(body) > 1 and body[-1] in _DATE_SUFFIXES:
         body = body[:-1]  # 1436هـ, 2015م: the year's calendar letter
-    if not body.isdigit():
+    # Decimal digits of any script (what int() reads; superscripts are digits but not decimal),
+    # read as a string: int() refuses more than sys.get_int_max_str_digits() digits.
+    if not body.isdecimal():
         return None
-    try:
-        return _canonical_number(int(body))
-    except ValueError:  # digit-like characters int() refuses (superscripts)
-        return None
+    return "".join(str(unicodedata.decimal(c)) for c in body).lstrip("0").rstrip("0")
 
 
 def _canonical_number(n: int) -> str:
@@ -335,6 +354,64 @@ def pack(fact: Fact) -> int:
     """The uint32 that stands for one fact occurrence in a fingerprint."""
     slot = shingle_hash(f"{fact.before} {fact.after}") >> SLOT_SHIFT
     return (slot << SLOT_SHIFT) | _value_bits(fact.kind, fact.value)
+
+
+@dataclass(frozen=True, eq=False)
+class FactTables:
+    """What the compiled fingerprint pass (``kernels/facts.py``, inside the fused shingle
+    kernel) needs to give :func:`fact_hashes`' result: the surface lexicon as an
+    open-addressing table of token unit hashes (64-bit FNV-1a; two lexicon words colliding
+    there is a 1e-15 event) -> value bits, with a bitmap filter in front; each code point's
+    decimal digit value (-1: none); the prefix and calendar letters; and the packing
+    constants. :func:`fact_tables` builds it.
+    """
+
+    normalizer: NormalizerConfig
+    lex_keys: NDArray[np.uint64]
+    lex_values: NDArray[np.int64]
+    lex_filter: NDArray[np.uint64]
+    digit_value: NDArray[np.int8]
+    prefixes: NDArray[np.uint32]
+    suffixes: NDArray[np.uint32]
+
+    def kernel_args(self) -> tuple[object, ...]:
+        """The kernel's fact arguments, in its order (after ``facts_on``)."""
+        return (
+            self.lex_keys, self.lex_values, self.lex_filter, self.digit_value, self.prefixes,
+            self.suffixes,
+            np.uint32(FACT_KINDS.index("number")), np.uint32(~KIND_MASK & VALUE_MASK),
+            MAX_FACTS, SLOT_SHIFT,
+        )  # fmt: skip
+
+    def reference(self, tokens: Sequence[str]) -> NDArray[np.uint32]:
+        """The same fingerprint on the reference path (:func:`fact_hashes`)."""
+        return fact_hashes(tokens, normalizer=self.normalizer)
+
+
+@functools.lru_cache(maxsize=1)
+def _digit_values() -> NDArray[np.int8]:
+    # re's \d on str is Unicode category Nd: exactly the characters str.isdecimal() accepts.
+    every = "".join(map(chr, range(0x110000)))
+    out = np.full(0x110000, -1, dtype=np.int8)
+    for m in re.finditer(r"\d", every):
+        out[m.start()] = unicodedata.decimal(m.group())
+    out.flags.writeable = False
+    return out
+
+
+@functools.lru_cache(maxsize=8)
+def fact_tables(normalizer: NormalizerConfig) -> FactTables:
+    """The compiled pass's tables for ``normalizer`` (cached); needs the kernels."""
+    k = kernels()
+    if k is None:
+        raise ConfigError("fact_tables needs the compiled kernels (numba); none are loaded")
+    lexicon = _surface_lexicon(normalizer)
+    keys = np.array([_unit_hash(w) for w in lexicon], dtype=np.uint64)
+    values = np.array([_value_bits(kind, v) for kind, v in lexicon.values()], dtype=np.int64)
+    size = 1 << max(4, (4 * len(keys)).bit_length())  # load factor below 1/4
+    tkeys, tvalues, bitmap = k.build_lexicon_table(keys, values, size)
+    letters = [np.array([ord(c) for c in x], dtype=np.uint32) for x in (_PREFIXES, _DATE_SUFFIXES)]
+    return FactTables(normalizer, tkeys, tvalues, bitmap, _digit_values(), letters[0], letters[1])
 
 
 def fact_hashes(
@@ -481,6 +558,11 @@ def evidence(
     if m == 0 or fsets.hashes.size == 0:
         z = np.zeros((m, k), dtype=np.int32)
         return z, z.copy(), z.copy(), z.copy()
+    kern = kernels()
+    if kern is not None:  # the per-pair twin (test_facts holds the two equal)
+        return kern.fact_evidence(  # type: ignore[no-any-return]
+            fsets.hashes, fsets.offsets, pairs, MAX_FACTS, SLOT_SHIFT, VALUE_MASK, k
+        )
     pid, h, side = _gather(fsets, pairs)
     kind = h & KIND_MASK
     # Values, each counted once per document (a value may fill several slots).

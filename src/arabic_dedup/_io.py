@@ -90,6 +90,7 @@ def run_stages(
     timings: dict[str, float],
     progress: ProgressFn | None = None,
     html: ReportBuilder | None = None,
+    facts: ShingleSets | None = None,
 ) -> StageResult:
     """``find_duplicates``'s stages after shingling, on precomputed shingle sets: the same
     :func:`arabic_dedup._dedup.detect` that ``find_duplicates`` runs, plus timings/progress
@@ -102,7 +103,10 @@ def run_stages(
             progress(name, int(finished), 1)
 
     on_verify = html.on_verify if html else None
-    det = detect(sets, order, config=config, hasher=hasher, on_stage=on_stage, on_verify=on_verify)
+    det = detect(
+        sets, order, config=config, hasher=hasher, on_stage=on_stage, on_verify=on_verify,
+        facts=facts,
+    )  # fmt: skip
     if html:
         html.add_joined(det.pair_similarity)
     timings.update(det.timings)
@@ -157,8 +161,11 @@ def _check_arguments(sources: Sequence[Source], keep: str | KeepFields, on_error
         raise ConfigError("give at least one input")
 
 
-def _pass1_shingle_sets(run: _Run, hasher: MinHasher) -> ShingleSets:
-    """Read every record; keep ids, lines, lengths and shingle sets, never the texts."""
+def _pass1_shingle_sets(
+    run: _Run, hasher: MinHasher, facts: list[ShingleSets] | None = None
+) -> ShingleSets:
+    """Read every record; keep ids, lines, lengths and shingle sets, never the texts (and,
+    given a list ``facts``, append each batch's fact fingerprints to it)."""
     t0 = time.perf_counter()
     hashes: list[NDArray[np.uint32]] = []
     sizes: list[NDArray[np.int64]] = []
@@ -168,7 +175,11 @@ def _pass1_shingle_sets(run: _Run, hasher: MinHasher) -> ShingleSets:
     def flush() -> None:
         nonlocal batch, batch_chars
         if batch:
-            s = hasher.shingle_sets(batch)
+            if facts is None:
+                s = hasher.shingle_sets(batch)
+            else:
+                s, f = hasher.shingle_fact_sets(batch)
+                facts.append(f)
             hashes.append(s.hashes)
             sizes.append(s.sizes())
             batch, batch_chars = [], 0
@@ -392,14 +403,16 @@ def dedup_files(
     run.keep_values = keep.collector() if isinstance(keep, KeepFields) else None
     hasher = cfg.hasher()
 
-    sets = _pass1_shingle_sets(run, hasher)
+    fparts: list[ShingleSets] | None = None if cfg.fact_rule is None else []
+    sets = _pass1_shingle_sets(run, hasher, fparts)
+    facts = None if fparts is None else ShingleSets.concatenate(fparts)
     run.audit.check()
     lengths = np.asarray(run.lengths, dtype=np.int64)
     rule = _keep_rule(run, keep)
     page = ReportBuilder() if html and out is not None else None
     res = run_stages(
         sets, lengths, config=cfg, hasher=hasher, keep=rule, timings=run.timings,
-        progress=progress, html=page,
+        progress=progress, html=page, facts=facts,
     )  # fmt: skip
     del sets
     if out is None:  # dry run

@@ -18,7 +18,15 @@ from ._engine import kernels
 from ._errors import ConfigError, SignatureError
 from ._interrupt import check
 from ._normalize import NORMALIZER_VERSION, NormalizerConfig
-from ._shingle import ShingleConfig, ShingleHasher, ShingleSets, ShingleUnit, shingle_sets, shingles
+from ._shingle import (
+    ShingleConfig,
+    ShingleHasher,
+    ShingleSets,
+    ShingleUnit,
+    shingle_fact_sets,
+    shingle_sets,
+    shingles,
+)
 
 __all__ = ["EMPTY_HASH", "MinHasher", "fmix32", "signatures_from_sets"]
 
@@ -95,6 +103,10 @@ class MinHasher:
     def shingle_sets(self, texts: Iterable[str]) -> ShingleSets:
         """Sorted distinct shingle hashes of every text, in one CSR structure."""
         return shingle_sets(texts, shingle=self.shingle, normalizer=self.normalizer)
+
+    def shingle_fact_sets(self, texts: Iterable[str]) -> tuple[ShingleSets, ShingleSets]:
+        """Shingle hashes and fact fingerprints (``_facts.fact_hashes``) of every text."""
+        return shingle_fact_sets(texts, shingle=self.shingle, normalizer=self.normalizer)
 
     def hash_shingles(self, text: str) -> U32:
         """Sorted distinct shingle hashes of one text (the fast path when available)."""

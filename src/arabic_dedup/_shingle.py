@@ -34,6 +34,7 @@ __all__ = [
     "ShingleSets",
     "ShingleUnit",
     "hash_shingles",
+    "shingle_fact_sets",
     "shingle_hash",
     "shingle_sets",
     "shingles",
@@ -200,6 +201,12 @@ _HASH_CONSTANTS = tuple(
     np.uint64(c) for c in (FNV_OFFSET, FNV_PRIME, FOLD_SEED, FOLD_MULT, MIX_M1, MIX_M2)
 )
 
+# The kernel's fact arguments when no fingerprints are wanted (types as FactTables gives them).
+_NO_FACTS = (
+    np.zeros(1, np.uint64), np.full(1, -1, np.int64), np.zeros(1, np.uint64), np.zeros(1, np.int8),
+    np.zeros(0, np.uint32), np.zeros(0, np.uint32), np.uint32(0), np.uint32(0), 0, 16,
+)  # fmt: skip
+
 
 @dataclass(frozen=True)
 class ShingleSets:
@@ -273,18 +280,48 @@ def shingle_sets(
     normalizer: NormalizerConfig,
 ) -> ShingleSets:
     """Sorted distinct shingle hashes for every text, as a :class:`ShingleSets`."""
+    return _sets(texts, shingle, normalizer, False)[0]
+
+
+def shingle_fact_sets(
+    texts: Iterable[str],
+    *,
+    shingle: ShingleConfig,
+    normalizer: NormalizerConfig,
+) -> tuple[ShingleSets, ShingleSets]:
+    """Shingle hashes and fact fingerprints (``_facts.fact_hashes``) of every text, in one
+    walk over the text when the kernels run."""
+    sets, fsets = _sets(texts, shingle, normalizer, True)
+    assert fsets is not None  # asked for
+    return sets, fsets
+
+
+def _sets(
+    texts: Iterable[str], shingle: ShingleConfig, normalizer: NormalizerConfig, want_facts: bool
+) -> tuple[ShingleSets, ShingleSets | None]:
+    from ._facts import fact_hashes, fact_tables  # _facts builds on this module
+
     texts = texts if isinstance(texts, Sequence) else list(texts)
     k = kernels()
     if k is None or normalizer.mask_numbers or normalizer.squeeze_repeats:
-        return ShingleSets.from_arrays(
+        sets = ShingleSets.from_arrays(
             [hash_shingles(t, shingle=shingle, normalizer=normalizer) for t in texts]
         )
+        if not want_facts:
+            return sets, None
+        fsets = ShingleSets.from_arrays(
+            [fact_hashes(tokens(t, config=normalizer), normalizer=normalizer) for t in texts]
+        )
+        return sets, fsets
+    fact_args = fact_tables(normalizer).kernel_args() if want_facts else _NO_FACTS
     table = compile_table(normalizer)
     import numba  # importable: the kernels loaded
 
     limit = KERNEL_BATCH_CHARS if numba.get_num_threads() == 1 else PARALLEL_KERNEL_BATCH_CHARS
     parts_h: list[NDArray[np.uint32]] = []
     parts_n: list[NDArray[np.int64]] = []
+    parts_fh: list[NDArray[np.uint32]] = []
+    parts_fn: list[NDArray[np.int64]] = []
     start = 0
     n = len(texts)
     while start < n:
@@ -303,7 +340,7 @@ def shingle_sets(
         offsets = np.zeros(len(batch) + 1, dtype=np.int64)
         np.cumsum([len(t) for t in batch], out=offsets[1:])
         kernel = k.shingle_batch if len(batch) >= PARALLEL_MIN_DOCS else k.shingle_batch_serial
-        hashes, counts = kernel(
+        hashes, counts, fhashes, fcounts = kernel(
             cps,
             offsets,
             table.lengths,
@@ -314,13 +351,22 @@ def shingle_sets(
             shingle.k,
             shingle.unit == "char",
             *_HASH_CONSTANTS,
+            want_facts,
+            *fact_args,
         )
         parts_h.append(hashes)
         parts_n.append(counts)
+        parts_fh.append(fhashes)
+        parts_fn.append(fcounts)
         start = stop
-    if not parts_h:
+    sets = _joined(parts_h, parts_n)
+    return sets, _joined(parts_fh, parts_fn) if want_facts else None
+
+
+def _joined(hashes: list[NDArray[np.uint32]], counts: list[NDArray[np.int64]]) -> ShingleSets:
+    if not hashes:
         return ShingleSets(np.empty(0, np.uint32), np.zeros(1, np.int64))
-    counts_all = np.concatenate(parts_n)
+    counts_all = np.concatenate(counts)
     offsets_all = np.zeros(len(counts_all) + 1, dtype=np.int64)
     np.cumsum(counts_all, out=offsets_all[1:])
-    return ShingleSets(np.concatenate(parts_h), offsets_all)
+    return ShingleSets(np.concatenate(hashes), offsets_all)

@@ -113,6 +113,7 @@ class Deduplicator:
         **options: Any,
     ) -> None:
         self.config = resolve_config(config, options)
+        self.config.require_no_facts("a stream (Deduplicator)")
         df = self.config.boilerplate
         opts = store_options(path=path, redis_url=redis_url, namespace=namespace, store=store)
         if ttl is not None and (

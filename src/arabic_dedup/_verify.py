@@ -18,6 +18,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._engine import kernels
+from ._errors import InputError
+from ._facts import FactRule, judge
 from ._shingle import ShingleSets
 
 __all__ = [
@@ -53,13 +55,17 @@ class Verifier:
 
     similarity: Similarity
     threshold: float
+    facts: FactRule | None = None
+    """The fact check (:mod:`._facts`) every candidate pair also passes; None: the threshold
+    alone decides."""
 
     def scores(self, sets: ShingleSets, pairs: NDArray[np.int64]) -> NDArray[np.float64]:
         """Exact similarity of every candidate pair (rows of ``pairs``)."""
         return verify_pairs(sets, pairs, self.similarity)
 
     def accept(self, sims: NDArray[np.float64]) -> NDArray[np.bool_]:
-        """Which scored pairs are duplicates."""
+        """Which scored pairs pass the similarity threshold (the whole decision when
+        ``facts`` is None; see :meth:`decide`)."""
         return np.asarray(sims >= self.threshold)
 
     def kernel_args(self) -> tuple[bool, float]:
@@ -67,11 +73,35 @@ class Verifier:
         ``threshold``; ``kernels.verify.score`` and ``accepts`` apply them)."""
         return self.similarity == "containment", float(self.threshold)
 
+    def decide(
+        self,
+        sims: NDArray[np.float64],
+        pairs: NDArray[np.int64],
+        fact_sets: ShingleSets | None,
+    ) -> tuple[NDArray[np.bool_], NDArray[np.int8] | None]:
+        """Which scored candidate pairs are duplicates, and (with the fact check) each pair's
+        match kind (index into ``_facts.MATCH_KINDS``). ``fact_sets``: the fact fingerprints
+        of the documents ``pairs`` index (needed when ``facts`` is set). Give every LSH
+        candidate, not only those above the threshold: the check may rescue an edited copy
+        a little below it."""
+        if self.facts is None:
+            return self.accept(sims), None
+        if fact_sets is None:
+            raise InputError(
+                "this Verifier applies the fact check (facts is set) but no fact fingerprints "
+                "were given; compute them with MinHasher.shingle_fact_sets"
+            )
+        j = judge(
+            fact_sets, pairs, sims, threshold=self.threshold,
+            containment=self.similarity == "containment", rule=self.facts,
+        )  # fmt: skip
+        return j.duplicate, j.kind
+
     def __call__(
-        self, sets: ShingleSets, pairs: NDArray[np.int64]
+        self, sets: ShingleSets, pairs: NDArray[np.int64], fact_sets: ShingleSets | None = None
     ) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
         sims = self.scores(sets, pairs)
-        return sims, self.accept(sims)
+        return sims, self.decide(sims, pairs, fact_sets)[0]
 
 
 def _from_counts(

@@ -655,13 +655,19 @@ def compare_report(
     jac = shared / union if union else 0.0
     con = shared / smaller if smaller else 0.0
     score = jac if config.similarity == "jaccard" else con
-    accepted = bool(union) and bool(config.verifier.accept(np.array([score]))[0])
     bands, rows = config.banding()
     toks = [tokens(t, config=config.normalizer) for t in texts]
-    _, kind, why = explain_pair(
+    # With --facts on the fact check decides (as in dedup); off, it is shown for review only.
+    decides = config.fact_rule is not None
+    joined, kind, why = explain_pair(
         toks[0], toks[1], score, threshold=config.cutoff,
         containment=config.similarity == "containment", normalizer=config.normalizer,
+        rule=config.fact_rule,
     )  # fmt: skip
+    if decides:
+        accepted = bool(union) and joined
+    else:
+        accepted = bool(union) and bool(config.verifier.accept(np.array([score]))[0])
     sides = []
     for text, r, f in zip(texts, (raw[0], raw[1]), (a, b), strict=True):
         changes = explain(text, config=config.normalizer).changes
@@ -680,7 +686,7 @@ def compare_report(
         "shared": shared, "union": int(union), "jaccard": jac, "containment": con,
         "similarity": config.similarity, "threshold": config.cutoff,
         "verdict": "duplicates" if accepted else "not duplicates",
-        "facts": {"kind": kind, "explanation": why},
+        "facts": {"kind": kind, "explanation": why, "decides": decides},
         "lsh": {"bands": bands, "rows": rows,
                 "probability": 1 - (1 - jac**rows) ** bands},
     }  # fmt: skip
@@ -726,11 +732,16 @@ def _print_compare(rep: dict[str, Any], max_changes: int) -> None:
     print(f"jaccard      {rep['jaccard']:.4f}")
     print(f"containment  {rep['containment']:.4f}")
     score = rep[rep["similarity"]]
-    op = ">=" if rep["verdict"] == "duplicates" else "<"
-    print(f"verdict      {rep['verdict']} ({rep['similarity']} {score:.4f} {op} threshold "
-          f"{rep['threshold']})")  # fmt: skip
-    # The fact check is shown for review; it does not yet take part in the verdict.
-    print(f"facts        (advisory) {rep['facts']['explanation']}")
+    facts = rep["facts"]
+    if facts["decides"]:
+        print(f"verdict      {rep['verdict']} (fact check: {facts['kind']}; {rep['similarity']} "
+              f"{score:.4f}, threshold {rep['threshold']})")  # fmt: skip
+        print(f"facts        {facts['explanation']}")
+    else:
+        op = ">=" if score >= rep["threshold"] else "<"
+        print(f"verdict      {rep['verdict']} ({rep['similarity']} {score:.4f} {op} threshold "
+              f"{rep['threshold']})")  # fmt: skip
+        print(f"facts        (not deciding: --facts off) {facts['explanation']}")
     lsh = rep["lsh"]
     print(f"LSH ({lsh['bands']} bands x {lsh['rows']} rows) proposes a pair this similar with "
           f"probability {lsh['probability']:.3f}")  # fmt: skip

@@ -13,6 +13,7 @@ from __future__ import annotations
 from . import _cache  # noqa: F401
 from .boilerplate import boilerplate_filter
 from .cluster import grouped_stars
+from .facts import build_lexicon_table, fact_evidence
 from .lsh import bucket_pairs, set_hashes, sets_equal
 from .minhash import signature_batch, signature_batch_serial
 from .shingle import shingle_batch, shingle_batch_serial
@@ -21,6 +22,8 @@ from .verify import intersect_counts, intersect_counts_serial
 __all__ = [
     "boilerplate_filter",
     "bucket_pairs",
+    "build_lexicon_table",
+    "fact_evidence",
     "grouped_stars",
     "intersect_counts",
     "intersect_counts_serial",

@@ -5,27 +5,16 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from .facts import (
+    N_COUNTERS,
+    N_HASHES,
+    fact_char,
+    fact_doc_end,
+    fact_doc_start,
+    fact_token_end,
+)
+from .hashing import fold as _fold
 from .twin import serial_twin
-
-
-@njit(inline="always")
-def _fold(ring, start, n, k, seed, mult, m1, m2):  # type: ignore[no-untyped-def]
-    """Hash of the ``n`` unit hashes in ``ring`` from ``start`` on (wrapping at ``k``); see
-    ``_shingle._fold``. Indexes wrap by comparison: an integer division per token (``%``)
-    cost more than the rest of the token's work."""
-    h = np.uint64(seed)
-    for j in range(n):
-        idx = start + j
-        if idx >= k:
-            idx -= k
-        h = (h ^ ring[idx]) * np.uint64(mult)
-        h ^= h >> np.uint64(29)
-    h ^= h >> np.uint64(30)
-    h = h * np.uint64(m1)
-    h ^= h >> np.uint64(27)
-    h = h * np.uint64(m2)
-    h ^= h >> np.uint64(31)
-    return np.uint32(h >> np.uint64(32))
 
 
 @njit(nogil=True, cache=True)
@@ -108,8 +97,20 @@ def shingle_batch(  # type: ignore[no-untyped-def]
     fold_mult,
     m1,
     m2,
+    facts_on,
+    lex_keys,
+    lex_values,
+    lex_filter,
+    digit_value,
+    prefixes,
+    suffixes,
+    number_bits,
+    value_keep,
+    max_facts,
+    slot_shift,
 ):
-    """Sorted distinct shingle hashes of every document of a batch of code points."""
+    """Sorted distinct shingle hashes of every document of a batch of code points, and (when
+    ``facts_on``) its fact fingerprint (see :mod:`.facts`): (hashes, counts, facts, counts)."""
     n = offsets.size - 1
     # A document yields at most one shingle per output code point (expansions such as
     # U+FDFA give many), plus one for a text shorter than k: size each region by that.
@@ -125,6 +126,8 @@ def shingle_batch(  # type: ignore[no-untyped-def]
         region[d + 1] = region[d] + caps[d]
     out = np.empty(region[n], dtype=np.uint32)
     counts = np.zeros(n, dtype=np.int64)
+    fbuf = np.empty(n * max_facts if facts_on else 0, dtype=np.uint32)
+    fcounts = np.zeros(n, dtype=np.int64)
     fo = np.uint64(fnv_offset)
     fp = np.uint64(fnv_prime)
     space_hash = (fo ^ np.uint64(32)) * fp
@@ -137,6 +140,11 @@ def shingle_batch(  # type: ignore[no-untyped-def]
         h = fo
         in_tok = False
         pending_space = False
+        ist = np.empty(N_COUNTERS, dtype=np.int64)
+        hst = np.zeros(N_HASHES, dtype=np.uint64)
+        pair = np.empty(2, dtype=np.uint64)
+        fbase = d * max_facts
+        fact_doc_start(ist, hst, fo)
         for i in range(offsets[d], offsets[d + 1]):
             c = cps[i]
             length = lengths[c]
@@ -145,6 +153,12 @@ def shingle_batch(  # type: ignore[no-untyped-def]
                 if is_sep[oc]:
                     if in_tok:
                         in_tok = False
+                        if facts_on:
+                            fact_token_end(
+                                ist, hst, h, pair, lex_keys, lex_values, lex_filter, prefixes,
+                                suffixes, number_bits, value_keep, fbuf, fbase, max_facts,
+                                slot_shift, fo, fold_seed, fold_mult, m1, m2,
+                            )  # fmt: skip
                         if char_unit:
                             pending_space = True
                         else:
@@ -152,6 +166,11 @@ def shingle_batch(  # type: ignore[no-untyped-def]
                                 ring, head, count, k, h, out, pos, fold_seed, fold_mult, m1, m2
                             )
                     continue
+                if not in_tok:
+                    h = fo
+                h = (h ^ np.uint64(oc)) * fp
+                if facts_on:
+                    fact_char(ist, hst, oc, digit_value, fo, fp)
                 if char_unit:
                     if pending_space:
                         pending_space = False
@@ -181,12 +200,18 @@ def shingle_batch(  # type: ignore[no-untyped-def]
                         m1,
                         m2,
                     )
-                    in_tok = True
-                else:
-                    if not in_tok:
-                        h = fo
-                        in_tok = True
-                    h = (h ^ np.uint64(oc)) * fp
+                in_tok = True
+        if in_tok and facts_on:
+            fact_token_end(
+                ist, hst, h, pair, lex_keys, lex_values, lex_filter, prefixes, suffixes,
+                number_bits, value_keep, fbuf, fbase, max_facts, slot_shift, fo, fold_seed,
+                fold_mult, m1, m2,
+            )  # fmt: skip
+        if facts_on:
+            fcounts[d] = fact_doc_end(
+                ist, hst, pair, fbuf, fbase, max_facts, slot_shift, fo, fold_seed, fold_mult,
+                m1, m2,
+            )  # fmt: skip
         if in_tok and not char_unit:
             head, count, pos = _push(
                 ring, head, count, k, h, out, pos, fold_seed, fold_mult, m1, m2
@@ -208,7 +233,16 @@ def shingle_batch(  # type: ignore[no-untyped-def]
         dst = starts[d]
         for j in range(counts[d]):
             flat[dst + j] = out[src + j]
-    return flat, counts
+    fstarts = np.empty(n, dtype=np.int64)
+    ftotal = 0
+    for d in range(n):
+        fstarts[d] = ftotal
+        ftotal += fcounts[d]
+    fflat = np.empty(ftotal, dtype=np.uint32)
+    for d in range(n):
+        for j in range(fcounts[d]):
+            fflat[fstarts[d] + j] = fbuf[d * max_facts + j]
+    return flat, counts, fflat, fcounts
 
 
 shingle_batch_serial = serial_twin(shingle_batch, "shingle_batch_serial")

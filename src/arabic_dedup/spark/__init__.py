@@ -130,6 +130,7 @@ def find_duplicates(
     """
     F = _require_spark()
     cfg = resolve_config(config, options)
+    cfg.require_no_facts("Spark (arabic_dedup.spark.find_duplicates)")
     _check_workers(df.sparkSession.sparkContext)
     if keep not in ("first", "longest"):
         raise ConfigError(f"keep must be 'first' or 'longest' on Spark, got {keep!r}")

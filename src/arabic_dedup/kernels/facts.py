@@ -1,0 +1,286 @@
+"""Fact fingerprints inside the fused shingle kernel (see :mod:`arabic_dedup._facts`).
+
+The shingle kernel walks every document's normalised code points once; these inline steps
+ride along: :func:`fact_char` on each code point of a token, :func:`fact_token_end` when a
+token ends (it judges the token and emits the previous one's fact, whose slot needs this
+token's hash), :func:`fact_doc_end` at the document's end. A fact is emitted as
+``_facts.pack`` defines it: the fold of the neighbour tokens' unit hashes (an edge is the
+empty token, hash ``fnv_offset``) in the high bits, the value bits in the low ones. Lexicon
+words are looked up by their 64-bit unit hash in an open-addressing table
+(:func:`build_lexicon_table`); numbers are read digit by digit, as ``_facts._number_value``
+reads them (one prefix letter, digits, one calendar letter; leading and trailing zeros
+dropped). Each document keeps its ``max_facts`` smallest distinct fact hashes (bottom-k),
+sorted.
+
+Per-document state lives in two small arrays (counters, hashes) that the steps update.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .hashing import fold
+
+# Counter slots (int64 state array).
+N_CHARS, FIRST, LAST, N_DIGITS, STARTED, ZEROS, CUR_IS_FACT, N_OUT = range(8)
+N_COUNTERS = 8
+# Hash slots (uint64 state array).
+NUM_HASH, PREV_HASH, CUR_HASH, CUR_VALUE = range(4)
+N_HASHES = 4
+EMPTY = -1  # an unused slot of the lexicon table
+
+
+@njit(inline="always")
+def _probe(h, mask):  # type: ignore[no-untyped-def]
+    return (h ^ (h >> np.uint64(29))) & mask
+
+
+# A bitmap of 2**18 bits (32 KB, cache-resident) in front of the table: most tokens are no
+# lexicon word, and one bit test rejects them without touching the table.
+FILTER_BITS = 18
+
+
+@njit(inline="always")
+def _filter_bit(h):  # type: ignore[no-untyped-def]
+    return (h >> np.uint64(40)) & np.uint64((1 << FILTER_BITS) - 1)
+
+
+@njit(cache=True)
+def build_lexicon_table(keys, values, size):  # type: ignore[no-untyped-def]
+    """An open-addressing table (``size`` a power of two, above ``keys.size``) of unit hash
+    -> value bits (on a repeated key the first value stays), and its bitmap filter."""
+    mask = np.uint64(size - 1)
+    tkeys = np.zeros(size, dtype=np.uint64)
+    tvals = np.full(size, EMPTY, dtype=np.int64)
+    bitmap = np.zeros((1 << FILTER_BITS) // 64, dtype=np.uint64)
+    for n in range(keys.size):
+        b = _filter_bit(keys[n])
+        bitmap[b >> np.uint64(6)] |= np.uint64(1) << (b & np.uint64(63))
+        i = _probe(keys[n], mask)
+        while tvals[i] != EMPTY and tkeys[i] != keys[n]:
+            i = (i + np.uint64(1)) & mask
+        if tvals[i] == EMPTY:
+            tkeys[i] = keys[n]
+            tvals[i] = values[n]
+    return tkeys, tvals, bitmap
+
+
+@njit(inline="always")
+def _lookup(h, tkeys, tvals, bitmap):  # type: ignore[no-untyped-def]
+    b = _filter_bit(h)
+    if bitmap[b >> np.uint64(6)] & (np.uint64(1) << (b & np.uint64(63))) == 0:
+        return EMPTY
+    mask = np.uint64(tkeys.size - 1)
+    i = _probe(h, mask)
+    while tvals[i] != EMPTY:
+        if tkeys[i] == h:
+            return tvals[i]
+        i = (i + np.uint64(1)) & mask
+    return EMPTY
+
+
+@njit(inline="always")
+def fact_doc_start(ist, hst, fnv_offset):  # type: ignore[no-untyped-def]
+    ist[:] = 0
+    hst[CUR_HASH] = np.uint64(fnv_offset)  # before the first token: the empty token
+
+
+@njit(inline="always")
+def fact_char(ist, hst, oc, digit_value, fnv_offset, fnv_prime):  # type: ignore[no-untyped-def]
+    """One output code point ``oc`` of the current token."""
+    if ist[N_CHARS] == 0:
+        ist[FIRST] = oc
+        ist[N_DIGITS] = 0
+        ist[STARTED] = 0
+        ist[ZEROS] = 0
+    ist[N_CHARS] += 1
+    ist[LAST] = oc
+    d = digit_value[oc]
+    if d < 0:
+        return
+    ist[N_DIGITS] += 1
+    if d == 0:
+        if ist[STARTED]:
+            ist[ZEROS] += 1  # kept only if a non-zero digit follows (trailing zeros drop)
+        return
+    fp = np.uint64(fnv_prime)
+    if ist[STARTED] == 0:
+        ist[STARTED] = 1
+        hst[NUM_HASH] = np.uint64(fnv_offset)
+    h = hst[NUM_HASH]
+    for _ in range(ist[ZEROS]):
+        h = (h ^ np.uint64(48)) * fp
+    ist[ZEROS] = 0
+    hst[NUM_HASH] = (h ^ np.uint64(48 + d)) * fp
+
+
+@njit(inline="always")
+def _is_in(c, cps):  # type: ignore[no-untyped-def]
+    for x in cps:
+        if c == x:
+            return True
+    return False
+
+
+@njit(inline="always")
+def _insert(buf, base, count, cap, v):  # type: ignore[no-untyped-def]
+    """Add ``v`` to the sorted distinct ``buf[base:base+count]``, keeping the ``cap`` smallest."""
+    at = 0
+    while at < count and buf[base + at] < v:
+        at += 1
+    if (at < count and buf[base + at] == v) or at >= cap:
+        return count
+    end = count if count < cap else cap - 1
+    for j in range(end, at, -1):
+        buf[base + j] = buf[base + j - 1]
+    buf[base + at] = v
+    return count + 1 if count < cap else cap
+
+
+@njit(inline="always")
+def _emit(  # type: ignore[no-untyped-def]
+    ist, hst, after, ring, fbuf, fbase, max_facts, slot_shift, seed, mult, m1, m2
+):
+    ring[0] = hst[PREV_HASH]
+    ring[1] = after
+    slot = np.uint64(fold(ring, 0, 2, 2, seed, mult, m1, m2)) >> np.uint64(slot_shift)
+    packed = np.uint32(((slot << np.uint64(slot_shift)) | hst[CUR_VALUE]) & np.uint64(0xFFFFFFFF))
+    ist[N_OUT] = _insert(fbuf, fbase, ist[N_OUT], max_facts, packed)
+
+
+@njit(inline="always")
+def fact_token_end(  # type: ignore[no-untyped-def]
+    ist, hst, h, ring, tkeys, tvals, bitmap, prefixes, suffixes, number_bits, value_keep, fbuf,
+    fbase, max_facts, slot_shift, fnv_offset, seed, mult, m1, m2,
+):  # fmt: skip
+    """The token of unit hash ``h`` ended: emit the previous token's fact (its slot ends at
+    ``h``), then judge this token."""
+    if ist[CUR_IS_FACT]:
+        _emit(ist, hst, h, ring, fbuf, fbase, max_facts, slot_shift, seed, mult, m1, m2)
+    hst[PREV_HASH] = hst[CUR_HASH]
+    hst[CUR_HASH] = h
+    ist[CUR_IS_FACT] = 0
+    n = ist[N_CHARS]
+    ist[N_CHARS] = 0
+    # A number: [prefix letter] digits [calendar letter], as _facts._number_value reads it.
+    start = 1 if n > 1 and _is_in(ist[FIRST], prefixes) else 0
+    body = n - start
+    if body > 1 and _is_in(ist[LAST], suffixes):
+        body -= 1
+    if body >= 1 and ist[N_DIGITS] == body:
+        if ist[STARTED]:  # zero ("" value) is no fact
+            ring[0] = hst[NUM_HASH]
+            v = np.uint64(fold(ring, 0, 1, 1, seed, mult, m1, m2)) >> np.uint64(slot_shift)
+            hst[CUR_VALUE] = (v & np.uint64(value_keep)) | np.uint64(number_bits)
+            ist[CUR_IS_FACT] = 1
+        return
+    found = _lookup(h, tkeys, tvals, bitmap)
+    if found != EMPTY:
+        hst[CUR_VALUE] = np.uint64(found)
+        ist[CUR_IS_FACT] = 1
+
+
+@njit(inline="always")
+def fact_doc_end(  # type: ignore[no-untyped-def]
+    ist, hst, ring, fbuf, fbase, max_facts, slot_shift, fnv_offset, seed, mult, m1, m2
+):
+    """The document ended: emit its last token's fact (the slot ends at the empty token)."""
+    if ist[CUR_IS_FACT]:
+        after = np.uint64(fnv_offset)
+        _emit(ist, hst, after, ring, fbuf, fbase, max_facts, slot_shift, seed, mult, m1, m2)
+    return ist[N_OUT]
+
+
+@njit(nogil=True, cache=True)
+def fact_evidence(  # type: ignore[no-untyped-def]
+    hashes, offsets, pairs, max_facts, slot_shift, value_mask, n_kinds
+):
+    """Per pair and fact kind: values shared, only in the first, only in the second document,
+    and conflicting slots; ``_facts.evidence`` is the definition (vectorised numpy) and this
+    its per-pair twin. Each fingerprint is sorted and at most ``max_facts`` long, so the
+    quadratic loops stay small."""
+    m = pairs.shape[0]
+    shared = np.zeros((m, n_kinds), dtype=np.int32)
+    only_a = np.zeros((m, n_kinds), dtype=np.int32)
+    only_b = np.zeros((m, n_kinds), dtype=np.int32)
+    conflict = np.zeros((m, n_kinds), dtype=np.int32)
+    kind_mask = np.uint32(n_kinds - 1)
+    vmask = np.uint32(value_mask)
+    shift = np.uint32(slot_shift)
+    ca = np.zeros(n_kinds, dtype=np.int32)
+    cb = np.zeros(n_kinds, dtype=np.int32)
+    for p in range(m):
+        a0, a1 = offsets[pairs[p, 0]], offsets[pairs[p, 0] + 1]
+        b0, b1 = offsets[pairs[p, 1]], offsets[pairs[p, 1] + 1]
+        # Compare only below both documents' bottom-k cut (see _facts._gather).
+        cut = np.int64(1) << np.int64(32)
+        if a1 - a0 >= max_facts:
+            cut = min(cut, np.int64(hashes[a1 - 1]))
+        if b1 - b0 >= max_facts:
+            cut = min(cut, np.int64(hashes[b1 - 1]))
+        while a1 > a0 and np.int64(hashes[a1 - 1]) > cut:
+            a1 -= 1
+        while b1 > b0 and np.int64(hashes[b1 - 1]) > cut:
+            b1 -= 1
+        # Distinct values per side (a value may fill several slots).
+        for side in range(2):
+            s0, s1 = (a0, a1) if side == 0 else (b0, b1)
+            o0, o1 = (b0, b1) if side == 0 else (a0, a1)
+            for i in range(s0, s1):
+                v = hashes[i] & vmask
+                first = True
+                for j in range(s0, i):
+                    if hashes[j] & vmask == v:
+                        first = False
+                        break
+                if not first:
+                    continue
+                both = False
+                for j in range(o0, o1):
+                    if hashes[j] & vmask == v:
+                        both = True
+                        break
+                kind = v & kind_mask
+                if both:
+                    if side == 0:
+                        shared[p, kind] += 1
+                elif side == 0:
+                    only_a[p, kind] += 1
+                else:
+                    only_b[p, kind] += 1
+        # Conflicts: an occurrence whose value the other side lacks, in a slot (same kind)
+        # where the other side has an occurrence whose value this side lacks.
+        ca[:] = 0
+        cb[:] = 0
+        for side in range(2):
+            s0, s1 = (a0, a1) if side == 0 else (b0, b1)
+            o0, o1 = (b0, b1) if side == 0 else (a0, a1)
+            for i in range(s0, s1):
+                h = hashes[i]
+                if _has_value(hashes, o0, o1, h & vmask, vmask):
+                    continue
+                hit = False
+                for j in range(o0, o1):
+                    g = hashes[j]
+                    if (g >> shift) != (h >> shift) or (g & kind_mask) != (h & kind_mask):
+                        continue
+                    if not _has_value(hashes, s0, s1, g & vmask, vmask):
+                        hit = True
+                        break
+                if hit:
+                    if side == 0:
+                        ca[h & kind_mask] += 1
+                    else:
+                        cb[h & kind_mask] += 1
+        for k in range(n_kinds):
+            conflict[p, k] = min(ca[k], cb[k])
+    return shared, only_a, only_b, conflict
+
+
+@njit(inline="always")
+def _has_value(hashes, s0, s1, v, vmask):  # type: ignore[no-untyped-def]
+    for j in range(s0, s1):
+        if hashes[j] & vmask == v:
+            return True
+    return False
