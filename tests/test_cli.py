@@ -6,19 +6,16 @@ import csv
 import gzip
 import io
 import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from _cli import CLI, read_jsonl, report, run
 from _corpus import corpus
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
-EXE = Path(sys.executable).parent / "arabic-dedup"
-CLI = str(EXE) if EXE.exists() else shutil.which("arabic-dedup")
 
 pytestmark = pytest.mark.skipif(CLI is None, reason="the arabic-dedup command is not installed")
 
@@ -29,37 +26,12 @@ TRUTH = {
 }  # fmt: skip
 
 
-def run(*args: str | Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    assert CLI is not None
-    return subprocess.run(
-        [CLI, *map(str, args)],
-        input=stdin.decode("utf-8", "surrogateescape") if stdin is not None else None,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env=env,
-        timeout=120,
-    )
-
-
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-
-
 def outcome(out: Path) -> dict[Any, Any]:
     got: dict[Any, Any] = {r["id"]: None for r in read_jsonl(out / "unique.jsonl")}
     for r in read_jsonl(out / "duplicates.jsonl"):
         assert r["id"] not in got
         got[r["id"]] = r["duplicate_of"]
     return got
-
-
-def report(out: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((out / "report.json").read_text(encoding="utf-8"))
-    c = data["counts"]
-    assert c["unique"] + c["duplicates"] + c["errors"] == c["records_read"]
-    return data
 
 
 def leftovers(folder: Path) -> list[str]:

@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from _cli import CLI, read_jsonl, report, run
 from _corpus import corpus
-from test_cli import CLI, read_jsonl, report, run
 
 from arabic_dedup import find_duplicates
 from arabic_dedup._cluster import EXACT, KEPT, NEAR, match_kinds
