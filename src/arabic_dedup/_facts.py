@@ -62,7 +62,8 @@ from ._engine import kernels
 from ._errors import ConfigError, InputError
 from ._lsh import sorted_unique
 from ._normalize import NormalizerConfig, normalize
-from ._shingle import ShingleSets, _unit_hash, shingle_hash
+from ._normalize import tokens as text_tokens
+from ._shingle import FactPass, ShingleSets, shingle_hash, unit_hash
 
 __all__ = [
     "FACT_KINDS",
@@ -74,6 +75,7 @@ __all__ = [
     "Judgement",
     "explain_pair",
     "fact_hashes",
+    "fact_pass",
     "fact_sets",
     "fact_tables",
     "facts",
@@ -400,13 +402,23 @@ def _digit_values() -> NDArray[np.int8]:
 
 
 @functools.lru_cache(maxsize=8)
+def fact_pass(normalizer: NormalizerConfig) -> FactPass:
+    """What the shingle stage needs to compute fingerprints beside the shingles."""
+    return FactPass(
+        reference=lambda text: fact_hashes(
+            text_tokens(text, config=normalizer), normalizer=normalizer
+        ),
+        kernel_args=lambda: fact_tables(normalizer).kernel_args(),
+    )
+
+
 def fact_tables(normalizer: NormalizerConfig) -> FactTables:
     """The compiled pass's tables for ``normalizer`` (cached); needs the kernels."""
     k = kernels()
     if k is None:
         raise ConfigError("fact_tables needs the compiled kernels (numba); none are loaded")
     lexicon = _surface_lexicon(normalizer)
-    keys = np.array([_unit_hash(w) for w in lexicon], dtype=np.uint64)
+    keys = np.array([unit_hash(w) for w in lexicon], dtype=np.uint64)
     values = np.array([_value_bits(kind, v) for kind, v in lexicon.values()], dtype=np.int64)
     size = 1 << max(4, (4 * len(keys)).bit_length())  # load factor below 1/4
     tkeys, tvalues, bitmap = k.build_lexicon_table(keys, values, size)

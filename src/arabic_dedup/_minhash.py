@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from ._engine import kernels
 from ._errors import ConfigError, SignatureError
+from ._facts import fact_pass
 from ._interrupt import check
 from ._normalize import NORMALIZER_VERSION, NormalizerConfig
 from ._shingle import (
@@ -106,7 +107,10 @@ class MinHasher:
 
     def shingle_fact_sets(self, texts: Iterable[str]) -> tuple[ShingleSets, ShingleSets]:
         """Shingle hashes and fact fingerprints (``_facts.fact_hashes``) of every text."""
-        return shingle_fact_sets(texts, shingle=self.shingle, normalizer=self.normalizer)
+        facts = fact_pass(self.normalizer)
+        return shingle_fact_sets(
+            texts, shingle=self.shingle, normalizer=self.normalizer, facts=facts
+        )
 
     def hash_shingles(self, text: str) -> U32:
         """Sorted distinct shingle hashes of one text (the fast path when available)."""

@@ -16,9 +16,9 @@ the signatures.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -29,6 +29,7 @@ from ._interrupt import check
 from ._normalize import NormalizerConfig, compile_table, has_trigger, tokens
 
 __all__ = [
+    "FactPass",
     "ShingleConfig",
     "ShingleHasher",
     "ShingleSets",
@@ -38,6 +39,7 @@ __all__ = [
     "shingle_hash",
     "shingle_sets",
     "shingles",
+    "unit_hash",
 ]
 
 ShingleUnit = Literal["word", "char"]
@@ -79,7 +81,8 @@ class ShingleConfig:
             object.__setattr__(self, "k", DEFAULT_K[self.unit])
 
 
-def _unit_hash(unit: str) -> int:
+def unit_hash(unit: str) -> int:
+    """The 64-bit FNV-1a hash of one unit (a token, or a character): what shingles fold."""
     h = FNV_OFFSET
     for ch in unit:
         h = ((h ^ ord(ch)) * FNV_PRIME) & MASK64
@@ -109,7 +112,7 @@ def shingle_hash(shingle: str, unit: ShingleUnit = "word") -> int:
     True
     """
     units = shingle.split(" ") if unit == "word" else list(shingle)
-    return _fold([_unit_hash(u) for u in units])
+    return _fold([unit_hash(u) for u in units])
 
 
 class ShingleHasher:
@@ -176,7 +179,7 @@ def hash_shingles(
     units = _units(text, cfg, normalizer)
     if not units:
         return np.empty(0, dtype=np.uint32)
-    uh = [_unit_hash(u) for u in units]
+    uh = [unit_hash(u) for u in units]
     n = max(1, len(uh) - cfg.k + 1)
     hashes = {_fold(uh[i : i + cfg.k]) for i in range(n)}
     return np.array(sorted(hashes), dtype=np.uint32)
@@ -280,7 +283,17 @@ def shingle_sets(
     normalizer: NormalizerConfig,
 ) -> ShingleSets:
     """Sorted distinct shingle hashes for every text, as a :class:`ShingleSets`."""
-    return _sets(texts, shingle, normalizer, False)[0]
+    return _sets(texts, shingle, normalizer, None)[0]
+
+
+class FactPass(NamedTuple):
+    """How this stage computes fact fingerprints beside the shingles, handed in by
+    ``_facts.fact_pass`` (the fact check builds on this stage, so this stage does not know
+    what a fact is): one text's fingerprint on the reference path, and the fused kernel's
+    fact arguments."""
+
+    reference: Callable[[str], NDArray[np.uint32]]
+    kernel_args: Callable[[], tuple[object, ...]]
 
 
 def shingle_fact_sets(
@@ -288,32 +301,32 @@ def shingle_fact_sets(
     *,
     shingle: ShingleConfig,
     normalizer: NormalizerConfig,
+    facts: FactPass,
 ) -> tuple[ShingleSets, ShingleSets]:
     """Shingle hashes and fact fingerprints (``_facts.fact_hashes``) of every text, in one
     walk over the text when the kernels run."""
-    sets, fsets = _sets(texts, shingle, normalizer, True)
+    sets, fsets = _sets(texts, shingle, normalizer, facts)
     assert fsets is not None  # asked for
     return sets, fsets
 
 
 def _sets(
-    texts: Iterable[str], shingle: ShingleConfig, normalizer: NormalizerConfig, want_facts: bool
+    texts: Iterable[str],
+    shingle: ShingleConfig,
+    normalizer: NormalizerConfig,
+    facts: FactPass | None,
 ) -> tuple[ShingleSets, ShingleSets | None]:
-    from ._facts import fact_hashes, fact_tables  # _facts builds on this module
-
+    want_facts = facts is not None
     texts = texts if isinstance(texts, Sequence) else list(texts)
     k = kernels()
     if k is None or normalizer.mask_numbers or normalizer.squeeze_repeats:
         sets = ShingleSets.from_arrays(
             [hash_shingles(t, shingle=shingle, normalizer=normalizer) for t in texts]
         )
-        if not want_facts:
+        if facts is None:
             return sets, None
-        fsets = ShingleSets.from_arrays(
-            [fact_hashes(tokens(t, config=normalizer), normalizer=normalizer) for t in texts]
-        )
-        return sets, fsets
-    fact_args = fact_tables(normalizer).kernel_args() if want_facts else _NO_FACTS
+        return sets, ShingleSets.from_arrays([facts.reference(t) for t in texts])
+    fact_args = facts.kernel_args() if facts is not None else _NO_FACTS
     table = compile_table(normalizer)
     import numba  # importable: the kernels loaded
 
