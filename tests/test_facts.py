@@ -464,18 +464,18 @@ def test_giant_buckets_apply_the_fact_check_too(texts: list[str], limit: int) ->
 def test_compare_decides_by_the_fact_check_when_it_is_on(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from arabic_dedup.cli import _print_compare, compare_report
+    from arabic_dedup._compare import compare_report, print_compare
 
     off = compare_report([FLIGHT_5, FLIGHT_6], DedupConfig(), None)
     on = compare_report([FLIGHT_5, FLIGHT_6], DedupConfig(facts="apart"), None)
     assert off["verdict"] == "duplicates" and not off["facts"]["decides"]
     assert on["verdict"] == "not duplicates" and on["facts"]["decides"]
     assert on["facts"]["kind"] == "template"
-    _print_compare(on, 0)
+    print_compare(on, 0)
     text = capsys.readouterr().out
     assert "verdict      not duplicates (fact check: template" in text
     assert "12 vs 11" in text and "advisory" not in text
-    _print_compare(off, 0)
+    print_compare(off, 0)
     assert "(not deciding: --facts off)" in capsys.readouterr().out
 
 

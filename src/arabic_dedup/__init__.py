@@ -25,6 +25,7 @@ from ._errors import (
     RecordError,
     RunInterrupted,
     SignatureError,
+    UsageError,
 )
 from ._facts import MATCH_KINDS, FactRule
 from ._lsh import optimal_params
@@ -87,6 +88,7 @@ __all__ = [
     "ShingleHasher",
     "ShingleSets",
     "SignatureError",
+    "UsageError",
     "Verifier",
     "__version__",
     "explain",

@@ -87,7 +87,8 @@ class Pairs(Sequence[Pair]):
     def kinds(self) -> list[MatchKind] | None:
         """Each pair's match kind by name (None when the fact check is off).
 
-        >>> Pairs(np.array([0]), np.array([2]), np.array([0.75]), np.array([0])).kinds()
+        >>> copy = MATCH_KINDS.index("copy")
+        >>> Pairs(np.array([0]), np.array([2]), np.array([0.75]), np.array([copy])).kinds()
         ['copy']
         """
         return None if self.kind is None else [MATCH_KINDS[k] for k in self.kind.tolist()]

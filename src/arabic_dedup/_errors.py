@@ -21,7 +21,8 @@ Hierarchy::
     ├── IndexClosedError(ArabicDedupError, ValueError)     a Deduplicator used after close()
     ├── IndexUnavailableError(ArabicDedupError, ConnectionError)   the index server is unreachable
     ├── RunInterrupted(ArabicDedupError, KeyboardInterrupt) a run stopped by SIGINT/SIGTERM
-    └── KernelError(ArabicDedupError, ImportError)         numba installed, kernels broken
+    ├── KernelError(ArabicDedupError, ImportError)         numba installed, kernels broken
+    └── UsageError(ArabicDedupError, ValueError)           the command line asks the impossible
 
 A record someone else wrote into a shared index is skipped with an
 :class:`~arabic_dedup.IndexCorruptWarning` (a ``UserWarning``) naming its key.
@@ -45,6 +46,7 @@ __all__ = [
     "RecordError",
     "RunInterrupted",
     "SignatureError",
+    "UsageError",
 ]
 
 
@@ -149,3 +151,7 @@ class RunInterrupted(ArabicDedupError, KeyboardInterrupt):
 
         self.signum = signum
         super().__init__(f"interrupted by {signal.Signals(signum).name}")
+
+
+class UsageError(ArabicDedupError, ValueError):
+    """The command line asks for something impossible (exit code 2)."""

@@ -25,19 +25,16 @@ import tempfile
 import textwrap
 import time
 import typing
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-import numpy as np
-
 from ._atomic import CLUSTERS_FILE, STATS_FILE, prepare_output
-from ._boilerplate import CorpusStats
 from ._cluster import KEEP_ORDERS, KeepFields, KeepPolicy
+from ._compare import compare_report, load_stats, print_compare, read_text
 from ._config import DOC_VALUES, DedupConfig
-from ._errors import ArabicDedupError, ConfigError, RunInterrupted
+from ._errors import ArabicDedupError, ConfigError, RunInterrupted, UsageError
 from ._interrupt import recording_signals
 from ._io import FORMATS, OutputDirError, RecordError, Source, dedup_files
 from ._normalize import NormalizerConfig
@@ -62,10 +59,6 @@ _STOPPED = {
     signal.SIGINT: ("interrupted", EXIT_INTERRUPTED),
     signal.SIGTERM: ("terminated", 128 + signal.SIGTERM),
 }
-
-
-class UsageError(ArabicDedupError, ValueError):
-    """The command line asks for something impossible (exit code 2)."""
 
 
 # -- options generated from the config dataclasses ----------------------------------------------
@@ -612,139 +605,19 @@ def _cmd_normalize(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _read_text(name: str) -> str:
-    path = Path(name)
-    if not path.is_file():
-        raise UsageError(f"input {name!r} does not exist or is not a file (use --text for texts)")
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise RecordError(name, line, "invalid UTF-8") from exc
-
-
 EXIT_NOT_DUPLICATES = 1  # compare: the verdict, as grep and diff use 0 and 1
-
-
-def _load_stats(where: str, config: DedupConfig) -> CorpusStats:
-    path = Path(where)
-    if path.is_dir():
-        path = path / STATS_FILE
-    if not path.is_file():
-        raise UsageError(
-            f"no corpus statistics at {where!r}: give a dedup output folder or its {STATS_FILE}"
-        )
-    return CorpusStats.load(path, config.stats_params())
-
-
-def compare_report(
-    texts: Sequence[str], config: DedupConfig, stats: CorpusStats | None
-) -> dict[str, Any]:
-    """Everything ``compare`` says about two texts, as data (``--json`` prints it as is)."""
-    from ._facts import explain_pair
-    from ._normalize import explain, tokens
-
-    hasher = config.hasher()
-    raw = hasher.shingle_sets(list(texts))
-    sets = raw if stats is None else stats.filter(raw)
-    a, b = sets[0], sets[1]
-    shared = int(np.intersect1d(a, b, assume_unique=True).size)
-    union = a.size + b.size - shared
-    smaller = min(a.size, b.size)
-    jac = shared / union if union else 0.0
-    con = shared / smaller if smaller else 0.0
-    score = jac if config.similarity == "jaccard" else con
-    bands, rows = config.banding()
-    toks = [tokens(t, config=config.normalizer) for t in texts]
-    # With --facts on the fact check decides (as in dedup); off, it is shown for review only.
-    decides = config.fact_rule is not None
-    joined, kind, why = explain_pair(
-        toks[0], toks[1], score, threshold=config.cutoff,
-        containment=config.similarity == "containment", normalizer=config.normalizer,
-        rule=config.fact_rule,
-    )  # fmt: skip
-    if decides:
-        accepted = bool(union) and joined
-    else:
-        accepted = bool(union) and bool(config.verifier.accept(np.array([score]))[0])
-    sides = []
-    for text, r, f in zip(texts, (raw[0], raw[1]), (a, b), strict=True):
-        changes = explain(text, config=config.normalizer).changes
-        sides.append({
-            "characters": len(text), "changes": [str(c) for c in changes],
-            "changes_by_step": dict(Counter(c.step for c in changes)),
-            "shingles": int(r.size), "boilerplate_shingles": int(r.size - f.size),
-        })  # fmt: skip
-    return {
-        "a": sides[0], "b": sides[1],
-        "shingle": {"unit": config.shingle.unit, "k": config.shingle.k},
-        "corpus_stats": None if stats is None else {
-            "documents": stats.n_docs, "common_shingles": int(stats.common.size),
-            "max_df_limit": stats.rule.limit(stats.n_docs),
-        },
-        "shared": shared, "union": int(union), "jaccard": jac, "containment": con,
-        "similarity": config.similarity, "threshold": config.cutoff,
-        "verdict": "duplicates" if accepted else "not duplicates",
-        "facts": {"kind": kind, "explanation": why, "decides": decides},
-        "lsh": {"bands": bands, "rows": rows,
-                "probability": 1 - (1 - jac**rows) ** bands},
-    }  # fmt: skip
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     config = _dedup_config(args)
-    texts = [args.a, args.b] if args.text else [_read_text(args.a), _read_text(args.b)]
-    stats = None if args.stats is None else _load_stats(args.stats, config)
+    texts = [args.a, args.b] if args.text else [read_text(args.a), read_text(args.b)]
+    stats = None if args.stats is None else load_stats(args.stats, config)
     rep = compare_report(texts, config, stats)
     if args.json:
         print(json.dumps(rep, ensure_ascii=False, indent=2))
     else:
-        _print_compare(rep, args.max_changes)
+        print_compare(rep, args.max_changes)
     return EXIT_OK if rep["verdict"] == "duplicates" else EXIT_NOT_DUPLICATES
-
-
-def _print_compare(rep: dict[str, Any], max_changes: int) -> None:
-    for label in "ab":
-        side = rep[label]
-        steps = ", ".join(f"{k} {v}" for k, v in side["changes_by_step"].items())
-        print(f"{label.upper()}: {side['characters']:,} characters, "
-              f"{len(side['changes']):,} normalisation changes"
-              + (f" ({steps})" if steps else ""))  # fmt: skip
-        for ch in side["changes"][:max_changes]:
-            print(f"    {ch}")
-        if len(side["changes"]) > max_changes:
-            print(f"    ... and {len(side['changes']) - max_changes:,} more")
-    cs = rep["corpus_stats"]
-    if cs is None:
-        print("boilerplate  no corpus statistics: every shingle counts (a dedup run ignores "
-              "its corpus's common shingles; give --stats DIR to judge as it did)")  # fmt: skip
-    else:
-        lost = [rep[x]["boilerplate_shingles"] for x in "ab"]
-        print(f"boilerplate  {cs['common_shingles']:,} shingles common in {cs['documents']:,} "
-              f"documents (> {cs['max_df_limit']:g}) ignored: "
-              f"A {lost[0]:,}, B {lost[1]:,}")  # fmt: skip
-    sh = rep["shingle"]
-    a_n = rep["a"]["shingles"] - rep["a"]["boilerplate_shingles"]
-    b_n = rep["b"]["shingles"] - rep["b"]["boilerplate_shingles"]
-    print(f"shingles ({sh['k']}-{sh['unit']}): A {a_n:,}, B {b_n:,}, shared {rep['shared']:,}, "
-          f"union {rep['union']:,}")  # fmt: skip
-    print(f"jaccard      {rep['jaccard']:.4f}")
-    print(f"containment  {rep['containment']:.4f}")
-    score = rep[rep["similarity"]]
-    facts = rep["facts"]
-    if facts["decides"]:
-        print(f"verdict      {rep['verdict']} (fact check: {facts['kind']}; {rep['similarity']} "
-              f"{score:.4f}, threshold {rep['threshold']})")  # fmt: skip
-        print(f"facts        {facts['explanation']}")
-    else:
-        op = ">=" if score >= rep["threshold"] else "<"
-        print(f"verdict      {rep['verdict']} ({rep['similarity']} {score:.4f} {op} threshold "
-              f"{rep['threshold']})")  # fmt: skip
-        print(f"facts        (not deciding: --facts off) {facts['explanation']}")
-    lsh = rep["lsh"]
-    print(f"LSH ({lsh['bands']} bands x {lsh['rows']} rows) proposes a pair this similar with "
-          f"probability {lsh['probability']:.3f}")  # fmt: skip
 
 
 # -- entry point ----------------------------------------------------------------------------------

@@ -1,0 +1,142 @@
+"""``arabic-dedup compare``: what the detector sees in two texts, as data and as text.
+
+The same stages as a ``dedup`` run (normaliser, shingles, the corpus statistics ``dedup``
+saved with ``--stats``, the verifier, the fact check), applied to one pair.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._atomic import STATS_FILE
+from ._boilerplate import CorpusStats
+from ._config import DedupConfig
+from ._errors import RecordError, UsageError
+from ._facts import explain_pair
+from ._normalize import explain, tokens
+
+__all__ = ["compare_report", "load_stats", "print_compare", "read_text"]
+
+
+def read_text(name: str) -> str:
+    """A compare input file as text, or a clear error naming it and the bad line."""
+    path = Path(name)
+    if not path.is_file():
+        raise UsageError(f"input {name!r} does not exist or is not a file (use --text for texts)")
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise RecordError(name, line, "invalid UTF-8") from exc
+
+
+def load_stats(where: str, config: DedupConfig) -> CorpusStats:
+    """The corpus statistics a dedup run saved: its output folder or the file itself."""
+    path = Path(where)
+    if path.is_dir():
+        path = path / STATS_FILE
+    if not path.is_file():
+        raise UsageError(
+            f"no corpus statistics at {where!r}: give a dedup output folder or its {STATS_FILE}"
+        )
+    return CorpusStats.load(path, config.stats_params())
+
+
+def compare_report(
+    texts: Sequence[str], config: DedupConfig, stats: CorpusStats | None
+) -> dict[str, Any]:
+    """Everything ``compare`` says about two texts, as data (``--json`` prints it as is)."""
+    hasher = config.hasher()
+    raw = hasher.shingle_sets(list(texts))
+    sets = raw if stats is None else stats.filter(raw)
+    a, b = sets[0], sets[1]
+    shared = int(np.intersect1d(a, b, assume_unique=True).size)
+    union = a.size + b.size - shared
+    smaller = min(a.size, b.size)
+    jac = shared / union if union else 0.0
+    con = shared / smaller if smaller else 0.0
+    score = jac if config.similarity == "jaccard" else con
+    bands, rows = config.banding()
+    toks = [tokens(t, config=config.normalizer) for t in texts]
+    # With --facts on the fact check decides (as in dedup); off, it is shown for review only.
+    decides = config.fact_rule is not None
+    joined, kind, why = explain_pair(
+        toks[0], toks[1], score, threshold=config.cutoff,
+        containment=config.similarity == "containment", normalizer=config.normalizer,
+        rule=config.fact_rule,
+    )  # fmt: skip
+    if decides:
+        accepted = bool(union) and joined
+    else:
+        accepted = bool(union) and bool(config.verifier.accept(np.array([score]))[0])
+    sides = []
+    for text, r, f in zip(texts, (raw[0], raw[1]), (a, b), strict=True):
+        changes = explain(text, config=config.normalizer).changes
+        sides.append({
+            "characters": len(text), "changes": [str(c) for c in changes],
+            "changes_by_step": dict(Counter(c.step for c in changes)),
+            "shingles": int(r.size), "boilerplate_shingles": int(r.size - f.size),
+        })  # fmt: skip
+    return {
+        "a": sides[0], "b": sides[1],
+        "shingle": {"unit": config.shingle.unit, "k": config.shingle.k},
+        "corpus_stats": None if stats is None else {
+            "documents": stats.n_docs, "common_shingles": int(stats.common.size),
+            "max_df_limit": stats.rule.limit(stats.n_docs),
+        },
+        "shared": shared, "union": int(union), "jaccard": jac, "containment": con,
+        "similarity": config.similarity, "threshold": config.cutoff,
+        "verdict": "duplicates" if accepted else "not duplicates",
+        "facts": {"kind": kind, "explanation": why, "decides": decides},
+        "lsh": {"bands": bands, "rows": rows,
+                "probability": 1 - (1 - jac**rows) ** bands},
+    }  # fmt: skip
+
+
+def print_compare(rep: dict[str, Any], max_changes: int) -> None:
+    for label in "ab":
+        side = rep[label]
+        steps = ", ".join(f"{k} {v}" for k, v in side["changes_by_step"].items())
+        print(f"{label.upper()}: {side['characters']:,} characters, "
+              f"{len(side['changes']):,} normalisation changes"
+              + (f" ({steps})" if steps else ""))  # fmt: skip
+        for ch in side["changes"][:max_changes]:
+            print(f"    {ch}")
+        if len(side["changes"]) > max_changes:
+            print(f"    ... and {len(side['changes']) - max_changes:,} more")
+    cs = rep["corpus_stats"]
+    if cs is None:
+        print("boilerplate  no corpus statistics: every shingle counts (a dedup run ignores "
+              "its corpus's common shingles; give --stats DIR to judge as it did)")  # fmt: skip
+    else:
+        lost = [rep[x]["boilerplate_shingles"] for x in "ab"]
+        print(f"boilerplate  {cs['common_shingles']:,} shingles common in {cs['documents']:,} "
+              f"documents (> {cs['max_df_limit']:g}) ignored: "
+              f"A {lost[0]:,}, B {lost[1]:,}")  # fmt: skip
+    sh = rep["shingle"]
+    a_n = rep["a"]["shingles"] - rep["a"]["boilerplate_shingles"]
+    b_n = rep["b"]["shingles"] - rep["b"]["boilerplate_shingles"]
+    print(f"shingles ({sh['k']}-{sh['unit']}): A {a_n:,}, B {b_n:,}, shared {rep['shared']:,}, "
+          f"union {rep['union']:,}")  # fmt: skip
+    print(f"jaccard      {rep['jaccard']:.4f}")
+    print(f"containment  {rep['containment']:.4f}")
+    score = rep[rep["similarity"]]
+    facts = rep["facts"]
+    if facts["decides"]:
+        print(f"verdict      {rep['verdict']} (fact check: {facts['kind']}; {rep['similarity']} "
+              f"{score:.4f}, threshold {rep['threshold']})")  # fmt: skip
+        print(f"facts        {facts['explanation']}")
+    else:
+        op = ">=" if score >= rep["threshold"] else "<"
+        print(f"verdict      {rep['verdict']} ({rep['similarity']} {score:.4f} {op} threshold "
+              f"{rep['threshold']})")  # fmt: skip
+        print(f"facts        (not deciding: --facts off) {facts['explanation']}")
+    lsh = rep["lsh"]
+    print(f"LSH ({lsh['bands']} bands x {lsh['rows']} rows) proposes a pair this similar with "
+          f"probability {lsh['probability']:.3f}")  # fmt: skip
