@@ -60,6 +60,7 @@ from numpy.typing import NDArray
 
 from ._engine import kernels
 from ._errors import ConfigError, InputError
+from ._factdata import CARDINALS, DATE_SUFFIXES, DATES, ORDINALS, PLACES, PREFIXES
 from ._lsh import sorted_unique
 from ._normalize import NormalizerConfig, normalize
 from ._normalize import tokens as text_tokens
@@ -108,101 +109,6 @@ MATCH_KINDS: Final[tuple[MatchKind, ...]] = (
 # one in twelve reaches the cap.
 MAX_FACTS: Final = 32
 
-# Calendar letters glued after a year or day (هـ Hijri, م Gregorian; tatweel is normalised away).
-_DATE_SUFFIXES: Final = ("ه", "م")
-# One-letter prefixes glued to a word (and, with, for, then, like): stripped to find a fact.
-_PREFIXES: Final = ("و", "ب", "ل", "ف", "ك")
-
-# --- tables, in ordinary spelling; normalised with the caller's NormalizerConfig on use --------
-_ORDINALS: Final[dict[int, tuple[str, ...]]] = {
-    1: ("الأول", "الأولى", "أول", "أولى"),
-    2: ("الثاني", "الثانية", "ثاني", "ثانية"),
-    3: ("الثالث", "الثالثة", "ثالث", "ثالثة"),
-    4: ("الرابع", "الرابعة", "رابع", "رابعة"),
-    5: ("الخامس", "الخامسة", "خامس", "خامسة"),
-    6: ("السادس", "السادسة", "سادس", "سادسة"),
-    7: ("السابع", "السابعة", "سابع", "سابعة"),
-    8: ("الثامن", "الثامنة", "ثامن", "ثامنة"),
-    9: ("التاسع", "التاسعة", "تاسع", "تاسعة"),
-    10: ("العاشر", "العاشرة", "عاشر", "عاشرة"),
-}
-# Scale words (مائة, ألف, مليون) are multipliers, not facts: they are not listed.
-_CARDINALS: Final[dict[int, tuple[str, ...]]] = {
-    1: ("واحد", "واحدة"),
-    2: ("اثنان", "اثنين", "اثنتان", "اثنتين"),
-    3: ("ثلاث", "ثلاثة"),
-    4: ("أربع", "أربعة"),
-    5: ("خمسة",),
-    6: ("ستة",),
-    7: ("سبع", "سبعة"),
-    8: ("ثماني", "ثمانية"),
-    9: ("تسع", "تسعة"),
-    10: ("عشرة",),
-    20: ("عشرون", "عشرين"),
-    30: ("ثلاثون", "ثلاثين"),
-    40: ("أربعون", "أربعين"),
-    50: ("خمسون", "خمسين"),
-    60: ("ستون", "ستين"),
-    70: ("سبعون", "سبعين"),
-    80: ("ثمانون", "ثمانين"),
-    90: ("تسعون", "تسعين"),
-}
-# Words that are also common nouns are left out of the places (الخبر "the news", الوجه "the
-# face", مالي "financial", المدينة "the city", الشرقية "eastern"), and so are names made of
-# common words (خميس مشيط, رام الله); صفر ("zero") is left out of the months.
-# Months by number (Gregorian, Levantine, Hijri as h1..h12) and weekdays (d1 = Sunday).
-_DATES: Final[dict[str, tuple[str, ...]]] = {
-    "m1": ("يناير",),
-    "m2": ("فبراير", "شباط"),
-    "m3": ("مارس", "آذار"),
-    "m4": ("أبريل", "إبريل", "نيسان"),
-    "m5": ("مايو", "أيار"),
-    "m6": ("يونيو", "حزيران"),
-    "m7": ("يوليو", "تموز"),
-    "m8": ("أغسطس",),
-    "m9": ("سبتمبر", "أيلول"),
-    "m10": ("أكتوبر",),
-    "m11": ("نوفمبر",),
-    "m12": ("ديسمبر",),
-    "h1": ("محرم",),
-    "h7": ("رجب",),
-    "h8": ("شعبان",),
-    "h9": ("رمضان",),
-    "h10": ("شوال",),
-    "h11": ("القعدة",),
-    "h12": ("الحجة",),
-    "d1": ("الأحد",),
-    "d2": ("الاثنين", "الإثنين"),
-    "d3": ("الثلاثاء",),
-    "d4": ("الأربعاء",),
-    "d5": ("الخميس",),
-    "d6": ("الجمعة",),
-    "d7": ("السبت",),
-}
-# Places; spellings of one place are joined by "|" (the first is its value).
-_PLACES: Final[str] = """
-السعودية مصر الأردن سوريا|سورية لبنان العراق الكويت البحرين قطر الإمارات عمان اليمن فلسطين
-ليبيا تونس الجزائر المغرب موريتانيا السودان الصومال جيبوتي إيران تركيا باكستان أفغانستان
-الهند الصين اليابان كوريا روسيا أوكرانيا فرنسا ألمانيا بريطانيا إيطاليا إسبانيا البرتغال
-اليونان هولندا بلجيكا سويسرا النمسا السويد النرويج الدنمارك فنلندا بولندا أمريكا|أميركا كندا
-المكسيك البرازيل الأرجنتين كولومبيا فنزويلا بوليفيا تشيلي بيرو الإكوادور كوبا الأوروغواي
-باراغواي النيجر نيجيريا تشاد السنغال إثيوبيا إريتريا كينيا أوغندا تنزانيا الكونغو
-الكاميرون غانا غينيا رواندا بوروندي زامبيا زيمبابوي موزمبيق أنغولا مدغشقر ماليزيا
-إندونيسيا الفلبين تايلاند سنغافورة بنغلاديش سريلانكا المالديف نيبال ميانمار فيتنام كمبوديا
-كازاخستان أوزبكستان طاجيكستان قيرغيزستان تركمانستان أذربيجان أرمينيا جورجيا الشيشان
-البوسنة صربيا كرواتيا ألبانيا مقدونيا بلغاريا رومانيا المجر التشيك سلوفاكيا سلوفينيا
-أستراليا نيوزيلندا إيرلندا آيسلندا قبرص مالطا
-الرياض جدة مكة|المكرمة الدمام الظهران الأحساء القطيف الجبيل الطائف أبها جازان|جيزان نجران
-الباحة تبوك حائل الجوف سكاكا عرعر القصيم بريدة عنيزة عسير القريات رفحاء شرورة الخرج
-المجمعة الدوادمي بيشة القنفذة رابغ العلا ضباء أملج تيماء الزلفي الرس البكيرية الدرعية صبيا
-أبوعريش محايل النماص القويعية
-عدن صنعاء تعز مأرب لحج أبين الضالع حضرموت شبوة صعدة الحديدة المكلا ذمار
-القاهرة الإسكندرية بغداد الموصل الأنبار الفلوجة الرمادي تكريت البصرة كركوك أربيل دمشق حلب
-حمص حماة إدلب درعا الرقة اللاذقية بيروت طرابلس بنغازي الدوحة أبوظبي دبي الشارقة المنامة
-مسقط طهران أنقرة إسطنبول القدس غزة لندن باريس واشنطن نيويورك موسكو بكين برلين روما جنيف
-فيينا بروكسل مدريد
-"""
-
 
 class Fact(NamedTuple):
     """One fact of a text: its kind, canonical value (what is compared), the word seen, and
@@ -225,13 +131,13 @@ def _lexicon(config: NormalizerConfig) -> dict[str, tuple[FactKind, str]]:
         for w in words:
             table.setdefault(normalize(w, config=config), (kind, value))
 
-    for n, words in _ORDINALS.items():
+    for n, words in ORDINALS.items():
         add(words, "ordinal", str(n))
-    for n, words in _CARDINALS.items():
+    for n, words in CARDINALS.items():
         add(words, "number", _canonical_number(n))
-    for v, words in _DATES.items():
+    for v, words in DATES.items():
         add(words, "date", v)
-    for entry in _PLACES.split():
+    for entry in PLACES.split():
         spellings = entry.split("|")
         add(spellings, "place", normalize(spellings[0], config=config))
     return table
@@ -241,8 +147,8 @@ def _number_value(token: str) -> str | None:
     """A number token (digits, perhaps behind one glued prefix letter) -> its value, without
     trailing zeros: ``12,000``, ``12000`` and ``12 ألف`` all give ``12`` (the tokeniser splits
     ``12,000`` at the comma and the ``000`` group, being zero, is no fact). ``""`` for zero."""
-    body = token[1:] if token[:1] in _PREFIXES and len(token) > 1 else token
-    if len(body) > 1 and body[-1] in _DATE_SUFFIXES:
+    body = token[1:] if token[:1] in PREFIXES and len(token) > 1 else token
+    if len(body) > 1 and body[-1] in DATE_SUFFIXES:
         body = body[:-1]  # 1436هـ, 2015م: the year's calendar letter
     # Decimal digits of any script (what int() reads; superscripts are digits but not decimal),
     # read as a string: int() refuses more than sys.get_int_max_str_digits() digits.
@@ -259,12 +165,12 @@ def _lookup(token: str, lexicon: dict[str, tuple[FactKind, str]]) -> tuple[FactK
     hit = lexicon.get(token)
     if hit is not None:
         return hit
-    if len(token) > 2 and token[0] in _PREFIXES:
+    if len(token) > 2 and token[0] in PREFIXES:
         rest = token[1:]
         hit = lexicon.get(rest)
         if hit is None and rest.startswith("ل") and len(rest) > 2:
             hit = lexicon.get("ا" + rest)  # للرياض = ل + الرياض
-        if hit is None and len(rest) > 2 and rest[0] in _PREFIXES:
+        if hit is None and len(rest) > 2 and rest[0] in PREFIXES:
             hit = lexicon.get(rest[1:])  # وبالرياض
         return hit
     return None
@@ -278,11 +184,11 @@ def _surface_lexicon(config: NormalizerConfig) -> dict[str, tuple[FactKind, str]
     out = dict(lexicon)
     passes: list[dict[str, tuple[FactKind, str]]] = [{}, {}, {}]
     for w, hit in lexicon.items():
-        for p in _PREFIXES:
+        for p in PREFIXES:
             passes[0].setdefault(p + w, hit)  # والرياض
             if w.startswith("ال") and len(w) - 1 > 2:
                 passes[1].setdefault(p + w[1:], hit)  # للرياض = ل + الرياض
-            for q in _PREFIXES:
+            for q in PREFIXES:
                 if len(q + w) > 2:
                     passes[2].setdefault(p + q + w, hit)  # وبالرياض
     for table in passes:
@@ -422,7 +328,7 @@ def fact_tables(normalizer: NormalizerConfig) -> FactTables:
     values = np.array([_value_bits(kind, v) for kind, v in lexicon.values()], dtype=np.int64)
     size = 1 << max(4, (4 * len(keys)).bit_length())  # load factor below 1/4
     tkeys, tvalues, bitmap = k.build_lexicon_table(keys, values, size)
-    letters = [np.array([ord(c) for c in x], dtype=np.uint32) for x in (_PREFIXES, _DATE_SUFFIXES)]
+    letters = [np.array([ord(c) for c in x], dtype=np.uint32) for x in (PREFIXES, DATE_SUFFIXES)]
     return FactTables(normalizer, tkeys, tvalues, bitmap, _digit_values(), letters[0], letters[1])
 
 
