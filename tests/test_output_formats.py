@@ -157,3 +157,23 @@ def test_bad_output_format_is_a_usage_error(tmp_path: Path) -> None:
             "--output-format", "txt")  # fmt: skip
     assert r.returncode == 2
     assert "--output-format" in r.stderr
+
+
+def test_parquet_is_written_in_row_groups_and_loses_no_row(tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    from arabic_dedup.formats.parquet import WRITE_BATCH_ROWS
+
+    n = WRITE_BATCH_ROWS + 5  # one full row group and a last, partial one
+    ids = [f"r{i}" for i in range(n)]
+    texts = [f"خبر{i} رقم{i} عن{i} موضوع{i} جديد{i}" for i in range(n)]
+    src = tmp_path / "many.parquet"
+    pq.write_table(pa.table({"id": ids, "text": texts, "n": list(range(n))}), src)
+    out = tmp_path / "out"
+    _ok(src, "--out", out)
+    unique = pq.ParquetFile(out / "unique.parquet")
+    assert unique.metadata.num_rows == n == report(out)["counts"]["unique"]
+    assert unique.metadata.num_row_groups == 2
+    assert unique.read().column("n").to_pylist() == list(range(n))
+    empty = pq.read_table(out / "duplicates.parquet")  # no duplicates: no rows, no columns
+    assert (empty.num_rows, empty.num_columns) == (0, 0)
