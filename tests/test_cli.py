@@ -91,7 +91,7 @@ def test_csv_multiline_fields_ids_are_line_numbers_and_bad_rows_skipped(tmp_path
     src.write_text(buf.getvalue(), encoding="utf-8")
 
     out = tmp_path / "out"
-    res = run("dedup", src, "-o", out, "--on-error", "skip", "--quiet")
+    res = run("dedup", src, "-o", out, "--on-error", "skip", "--quiet", "--output-format", "jsonl")
     assert res.returncode == 0, res.stderr
     assert res.stdout == ""
     # No id column: duplicate_of is the line where the kept record starts in the input.
@@ -148,7 +148,8 @@ def test_parquet(tmp_path: Path) -> None:
     src = tmp_path / "news.parquet"
     pq.write_table(pa.Table.from_pylist(records), src)
     out = tmp_path / "out"
-    res = run("dedup", src, "--out", out, "--on-error", "skip", "--keep", "longest")
+    res = run("dedup", src, "--out", out, "--on-error", "skip", "--keep", "longest",
+              "--output-format", "jsonl")  # fmt: skip
     assert res.returncode == 0, res.stderr
     got = outcome(out)
     assert set(got) == set(TRUTH)

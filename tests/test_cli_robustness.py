@@ -129,7 +129,7 @@ def test_csv_unterminated_quote_is_reported_and_the_next_record_survives(
     assert res.returncode == 1
     assert no_traceback(res).startswith(f"arabic-dedup: error: {src} line 4: malformed CSV")
 
-    res = run("dedup", src, "--out", out, "--on-error", "skip", "-q")
+    res = run("dedup", src, "--out", out, "--on-error", "skip", "-q", "--output-format", "jsonl")
     assert res.returncode == 0, res.stderr
     got = [json.loads(x) for x in lines_of(out / "unique.jsonl")]
     got += [json.loads(x) for x in lines_of(out / "duplicates.jsonl")]
@@ -147,8 +147,10 @@ def test_tsv_fields_are_literal(tmp_path: Path) -> None:
     out = tmp_path / "out"
     res = run("dedup", src, "--out", out, "-q")
     assert res.returncode == 0, res.stderr
-    got = {r["id"]: r["text"] for r in map(json.loads, lines_of(out / "unique.jsonl"))}
-    assert got == {"t1": '"quoted" words here', "t2": '"unmatched quote', "t3": "third"}
+    written = (out / "unique.tsv").read_text(encoding="utf-8").splitlines()  # literal too
+    rows = [line.split("\t") for line in written]
+    assert rows == [["id", "text"], ["t1", '"quoted" words here'], ["t2", '"unmatched quote'],
+                    ["t3", "third"]]  # fmt: skip
     assert report(out)["counts"]["records_read"] == 3
 
 

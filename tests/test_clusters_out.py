@@ -175,7 +175,7 @@ def test_cluster_fields_on_csv_rows_and_a_record_that_has_one(tmp_path: Path) ->
         w.writerow(["id", "text", "cluster_size"])
         w.writerows(rows)
     out = tmp_path / "out"
-    res = run("dedup", src, "--out", out, "--cluster-fields", "-q")
+    res = run("dedup", src, "--out", out, "--cluster-fields", "-q", "--output-format", "jsonl")
     assert res.returncode == 0, res.stderr
     unique = read_jsonl(out / "unique.jsonl")
     # A record's own cluster_size column is replaced, in its place.

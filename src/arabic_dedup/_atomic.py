@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ._errors import OutputDirError
+from .formats import RECORD_FILES
 
 __all__ = [
     "CLUSTERS_FILE",
@@ -41,9 +42,9 @@ STATS_FILE = "corpus_stats.npz"
 CLUSTERS_FILE = "clusters.jsonl"  # one line per cluster (written by ._clusters_out)
 # The review page (``_report_html``); ``dedup --no-html`` leaves it out.
 HTML_FILE = "report.html"
+#: Every file an output directory may hold (the record outputs in each output format).
 OUTPUT_FILES = (
-    "unique.jsonl",
-    "duplicates.jsonl",
+    *RECORD_FILES,
     CLUSTERS_FILE,
     "report.json",
     STATS_FILE,

@@ -4,8 +4,9 @@ Two passes over the input. Pass 1 streams the records, computes their shingle se
 and keeps only compact data per record (shingle hashes, id, text length, line number); the
 texts themselves are dropped batch by batch. The detector's stages then run on the shingle
 sets exactly as :func:`find_duplicates` runs them. Pass 2 re-reads the input in the same order
-and writes every record to ``unique.jsonl`` or ``duplicates.jsonl``; ``clusters.jsonl`` is
-written from the per-record arrays (:mod:`._clusters_out`).
+and writes every record to ``unique`` or ``duplicates`` (``.jsonl``, or the inputs' format:
+``formats.output_format``); ``clusters.jsonl`` is written from the per-record arrays
+(:mod:`._clusters_out`).
 
 Reading is :mod:`.formats` (one reader per format); the atomic replacement of the output
 directory is :mod:`._atomic`. Texts reach the detector exactly as read: a lone surrogate is a
@@ -42,7 +43,18 @@ from ._interrupt import check
 from ._minhash import MinHasher
 from ._report_html import ReportBuilder
 from ._shingle import ShingleSets
-from .formats import FORMATS, BadRecord, JsonlWriter, Reader, Record, Source, write_json
+from .formats import (
+    FORMATS,
+    RECORD_OUTPUTS,
+    WRITERS,
+    BadRecord,
+    Reader,
+    Record,
+    Source,
+    output_path,
+    write_json,
+)
+from .formats import output_format as choose_output_format
 from .formats.audit import InputAudit
 
 __all__ = [
@@ -142,6 +154,7 @@ class _Run:
     keep_values: FieldCollector | None = None  # the --keep-by / --prefer values, if asked
     audit: InputAudit = field(default_factory=lambda: InputAudit("id"))
     source_field: str | None = None  # each output record gets this field: its input's name
+    output_format: str = "jsonl"  # of unique/duplicates (formats.WRITERS)
 
     def reader(self, s: Source) -> Reader:
         prefix = s.name if len(self.sources) > 1 else None
@@ -251,7 +264,9 @@ def _pass2_write(
     is_kept = rep == np.arange(n)
     sizes = cluster_sizes(rep) if with_cluster_fields else None
     n_unique = n_dup = idx = done_bytes = 0
-    with JsonlWriter(tmp / "unique.jsonl") as fu, JsonlWriter(tmp / "duplicates.jsonl") as fd:
+    writer = WRITERS[run.output_format]
+    paths = [output_path(tmp, o, run.output_format) for o in RECORD_OUTPUTS]
+    with writer(paths[0]) as fu, writer(paths[1]) as fd:
         for s, before in zip(run.sources, run.stats, strict=True):
             r = run.reader(s)
             for item in r:
@@ -260,16 +275,19 @@ def _pass2_write(
                 if idx >= n or item.line != run.lines[idx]:
                     raise RecordError(s.name, 0, "the input changed during the run")
                 extra = {run.source_field: s.name} if run.source_field else None
-                if is_kept[idx]:
-                    fields = None if sizes is None else cluster_fields(item.id, sizes[idx])
-                    if extra:
-                        fields = {**extra, **(fields or {})}
-                    fu.unique(item, fields)
-                    n_unique += 1
-                else:
-                    dup_of = run.ids[int(rep[idx])]
-                    fd.duplicate(item, dup_of, float(res.similarity[idx]), extra)
-                    n_dup += 1
+                try:
+                    if is_kept[idx]:
+                        fields = None if sizes is None else cluster_fields(item.id, sizes[idx])
+                        if extra:
+                            fields = {**extra, **(fields or {})}
+                        fu.unique(item, fields)
+                        n_unique += 1
+                    else:
+                        dup_of = run.ids[int(rep[idx])]
+                        fd.duplicate(item, dup_of, float(res.similarity[idx]), extra)
+                        n_dup += 1
+                except RecordError as exc:  # a value the output format cannot hold
+                    raise RecordError(s.name, item.line, exc.reason, unit=s.unit) from exc
                 if collect:
                     collect(idx, item.text)
                 idx += 1
@@ -315,6 +333,7 @@ def _report(
             "on_error": run.on_error,
             "keep": keep.describe() if isinstance(keep, KeepFields) else keep,
             "source_field": run.source_field,
+            "output_format": run.output_format,
             "dedup": res.params,
         },
         "versions": _versions(),
@@ -373,11 +392,15 @@ def dedup_files(
     require_id: bool = False,
     source_field: str | None = None,
     html: bool = True,
+    output_format: str | None = None,
 ) -> dict[str, Any]:
     """Deduplicate the records of ``sources`` into ``out_dir``; returns the report.
 
     Writes ``unique.jsonl``, ``duplicates.jsonl``, ``clusters.jsonl`` and ``report.json`` (the
-    returned dict) atomically: ``out_dir`` is replaced only when everything is written.
+    returned dict) atomically; the first two in ``output_format`` (``jsonl``, ``csv``, ``tsv``,
+    ``parquet``) if given, else in the inputs' format (:func:`.formats.output_format`: JSON
+    Lines for .txt and mixed inputs), named by it (``unique.csv``): ``out_dir`` is replaced
+    only when everything is written.
     ``out_dir`` must be new, empty, or an earlier output of this function, and hold no input.
     Bad records raise :class:`RecordError` (``on_error="fail"``) or are listed in the report
     (``"skip"``). ``keep`` is a policy or a :class:`KeepFields` rule read from the records'
@@ -393,11 +416,13 @@ def dedup_files(
     """
     cfg = config or DedupConfig()
     _check_arguments(sources, keep, on_error)
+    fmt = choose_output_format(sources, output_format)
     out = None if out_dir is None else prepare_output(out_dir, [s.path for s in sources])
     t_start = time.perf_counter()
     run = _Run(sources, text_field, id_field, on_error, progress, batch_texts)
     run.audit = InputAudit(id_field, require_id=require_id, source_field=source_field)
     run.source_field = source_field
+    run.output_format = fmt
     run.stats = [s.stat() for s in sources]
     run.total_bytes = sum(size for size, _ in run.stats)
     run.keep_values = keep.collector() if isinstance(keep, KeepFields) else None

@@ -38,7 +38,7 @@ from ._errors import ArabicDedupError, ConfigError, RunInterrupted, UsageError
 from ._interrupt import recording_signals
 from ._io import FORMATS, OutputDirError, RecordError, Source, dedup_files
 from ._normalize import NormalizerConfig
-from .formats import json_bytes
+from .formats import OUTPUT_FORMATS, RECORD_OUTPUTS, json_bytes, output_path
 from .formats.base import shorten
 
 __all__ = [
@@ -274,8 +274,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "dedup",
         help="deduplicate JSONL, CSV, Parquet or .txt files into DIR",
-        description="Deduplicate the records of INPUT files into DIR/unique.jsonl, "
-        "DIR/duplicates.jsonl, DIR/clusters.jsonl, DIR/report.json and DIR/report.html "
+        description="Deduplicate the records of INPUT files into DIR/unique.jsonl and "
+        "DIR/duplicates.jsonl (or .csv, .tsv, .parquet: see --output-format), "
+        "DIR/clusters.jsonl, DIR/report.json and DIR/report.html "
         "(written atomically).",
     )
     p.add_argument(
@@ -302,6 +303,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--format", choices=FORMATS, default=None, help="input format (default: from file names)"
+    )
+    p.add_argument(
+        "--output-format",
+        choices=OUTPUT_FORMATS,
+        default=None,
+        help="format of DIR/unique.* and DIR/duplicates.* (default: the inputs' format; jsonl "
+        "for .txt inputs and for inputs of different formats)",
     )
     p.add_argument(
         "--text-field", default="text", help="field/column with the text (default: text)"
@@ -545,6 +553,7 @@ def _dedup_sources(args: argparse.Namespace, config: DedupConfig, sources: list[
             require_id=args.id_field is not None,
             source_field=args.source_field,
             html=args.html,
+            output_format=args.output_format,
         )
     finally:
         if bar:
@@ -559,9 +568,11 @@ def _dedup_sources(args: argparse.Namespace, config: DedupConfig, sources: list[
         rs = "" if c["records_read"] == 1 else "s"
         s = "" if len(sources) == 1 else "s"
         print(f"{c['records_read']:,} record{rs} read from {len(sources)} input{s} in {secs:.1f} s")
-        print(f"  unique      {c['unique']:>10,}  {out / 'unique.jsonl'}")
+        unique, dups = (output_path(out, o, report["parameters"]["output_format"])
+                        for o in RECORD_OUTPUTS)  # fmt: skip
+        print(f"  unique      {c['unique']:>10,}  {unique}")
         print(
-            f"  duplicates  {c['duplicates']:>10,}  {out / 'duplicates.jsonl'} "
+            f"  duplicates  {c['duplicates']:>10,}  {dups} "
             f"({c['clusters']:,} cluster{'' if c['clusters'] == 1 else 's'})"
         )
         _print_clusters(c, out)

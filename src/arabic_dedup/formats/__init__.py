@@ -1,8 +1,9 @@
 """Input formats: one reader per format behind one registry.
 
 A format is a :class:`~.base.Reader` subclass in a module of its own, registered in
-``READERS`` below; :class:`Source` finds it from ``--format`` or the file name. Outputs are
-JSON Lines, written by :class:`~.jsonl.JsonlWriter`.
+``READERS`` below; :class:`Source` finds it from ``--format`` or the file name. The
+``unique`` and ``duplicates`` outputs are written by one :class:`~.base.Writer` per format,
+registered in ``WRITERS``: in the inputs' format (:func:`output_format`) or the one asked.
 """
 
 from __future__ import annotations
@@ -10,26 +11,34 @@ from __future__ import annotations
 import gzip
 import os
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from .._errors import ConfigError, RecordError
-from .base import BOM, BadRecord, Reader, Record
-from .delimited import CsvReader, TsvReader
+from .base import BOM, BadRecord, Reader, Record, Writer
+from .delimited import CsvReader, CsvWriter, TsvReader, TsvWriter
 from .jsonl import SIMILARITY_DIGITS, JsonlReader, JsonlWriter, json_bytes, write_json
-from .parquet import ParquetReader
+from .parquet import ParquetReader, ParquetWriter
 from .txt import TxtReader
 
 __all__ = [
     "FORMATS",
+    "OUTPUT_FORMATS",
     "READERS",
+    "RECORD_FILES",
+    "RECORD_OUTPUTS",
     "SIMILARITY_DIGITS",
+    "WRITERS",
     "BadRecord",
     "JsonlWriter",
     "Reader",
     "Record",
     "Source",
+    "Writer",
     "json_bytes",
+    "output_format",
+    "output_path",
     "write_json",
 ]
 
@@ -37,6 +46,16 @@ READERS: dict[str, type[Reader]] = {
     r.name: r for r in (JsonlReader, CsvReader, TsvReader, ParquetReader, TxtReader)
 }
 FORMATS: tuple[str, ...] = tuple(READERS)
+WRITERS: dict[str, type[Writer]] = {
+    w.name: w for w in (JsonlWriter, CsvWriter, TsvWriter, ParquetWriter)
+}
+OUTPUT_FORMATS: tuple[str, ...] = tuple(WRITERS)
+#: The record outputs (file name = output + the writer's suffix), kept and removed records.
+RECORD_OUTPUTS = ("unique", "duplicates")
+#: Every name a record output can have, whatever the format (the output dir check accepts them).
+RECORD_FILES: tuple[str, ...] = tuple(
+    o + w.suffix for w in WRITERS.values() for o in RECORD_OUTPUTS
+)
 _SUFFIXES = {suffix: r for r in READERS.values() for suffix in r.suffixes}
 _FOLDER_READER = next(r for r in READERS.values() if r.reads_folders)
 
@@ -141,3 +160,30 @@ class Source:
         files = self.reader(text_field="", id_field="", id_prefix=None).files()
         stats = [f.stat() for f in files]
         return sum(s.st_size for s in stats), max((s.st_mtime_ns for s in stats), default=0)
+
+
+def output_format(sources: Sequence[Source], requested: str | None = None) -> str:
+    """The format the record outputs are written in: ``requested`` if given, else the inputs'
+    format when they all have one and it can be written, else JSON Lines (.txt folders, inputs
+    of different formats).
+
+    >>> output_format([Source(Path("a.csv"), "csv"), Source(Path("b.csv"), "csv")])
+    'csv'
+    >>> output_format([Source(Path("a.csv"), "csv"), Source(Path("b.parquet"), "parquet")])
+    'jsonl'
+    """
+    if requested is not None:
+        if requested not in WRITERS:
+            raise ConfigError(
+                f"output format must be one of {', '.join(OUTPUT_FORMATS)}, got {requested!r}"
+            )
+        return requested
+    formats = {s.format for s in sources}
+    if len(formats) == 1 and (fmt := formats.pop()) in WRITERS:
+        return fmt
+    return JsonlWriter.name
+
+
+def output_path(out_dir: Path, output: str, fmt: str) -> Path:
+    """Where record output ``output`` (``"unique"``, ``"duplicates"``) in ``fmt`` is written."""
+    return out_dir / (output + WRITERS[fmt].suffix)

@@ -7,6 +7,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 from typing import IO, Any, ClassVar
 
 from .._errors import RecordError
@@ -14,10 +15,15 @@ from .._interrupt import check
 
 __all__ = [
     "CHECK_EVERY",
+    "DUPLICATE_FIELDS",
     "SHOWN_CHARS",
+    "SIMILARITY_DIGITS",
     "BadRecord",
     "Reader",
     "Record",
+    "RowWriter",
+    "Writer",
+    "duplicate_fields",
     "json_type",
     "shorten",
     "shown_names",
@@ -28,6 +34,9 @@ BOM = b"\xef\xbb\xbf"
 CHECK_EVERY = 1024
 #: A value quoted in a message (a column name, an id, an option value) is cut to this length.
 SHOWN_CHARS = 80
+#: The fields a duplicate gets: the kept record's id and the verified similarity.
+DUPLICATE_FIELDS = ("duplicate_of", "similarity")
+SIMILARITY_DIGITS = 6  # similarities are written rounded to this many decimals
 
 
 def shorten(value: str, limit: int = SHOWN_CHARS) -> str:
@@ -172,3 +181,87 @@ def json_type(value: object) -> str:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return "a number"
     return names.get(type(value), type(value).__name__)
+
+
+def duplicate_fields(dup_of: Any, sim: float) -> dict[str, Any]:
+    """The fields a duplicate gets (``DUPLICATE_FIELDS``), the similarity rounded."""
+    return dict(zip(DUPLICATE_FIELDS, (dup_of, round(sim, SIMILARITY_DIGITS)), strict=True))
+
+
+class Writer:
+    """Writes one output file (``unique`` or ``duplicates``) in one format.
+
+    A format's writer is a subclass naming the format and its file suffix;
+    ``formats/__init__.py`` registers it in ``WRITERS``. A value the format cannot hold
+    raises :class:`RecordError` naming the record (the caller names the input).
+    """
+
+    name: ClassVar[str]
+    suffix: ClassVar[str]
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __enter__(self) -> Writer:
+        return self
+
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def unique(self, rec: Record, extra: dict[str, Any] | None = None) -> None:
+        """A kept record, with ``extra`` fields appended if given (``--cluster-fields``,
+        ``--source-field``)."""
+        raise NotImplementedError
+
+    def duplicate(
+        self, rec: Record, dup_of: Any, sim: float, extra: dict[str, Any] | None = None
+    ) -> None:
+        """A duplicate, with ``extra`` and the ``DUPLICATE_FIELDS`` appended."""
+        raise NotImplementedError
+
+
+class RowWriter(Writer):
+    """A table format: the columns are the first record's fields plus the new ones, in that
+    order; a later record's missing field is empty, a field not among the columns an error."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.columns: list[str] | None = None
+
+    def start(self, columns: list[str]) -> None:
+        """Open the file and write the header (or schema) of ``columns``."""
+        raise NotImplementedError
+
+    def write_row(self, rec: Record, values: list[Any]) -> None:
+        raise NotImplementedError
+
+    def unique(self, rec: Record, extra: dict[str, Any] | None = None) -> None:
+        self._row(rec, {**rec.fields, **(extra or {})})
+
+    def duplicate(
+        self, rec: Record, dup_of: Any, sim: float, extra: dict[str, Any] | None = None
+    ) -> None:
+        self._row(rec, {**rec.fields, **(extra or {}), **duplicate_fields(dup_of, sim)})
+
+    def refuse(self, rec: Record, problem: str) -> RecordError:
+        """The error for a record this output cannot hold."""
+        return RecordError(str(self.path), rec.line, f"record {shorten(repr(rec.id))}: {problem}")
+
+    def _row(self, rec: Record, row: dict[str, Any]) -> None:
+        if self.columns is None:
+            self.columns = list(row)
+            self.start(self.columns)
+        elif not row.keys() <= set(self.columns):
+            new = [k for k in row if k not in self.columns]
+            raise self.refuse(
+                rec,
+                f"fields {shown_names(new)} are not among the columns of the first record "
+                f"written ({shown_names(self.columns)}); a {self.name.upper()} output has one "
+                "set of columns: use --output-format jsonl for records of different fields",
+            )
+        self.write_row(rec, [row.get(c) for c in self.columns])

@@ -8,6 +8,12 @@ behind it. (Until the quote's fate is known, the lines of the row in progress ar
 memory: an unterminated quote early in a big file holds the rest of it once.)
 
 TSV has no quoting: every line is one row, split at tabs, fields taken literally.
+
+Writing (:class:`CsvWriter`, :class:`TsvWriter`): a header row of the first record's columns
+plus the new ones, then one row per record. Strings are written as they are, a missing or null
+value as an empty field, any other value as its JSON (``3``, ``true``, ``{"a": 1}``). CSV quotes
+where needed; TSV cannot quote, so a value holding a tab or a line break is an error naming the
+record.
 """
 
 from __future__ import annotations
@@ -15,11 +21,14 @@ from __future__ import annotations
 import csv
 from collections import deque
 from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
 
 from .._errors import RecordError
-from .base import BadRecord, Reader, Record
+from .base import BadRecord, Reader, Record, RowWriter, shorten
+from .jsonl import json_bytes
 
-__all__ = ["CsvReader", "TsvReader"]
+__all__ = ["CsvReader", "CsvWriter", "TsvReader", "TsvWriter"]
 
 csv.field_size_limit(2**31 - 1)
 
@@ -134,3 +143,56 @@ class TsvReader(_Table):
             body = text[:-1] if text.endswith("\n") else text
             body = body[:-1] if body.endswith("\r") else body
             yield n, n, body.split("\t") if body else []
+
+
+def cell(value: Any) -> str:
+    """A value as one CSV/TSV field: strings as they are, null empty, the rest as JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json_bytes(value).decode("utf-8")
+
+
+class _TableWriter(RowWriter):
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        # Lone surrogates (valid in JSON input, not in UTF-8) become their \uXXXX escapes.
+        self._f: IO[str] = open(path, "w", encoding="utf-8", errors="backslashreplace",
+                                newline="")  # fmt: skip
+
+    def close(self) -> None:
+        self._f.close()
+
+
+class CsvWriter(_TableWriter):
+    name = CsvReader.name
+    suffix = ".csv"
+
+    def start(self, columns: list[str]) -> None:
+        self._w = csv.writer(self._f, lineterminator="\n")
+        self._w.writerow(columns)
+
+    def write_row(self, rec: Record, values: list[Any]) -> None:
+        self._w.writerow([cell(v) for v in values])
+
+
+class TsvWriter(_TableWriter):
+    name = TsvReader.name
+    suffix = ".tsv"
+
+    def start(self, columns: list[str]) -> None:
+        self._line(None, columns)
+
+    def write_row(self, rec: Record, values: list[Any]) -> None:
+        self._line(rec, [cell(v) for v in values])
+
+    def _line(self, rec: Record | None, fields: list[str]) -> None:
+        for name, value in zip(self.columns or fields, fields, strict=True):
+            if "\t" in value or "\n" in value or "\r" in value:
+                what = f"{shorten(name)!r} holds a tab or line break, which TSV cannot write (it "
+                what += "has no quoting); use --output-format csv or jsonl"
+                if rec is None:
+                    raise RecordError(str(self.path), 1, f"column name {what}")
+                raise self.refuse(rec, f"field {what}")
+        self._f.write("\t".join(fields) + "\n")

@@ -1,4 +1,4 @@
-"""JSON Lines: the reader, and the writer of every output file (outputs are JSON Lines).
+"""JSON Lines: the reader and the writer (the output format of .txt and mixed inputs).
 
 Reading: one JSON object per line, blank lines skipped. Anything Python's parser refuses is a
 bad record of that line: syntax errors, nesting beyond its recursion limit, integers longer
@@ -16,12 +16,20 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from types import TracebackType
 from typing import IO, Any
 
 import numpy as np
 
-from .base import BadRecord, Reader, Record, json_type
+from .base import (
+    DUPLICATE_FIELDS,
+    SIMILARITY_DIGITS,
+    BadRecord,
+    Reader,
+    Record,
+    Writer,
+    duplicate_fields,
+    json_type,
+)
 
 __all__ = [
     "DUPLICATE_FIELDS",
@@ -31,10 +39,6 @@ __all__ = [
     "json_bytes",
     "write_json",
 ]
-
-#: The fields a duplicate gets: the kept record's id and the verified similarity.
-DUPLICATE_FIELDS = ("duplicate_of", "similarity")
-SIMILARITY_DIGITS = 6  # similarities are written rounded to this many decimals
 
 
 class JsonlReader(Reader):
@@ -94,18 +98,17 @@ def write_json(path: Path, value: object) -> None:
     path.write_bytes(json_bytes(value, indent=2) + b"\n")
 
 
-class JsonlWriter:
+class JsonlWriter(Writer):
     """Writes records to a JSONL file: kept records as read, duplicates with their fields."""
 
+    name = JsonlReader.name
+    suffix = ".jsonl"
+
     def __init__(self, path: Path) -> None:
+        super().__init__(path)
         self._f: IO[bytes] = open(path, "wb")  # closed by __exit__
 
-    def __enter__(self) -> JsonlWriter:
-        return self
-
-    def __exit__(
-        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def close(self) -> None:
         self._f.close()
 
     def unique(self, rec: Record, extra: dict[str, Any] | None = None) -> None:
@@ -119,8 +122,7 @@ class JsonlWriter:
     def duplicate(
         self, rec: Record, dup_of: Any, sim: float, extra: dict[str, Any] | None = None
     ) -> None:
-        dup = dict(zip(DUPLICATE_FIELDS, (dup_of, round(sim, SIMILARITY_DIGITS)), strict=True))
-        self._with_fields(rec, {**(extra or {}), **dup})
+        self._with_fields(rec, {**(extra or {}), **duplicate_fields(dup_of, sim)})
 
     def _with_fields(self, rec: Record, extra: dict[str, Any]) -> None:
         if rec.raw is not None and not any(k in rec.fields for k in extra):

@@ -1,14 +1,23 @@
-"""Parquet (needs ``pyarrow``, imported only when a Parquet file is read)."""
+"""Parquet (needs ``pyarrow``, imported only when a Parquet file is read or written).
+
+Writing (:class:`ParquetWriter`): rows are written in row groups of ``WRITE_BATCH_ROWS``, so
+at most one batch is held in memory; the column types are those of the first batch (pyarrow's
+inference; a Parquet input's types come back as they were read). An output with no records is
+a Parquet file with no columns and no rows.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from .._errors import RecordError
-from .base import BadRecord, Reader, Record, shorten, shown_names
+from .base import BadRecord, Reader, Record, RowWriter, shorten, shown_names
 
-__all__ = ["ParquetReader"]
+__all__ = ["WRITE_BATCH_ROWS", "ParquetReader", "ParquetWriter"]
+
+WRITE_BATCH_ROWS = 4096  # rows per row group written
 
 
 def require_pyarrow() -> Any:
@@ -16,7 +25,7 @@ def require_pyarrow() -> Any:
         import pyarrow.parquet as pq
     except ImportError as exc:
         raise ImportError(
-            "reading Parquet needs pyarrow: pip install 'arabic-dedup[parquet]'"
+            "reading or writing Parquet needs pyarrow: pip install 'arabic-dedup[parquet]'"
         ) from exc
     return pq
 
@@ -61,3 +70,61 @@ class ParquetReader(Reader):
                     continue
                 yield Record(row, self.record_id(rec.get(self.id_field), row), text, rec)
             self.bytes_read = size * row // total_rows
+
+
+class ParquetWriter(RowWriter):
+    name = ParquetReader.name
+    suffix = ".parquet"
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self._pq = require_pyarrow()  # before anything is written: a missing pyarrow stops at once
+        self._rows: list[tuple[Record, list[Any]]] = []
+        self._writer: Any = None
+        self._schema: Any = None
+
+    def start(self, columns: list[str]) -> None:
+        pass  # the schema comes from the first batch
+
+    def write_row(self, rec: Record, values: list[Any]) -> None:
+        self._rows.append((rec, values))
+        if len(self._rows) >= WRITE_BATCH_ROWS:
+            self._flush()
+
+    def close(self) -> None:
+        try:
+            self._flush()
+            if self._writer is None:  # no records
+                import pyarrow as pa
+
+                self._pq.write_table(pa.table({}), self.path)
+        finally:
+            if self._writer is not None:
+                self._writer.close()
+
+    def _flush(self) -> None:
+        if not self._rows:
+            return
+        import pyarrow as pa
+
+        names = self.columns or []  # set by the first row
+        cols = list(zip(*(v for _, v in self._rows), strict=True))
+        try:
+            if self._schema is None:
+                arrays = [pa.array(c) for c in cols]
+                self._schema = pa.schema(
+                    [pa.field(n, a.type) for n, a in zip(names, arrays, strict=True)]
+                )
+            else:
+                arrays = [pa.array(c, type=f.type) for c, f in zip(cols, self._schema, strict=True)]
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            raise self.refuse(
+                self._rows[0][0],
+                f"a value from this record on does not fit the column types of the first "
+                f"{WRITE_BATCH_ROWS:,} records ({exc}); use --output-format jsonl",
+            ) from exc
+        table = pa.Table.from_arrays(arrays, schema=self._schema)
+        if self._writer is None:
+            self._writer = self._pq.ParquetWriter(self.path, self._schema)
+        self._writer.write_table(table)
+        self._rows = []
