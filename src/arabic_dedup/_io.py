@@ -155,6 +155,7 @@ class _Run:
     audit: InputAudit = field(default_factory=lambda: InputAudit("id"))
     source_field: str | None = None  # each output record gets this field: its input's name
     output_format: str = "jsonl"  # of unique/duplicates (formats.WRITERS)
+    cluster_fields: bool = False  # kept records get cluster_id / cluster_size
 
     def reader(self, s: Source) -> Reader:
         prefix = s.name if len(self.sources) > 1 else None
@@ -252,7 +253,6 @@ def _pass2_write(
     run: _Run,
     res: StageResult,
     tmp: Path,
-    with_cluster_fields: bool,
     collect: Callable[[int, str], None] | None = None,
 ) -> tuple[int, int]:
     """Re-read the inputs in the same order; write every good record to one of the outputs
@@ -262,7 +262,7 @@ def _pass2_write(
     n = len(run.ids)
     rep = res.representative
     is_kept = rep == np.arange(n)
-    sizes = cluster_sizes(rep) if with_cluster_fields else None
+    sizes = cluster_sizes(rep) if run.cluster_fields else None
     n_unique = n_dup = idx = done_bytes = 0
     writer = WRITERS[run.output_format]
     paths = [output_path(tmp, o, run.output_format) for o in RECORD_OUTPUTS]
@@ -332,6 +332,7 @@ def _report(
             "id_field": run.id_field,
             "on_error": run.on_error,
             "keep": keep.describe() if isinstance(keep, KeepFields) else keep,
+            "cluster_fields": run.cluster_fields,
             "source_field": run.source_field,
             "output_format": run.output_format,
             "dedup": res.params,
@@ -423,6 +424,7 @@ def dedup_files(
     run.audit = InputAudit(id_field, require_id=require_id, source_field=source_field)
     run.source_field = source_field
     run.output_format = fmt
+    run.cluster_fields = with_cluster_fields
     run.stats = [s.stat() for s in sources]
     run.total_bytes = sum(size for size, _ in run.stats)
     run.keep_values = keep.collector() if isinstance(keep, KeepFields) else None
@@ -443,17 +445,14 @@ def dedup_files(
     if out is None:  # dry run
         n_unique = int(np.count_nonzero(res.representative == np.arange(len(run.ids))))
         run.timings["total"] = round(time.perf_counter() - t_start, 6)
-        report = _report(run, res, (n_unique, len(run.ids) - n_unique), keep)
-        report["parameters"]["cluster_fields"] = with_cluster_fields
-        return report
+        return _report(run, res, (n_unique, len(run.ids) - n_unique), keep)
     if page:
         page.choose(res.representative, res.similarity)
     with temporary_output(out) as tmp:
-        written = _pass2_write(run, res, tmp, with_cluster_fields, page.collect if page else None)
+        written = _pass2_write(run, res, tmp, page.collect if page else None)
         write_clusters(tmp / CLUSTERS_FILE, run.ids, res.representative, res.similarity, res.kinds)
         run.timings["total"] = round(time.perf_counter() - t_start, 6)
         report = _report(run, res, written, keep)
-        report["parameters"]["cluster_fields"] = with_cluster_fields
         if page:
             _write_html(page, tmp / HTML_FILE, report, run, cfg, res.stats)
         write_json(tmp / "report.json", report)
