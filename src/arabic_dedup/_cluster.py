@@ -27,7 +27,6 @@ from ._verify import Verifier
 __all__ = [
     "KEEP_ORDERS",
     "KEEP_POLICIES",
-    "MATCH_KINDS",
     "Clusters",
     "KeepOrder",
     "KeepPolicy",
@@ -37,6 +36,7 @@ __all__ = [
     "grouped_star_clusters",
     "keep_order",
     "kind_names",
+    "leader_ranks",
     "listed_pairs",
     "match_kinds",
     "prefer_ranks",
@@ -99,6 +99,16 @@ def star_clusters(
     return Clusters(rep, sim_to_rep)
 
 
+def leader_ranks(order: NDArray[np.int64], group: NDArray[np.int64], m: int) -> NDArray[np.int64]:
+    """Each of the ``m`` groups' first position in keep ``order`` (its leader's rank)."""
+    n = order.size
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n, dtype=np.int64)
+    leader_rank = np.full(m, n, dtype=np.int64)
+    np.minimum.at(leader_rank, group, rank)
+    return leader_rank
+
+
 def grouped_star_clusters(
     order: NDArray[np.int64],
     group: NDArray[np.int64],
@@ -128,10 +138,7 @@ def grouped_star_clusters(
     m = int(group.max()) + 1 if n else 0
     if sets is None:  # no giant bucket: nothing is compared here
         sets = ShingleSets(np.empty(0, dtype=np.uint32), np.zeros(1, dtype=np.int64))
-    rank = np.empty(n, dtype=np.int64)
-    rank[order] = np.arange(n, dtype=np.int64)
-    leader_rank = np.full(m, n, dtype=np.int64)
-    np.minimum.at(leader_rank, group, rank)
+    leader_rank = leader_ranks(order, group, m)
     # Small-bucket neighbours of each group, both directions, in their leaders' keep order.
     pairs = cands.pairs
     src = np.concatenate([pairs[:, 0], pairs[:, 1]])
@@ -270,10 +277,7 @@ def listed_pairs(
     dup = np.flatnonzero(rep != np.arange(n))
     codes.append(np.minimum(rep[dup], dup) * n + np.maximum(rep[dup], dup))
     values.append(clusters.similarity[dup])
-    rank = np.empty(n, dtype=np.int64)
-    rank[order] = np.arange(n, dtype=np.int64)
-    lead_rank = np.full(sizes.size, n, dtype=np.int64)
-    np.minimum.at(lead_rank, group, rank)
+    lead_rank = leader_ranks(order, group, sizes.size)
     lead = order[np.minimum(lead_rank, n - 1)][group] if n else group
     copy = np.flatnonzero(lead != np.arange(n))
     codes.append(np.minimum(lead[copy], copy) * n + np.maximum(lead[copy], copy))
