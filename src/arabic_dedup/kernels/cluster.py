@@ -13,6 +13,16 @@ from numba import njit
 from .verify import accepts, pair_score
 
 
+@njit(inline="always")
+def _offer(best_sim, best_rank, best, g, s, r, k):  # type: ignore[no-untyped-def]
+    """Group ``g``'s best kept match so far: the most similar, ties to the earliest (rank
+    ``r``); the reference loop's ``offer``."""
+    if s > best_sim[g] or (s == best_sim[g] and r < best_rank[g]):
+        best_sim[g] = s
+        best_rank[g] = r
+        best[g] = k
+
+
 @njit(nogil=True, cache=True)
 def grouped_stars(  # type: ignore[no-untyped-def]
     order,
@@ -58,12 +68,7 @@ def grouped_stars(  # type: ignore[no-untyped-def]
         while p < end and leader_rank[adj_dst[p]] < t:
             k = adj_dst[p]
             if kept[k]:
-                s = adj_sim[p]
-                r = leader_rank[k]
-                if s > best_sim[g] or (s == best_sim[g] and r < best_rank[g]):
-                    best_sim[g] = s
-                    best_rank[g] = r
-                    best[g] = k
+                _offer(best_sim, best_rank, best, g, adj_sim[p], leader_rank[k], k)
             p += 1
         adj_ptr[g] = p
         for q in range(gg_off[g], gg_off[g + 1]):
@@ -77,11 +82,7 @@ def grouped_stars(  # type: ignore[no-untyped-def]
                 stamp[k] = t
                 s = pair_score(hashes, offsets, g, k, containment)
                 if accepts(s, threshold):
-                    r = leader_rank[k]
-                    if s > best_sim[g] or (s == best_sim[g] and r < best_rank[g]):
-                        best_sim[g] = s
-                        best_rank[g] = r
-                        best[g] = k
+                    _offer(best_sim, best_rank, best, g, s, leader_rank[k], k)
             gg_ptr[q] = p
         if best[g] < 0:
             kept[g] = True
