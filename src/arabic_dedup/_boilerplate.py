@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,14 +96,25 @@ class BoilerplateRule:
 
     def common(self, sets: ShingleSets) -> NDArray[np.uint32]:
         """Sorted shingle hashes found in more than ``limit(len(sets))`` documents."""
-        limit = self.limit(len(sets))
-        # Sort + run lengths: numpy 2.4's np.unique(return_counts=True) is far slower here.
-        s: NDArray[np.uint32] = np.sort(sets.hashes)
-        if s.size == 0:
-            return s
-        starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
-        counts = np.diff(np.r_[starts, s.size])
-        return np.asarray(s[starts][counts > limit], dtype=np.uint32)
+        return _over_limit(sets.hashes, self.limit(len(sets)))
+
+    def common_streamed(
+        self, windows: Callable[[], Iterator[ShingleSets]], n_docs: int
+    ) -> NDArray[np.uint32]:
+        """:meth:`common` of ``n_docs`` documents read window by window (``windows()`` starts
+        a fresh read; it is read twice), for sets spilled to disk: first every hash's cell is
+        counted, then only the hashes in cells above the limit exactly, as the kernel does."""
+        limit = self.limit(n_docs)
+        mask = np.uint32((1 << self.cell_bits) - 1)
+        cells = np.zeros(1 << self.cell_bits, dtype=np.int64)
+        for w in windows():
+            cells += np.bincount(w.hashes & mask, minlength=cells.size)
+        hot = cells > limit
+        del cells
+        if not hot.any():
+            return np.zeros(0, dtype=np.uint32)
+        picked = [w.hashes[hot[w.hashes & mask]] for w in windows()]
+        return _over_limit(np.concatenate(picked) if picked else np.zeros(0, np.uint32), limit)
 
     def apply(self, sets: ShingleSets) -> ShingleSets:
         """``sets`` without their common shingles (the compiled kernel when there is one)."""
@@ -123,6 +135,17 @@ class BoilerplateRule:
             np.cumsum(counts, out=offsets[1:])
             out = ShingleSets(hashes, offsets)
         return out, CorpusStats(self, len(sets), np.asarray(common, dtype=np.uint32))
+
+
+def _over_limit(hashes: NDArray[np.uint32], limit: float) -> NDArray[np.uint32]:
+    """The sorted distinct values occurring more than ``limit`` times in ``hashes``."""
+    # Sort + run lengths: numpy 2.4's np.unique(return_counts=True) is far slower here.
+    s: NDArray[np.uint32] = np.sort(hashes)
+    if s.size == 0:
+        return s
+    starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
+    counts = np.diff(np.r_[starts, s.size])
+    return np.asarray(s[starts][counts > limit], dtype=np.uint32)
 
 
 @dataclass(frozen=True)
