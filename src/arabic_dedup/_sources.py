@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from ._boilerplate import BoilerplateRule, CorpusStats, drop_common
+from ._boilerplate import BoilerplateRule, CorpusStats
 from ._interrupt import check
 from ._lsh import (
     BucketPart,
@@ -150,17 +150,18 @@ class SpilledSets:
     # -- boilerplate ------------------------------------------------------------------------
     def drop_boilerplate(self, rule: BoilerplateRule) -> CorpusStats:
         n = len(self.arena)
-        common = rule.common_streamed(lambda: (w for _, w in self._windows("boilerplate")), n)
+        reads = iter(("boilerplate 1/3", "boilerplate 2/3"))
+        filt = rule.streamed(lambda: (w for _, w in self._windows(next(reads))), n)
         out = SetArena(self.spill, "filtered.u32")
         hashes = []
-        for _, w in self._windows("boilerplate"):
-            kept = drop_common(w, common, rule)
+        for _, w in self._windows("boilerplate 3/3"):
+            kept = filt.filter(w)
             out.append(kept)
             hashes.append(set_hashes(kept))
         self.spill.remove(self.arena.path)
         self.arena = out.finish()
         self._hashes = np.concatenate(hashes) if hashes else None
-        return CorpusStats(rule, n, common)
+        return CorpusStats(rule, n, filt.common)
 
     # -- identical sets ---------------------------------------------------------------------
     def identical(self) -> I64:
