@@ -180,13 +180,13 @@ class SpilledSets:
 
     def _blocks(self, a: I64, b: I64, sizes: I64 | None = None) -> Iterator[tuple[int, int]]:
         """Consecutive ranges of the pairs ``(a[k], b[k])`` whose sets, gathered, take at
-        most a window (at least one pair a range)."""
+        most ``plan.gather_bytes`` (at least one pair a range)."""
         sz = self.arena.sizes() if sizes is None else sizes
         cost = np.cumsum((sz[a] + sz[b]) * 4)
         lo = 0
         while lo < a.size:
             base = cost[lo - 1] if lo else 0
-            hi = int(np.searchsorted(cost, base + self.plan.window_bytes, "right"))
+            hi = int(np.searchsorted(cost, base + self.plan.gather_bytes, "right"))
             hi = max(hi, lo + 1)
             yield lo, hi
             lo = hi
