@@ -5,7 +5,7 @@
 'اعلنت الوزاره في بيان'
 """
 
-from ._boilerplate import BoilerplateRule, CorpusStats
+from ._boilerplate import BoilerplateRule, CorpusStats, WindowFilter
 from ._cluster import KeepRule
 from ._config import DEFAULT_THRESHOLD, DEFAULT_THRESHOLDS, DedupConfig
 from ._dedup import DedupResult, Pair, Pairs, find_duplicates
@@ -94,6 +94,7 @@ __all__ = [
     "SpillError",
     "UsageError",
     "Verifier",
+    "WindowFilter",
     "__version__",
     "explain",
     "find_duplicates",
