@@ -76,30 +76,96 @@ def _quality(n: int, pairs: Any, rep: Any) -> dict[str, Any]:
     }
 
 
-def accepts_memory_limit() -> bool:
-    """Whether ``find_duplicates`` has the bounded-memory engine's ``memory_limit``."""
+def _accepts(name: str) -> bool:
     import inspect
 
     from arabic_dedup import find_duplicates
 
-    return "memory_limit" in inspect.signature(find_duplicates).parameters
+    return name in inspect.signature(find_duplicates).parameters
 
 
-def child_time(n: int, mode: str = "default", memory_limit: str = MEMORY_LIMIT) -> dict[str, Any]:
+def accepts_memory_limit() -> bool:
+    """Whether ``find_duplicates`` has the bounded-memory engine's ``memory_limit``."""
+    return _accepts("memory_limit")
+
+
+class _Sampler:
+    """Peaks of this process's anonymous and file-backed RSS (``/proc/self/status``: a memory
+    map's resident pages count in RSS too) and of the bytes under a spill directory, read
+    every ``interval`` seconds on a thread, so the temp disk is measured, not only reported."""
+
+    def __init__(self, spill_dir: Path | None, interval: float = 0.2) -> None:
+        import threading
+
+        self.spill_dir = spill_dir
+        self.interval = interval
+        self.peak = {"rss_anon_mb": 0.0, "rss_file_mb": 0.0, "spill_dir_mb": 0.0}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _read(self) -> None:
+        status = Path("/proc/self/status")
+        if status.exists():
+            for line in status.read_text().splitlines():
+                key, _, value = line.partition(":")
+                name = {"RssAnon": "rss_anon_mb", "RssFile": "rss_file_mb"}.get(key)
+                if name:
+                    mb = int(value.split()[0]) / 1e3  # kB
+                    self.peak[name] = max(self.peak[name], mb)
+        if self.spill_dir is not None:
+            used = 0
+            for root, _, files in c.os.walk(self.spill_dir):
+                for f in files:
+                    try:
+                        used += c.os.stat(c.os.path.join(root, f)).st_blocks * 512
+                    except OSError:  # removed while walking
+                        pass
+            self.peak["spill_dir_mb"] = max(self.peak["spill_dir_mb"], used / 1e6)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._read()
+
+    def __enter__(self) -> _Sampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._read()
+
+
+def child_time(
+    n: int, mode: str = "default", memory_limit: str = MEMORY_LIMIT, tmp_dir: str | None = None
+) -> dict[str, Any]:
     import itertools
+    import shutil
+    import tempfile
 
     from arabic_dedup import find_duplicates
 
     kwargs: dict[str, Any] = {"memory_limit": memory_limit} if mode == "limit" else {}
-    # compile / load the numba kernels outside the timing
-    find_duplicates(list(itertools.islice(c.iter_synthetic_v2(200), 200)), **kwargs)
-    rss_before = c.current_rss_mb()
-    c0 = time.process_time()
-    t0 = time.perf_counter()
-    r = find_duplicates(c.iter_synthetic_v2(n), **kwargs)
-    wall = time.perf_counter() - t0
-    cpu = time.process_time() - c0
-    peak = c.peak_rss_mb()
+    spill_dir: Path | None = None
+    if _accepts("tmp_dir"):
+        # our own directory under the given (or the system) temp folder, so its size can be
+        # sampled while the call runs; the engine creates and removes its files inside it
+        spill_dir = Path(tempfile.mkdtemp(prefix="bench_scaling_", dir=tmp_dir))
+        kwargs["tmp_dir"] = spill_dir
+    try:
+        # compile / load the numba kernels outside the timing
+        find_duplicates(list(itertools.islice(c.iter_synthetic_v2(200), 200)), **kwargs)
+        rss_before = c.current_rss_mb()
+        with _Sampler(spill_dir) as sampled:
+            c0 = time.process_time()
+            t0 = time.perf_counter()
+            r = find_duplicates(c.iter_synthetic_v2(n), **kwargs)
+            wall = time.perf_counter() - t0
+            cpu = time.process_time() - c0
+        peak = c.peak_rss_mb()
+    finally:
+        if spill_dir is not None:
+            shutil.rmtree(spill_dir, ignore_errors=True)
     spill = getattr(r, "spill", None)
     return {
         "docs": n,
@@ -109,10 +175,15 @@ def child_time(n: int, mode: str = "default", memory_limit: str = MEMORY_LIMIT) 
         "cpu_s": cpu,
         "peak_rss_mb": peak,
         "rss_before_mb": rss_before,
+        # sampled every 0.2 s during the call (Linux; 0 elsewhere)
+        "peak_rss_anon_mb": sampled.peak["rss_anon_mb"],
+        "peak_rss_file_mb": sampled.peak["rss_file_mb"],
         "duplicates": r.n_duplicates,
-        # what the bounded-memory engine reports (None before it exists)
-        "spill": dict(spill) if spill is not None else None,
-        "temp_disk_mb": spill["disk_bytes"] / 1e6 if spill is not None else None,
+        # what the bounded-memory engine reports (None before it exists) ...
+        "spill": {k: str(v) if k == "tmp_dir" else v for k, v in spill.items()} if spill else None,
+        "temp_disk_mb": spill["disk_bytes"] / 1e6 if spill else None,
+        # ... and what the sampler saw under its tmp_dir (None when it takes no tmp_dir)
+        "temp_disk_sampled_mb": sampled.peak["spill_dir_mb"] if spill_dir else None,
         **_quality(n, r.pairs, r.cluster_ids),
     }
 
@@ -201,14 +272,18 @@ def _real_mean_kb() -> float:
     return sum(len(t.encode("utf-8")) for t in texts) / len(texts) / 1e3
 
 
-def measure(n: int, mode: str, runs: int, memory_limit: str) -> dict[str, Any]:
+def measure(
+    n: int, mode: str, runs: int, memory_limit: str, tmp_dir: str | None = None
+) -> dict[str, Any]:
     """One table row: ``runs`` fresh children at ``n`` documents in ``mode``, and the truth."""
     load = [round(x, 2) for x in c.os.getloadavg()]
     args = ["--child", str(n), "--mode", mode, "--memory-limit", memory_limit]
+    args += ["--tmp-dir", tmp_dir] if tmp_dir else []
     rs = [c.run_child(HERE, args) for _ in range(runs)]
     w = [r["wall_s"] for r in rs]
     q = rs[0]
     disks = [r["temp_disk_mb"] for r in rs if r.get("temp_disk_mb") is not None]
+    sampled = [r["temp_disk_sampled_mb"] for r in rs if r.get("temp_disk_sampled_mb") is not None]
     row = {
         "docs": n,
         "mode": mode,
@@ -220,6 +295,9 @@ def measure(n: int, mode: str, runs: int, memory_limit: str) -> dict[str, Any]:
         "peak_rss_mb": max(r["peak_rss_mb"] for r in rs),
         "rss_before_mb": statistics.median(r["rss_before_mb"] for r in rs),
         "temp_disk_mb": max(disks) if disks else None,
+        "temp_disk_sampled_mb": max(sampled) if sampled else None,
+        "peak_rss_anon_mb": max(r["peak_rss_anon_mb"] for r in rs),
+        "peak_rss_file_mb": max(r["peak_rss_file_mb"] for r in rs),
         "spill": q.get("spill"),
         "input_utf8_mb": _input_mb(n),
         "duplicates": q["duplicates"],
@@ -343,6 +421,12 @@ def main() -> None:
         default=MEMORY_LIMIT,
         help=f"memory_limit of the 'limit' mode (default {MEMORY_LIMIT})",
     )
+    p.add_argument(
+        "--tmp-dir",
+        type=str,
+        default=None,
+        help="folder for find_duplicates' tmp_dir (default: the system temp folder)",
+    )
     p.add_argument("--check-docs", type=int, default=CHECK_DOCS, help="docs in the round check")
     p.add_argument("--child", type=int, default=None, help=_suppress())
     p.add_argument("--mode", type=str, default="default", help=_suppress())
@@ -367,7 +451,7 @@ def main() -> None:
         if args.stages:
             out = child_stages(args.child)
         else:
-            out = child_time(args.child, args.mode, args.memory_limit)
+            out = child_time(args.child, args.mode, args.memory_limit, args.tmp_dir)
         print(json.dumps(out))
         return
     modes = args.modes.split(",") if args.modes else (list(MODES) if args.big else ["default"])
@@ -404,7 +488,7 @@ def main() -> None:
     for n in sizes:
         n_runs = runs if n <= 100_000 else min(runs, args.large_runs)
         for mode in modes:
-            results.append(measure(n, mode, n_runs, args.memory_limit))
+            results.append(measure(n, mode, n_runs, args.memory_limit, args.tmp_dir))
     stages = []
     for n in stage_sizes:
         load = [round(x, 2) for x in c.os.getloadavg()]
@@ -719,7 +803,8 @@ and the same recall as the default mode.
             "CPU s",
             "CPU / doc vs 1M",
             "peak RSS MB",
-            "temp disk MB",
+            "of it anon / file MB",
+            "temp disk MB: reported / sampled",
             "spilled",
             "passes",
             "pair precision",
@@ -738,7 +823,8 @@ and the same recall as the default mode.
                 x["cpu_s_median"],
                 f"{x['cpu_per_doc_vs_ref']:.2f}x",
                 x["peak_rss_mb"],
-                x["temp_disk_mb"],
+                f"{c.fmt(x.get('peak_rss_anon_mb'))} / {c.fmt(x.get('peak_rss_file_mb'))}",
+                f"{c.fmt(x['temp_disk_mb'])} / {c.fmt(x.get('temp_disk_sampled_mb'))}",
                 spill(x, "spilled"),
                 spill(x, "passes"),
                 f"{x['precision']:.4f}",
@@ -807,10 +893,14 @@ interpreter per measurement; {c.machine_md(big.get("machine"))}
 
 {table}
 
-"vs 1M" is the time per document against the same mode at 1M{ref_note}. "temp disk" is the
-engine's peak temporary disk use (`DedupResult.spill["disk_bytes"]`), "spilled" and
-"passes" its own report; "–" where the engine reports no spill. The load average (1 min)
-is read before and after each measurement: other engineers share the 2 cores.
+"vs 1M" is the time per document against the same mode at 1M{ref_note}. "Peak RSS" is
+the child's `ru_maxrss` (the whole process); "anon / file" are the peaks of its anonymous
+and file-backed resident memory, sampled every 0.2 s from `/proc/self/status` (the pages of
+a memory-mapped spill file count in RSS too). "temp disk" is, first, the engine's own peak
+(`DedupResult.spill["disk_bytes"]`) and, second, the peak of the bytes under the `tmp_dir`
+the benchmark hands it (a fresh folder, sampled every 0.2 s); "spilled" and "passes" are
+the engine's report; "–" where the engine reports nothing. The load average (1 min) is read
+before and after each measurement: other engineers share the 2 cores.
 {check_txt}"""
 
 
