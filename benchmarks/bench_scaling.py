@@ -26,6 +26,7 @@ Both write ``docs/benchmarks/scaling.md`` from whichever results files exist.
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import time
 from collections.abc import Iterable, Iterator
@@ -114,10 +115,10 @@ class _Sampler:
                     self.peak[name] = max(self.peak[name], mb)
         if self.spill_dir is not None:
             used = 0
-            for root, _, files in c.os.walk(self.spill_dir):
+            for root, _, files in os.walk(self.spill_dir):
                 for f in files:
                     try:
-                        used += c.os.stat(c.os.path.join(root, f)).st_blocks * 512
+                        used += os.stat(os.path.join(root, f)).st_blocks * 512
                     except OSError:  # removed while walking
                         pass
             self.peak["spill_dir_mb"] = max(self.peak["spill_dir_mb"], used / 1e6)
@@ -276,7 +277,7 @@ def measure(
     n: int, mode: str, runs: int, memory_limit: str, tmp_dir: str | None = None
 ) -> dict[str, Any]:
     """One table row: ``runs`` fresh children at ``n`` documents in ``mode``, and the truth."""
-    load = [round(x, 2) for x in c.os.getloadavg()]
+    load = [round(x, 2) for x in os.getloadavg()]
     args = ["--child", str(n), "--mode", mode, "--memory-limit", memory_limit]
     args += ["--tmp-dir", tmp_dir] if tmp_dir else []
     rs = [c.run_child(HERE, args) for _ in range(runs)]
@@ -303,7 +304,7 @@ def measure(
         "duplicates": q["duplicates"],
         "pairs": q["verified_pairs"],
         "load_average_before": load,
-        "load_average_after": [round(x, 2) for x in c.os.getloadavg()],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
         **{
             k: q[k]
             for k in (
@@ -491,7 +492,7 @@ def main() -> None:
             results.append(measure(n, mode, n_runs, args.memory_limit, args.tmp_dir))
     stages = []
     for n in stage_sizes:
-        load = [round(x, 2) for x in c.os.getloadavg()]
+        load = [round(x, 2) for x in os.getloadavg()]
         s = c.run_child(HERE, ["--child", str(n), "--stages"])
         s["load_average_before"] = load
         stages.append(s)
