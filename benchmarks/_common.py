@@ -567,7 +567,9 @@ V2_BASE_CHUNKS = 100  # chunks generated from scratch: documents 0 .. 999,999
 V2_ROUNDS = 5  # round 0 (the base) and 4 images
 V2_CHUNKS_MAX = V2_BASE_CHUNKS * V2_ROUNDS  # 5,000,000 documents
 V2_ROUND_GROUP_OFFSET = V2_BASE_CHUNKS * CHUNK_DOCS  # larger than every base group id
-V2_ROUND_VERSION = 1  # bump when the permutation changes: the round files' names include it
+# Bump when the permutation, or what the normaliser folds into its letters, changes (the
+# tests in tests/test_bench_corpus.py fail then): the round files' names include it.
+V2_ROUND_VERSION = 1
 # The permuted letters: each is its own normal form and no other letter folds into it (only
 # its presentation forms and ligatures normalise to it, and they follow it, below). Left
 # alone: alef and hamza variants, teh marbuta / heh, alef maksura / yeh, and beh, feh, qaf,

@@ -44,6 +44,7 @@ def common() -> ModuleType:
     return _COMMON
 
 
+@pytest.mark.slow  # normalises every code point
 def test_permuted_letters_are_classes_of_their_own(common: ModuleType) -> None:
     """No code point outside the shaped ranges normalises to text holding a permuted letter,
     and each permuted letter is its own normal form: nothing else folds into it."""
