@@ -281,13 +281,13 @@ def cost(prep: Prepared, cand: NDArray[np.int64], sims: NDArray[np.float64]) -> 
 
 
 def cost_child(mode: str) -> dict[str, Any]:
-    """One find_duplicates-equivalent run (read_texts + detect) on all of SaudiNewsNet with
+    """One find_duplicates-equivalent run (read_all + detect) on all of SaudiNewsNet with
     ``facts=mode``, timed per stage, in this (fresh) interpreter."""
     import gzip
     import resource
 
     from arabic_dedup._cluster import keep_order
-    from arabic_dedup._dedup import detect, read_texts
+    from arabic_dedup._dedup import detect, read_all
 
     with gzip.open(find_data(), "rt", encoding="utf-8") as f:
         texts = [json.loads(line)["text"] for line in f]
@@ -295,7 +295,7 @@ def cost_child(mode: str) -> dict[str, Any]:
     hasher = cfg.hasher()
     ad.find_duplicates(texts[:200], config=cfg)  # compile / load the kernels outside the timing
     c0, t0 = time.process_time(), time.perf_counter()
-    sets, lengths, fsets = read_texts(texts, hasher, facts=cfg.fact_rule is not None)
+    sets, lengths, fsets = read_all(texts, hasher, facts=cfg.fact_rule is not None)
     read_s = time.perf_counter() - t0
     det = detect([sets], keep_order(lengths, "first"), config=cfg, hasher=hasher, facts=fsets)
     wall = time.perf_counter() - t0

@@ -26,7 +26,7 @@ from arabic_dedup import (
     tokens,
 )
 from arabic_dedup._cluster import keep_order
-from arabic_dedup._dedup import detect, read_texts
+from arabic_dedup._dedup import detect, read_all
 from arabic_dedup._facts import (
     FACT_KINDS,
     MATCH_KINDS,
@@ -446,7 +446,7 @@ def test_giant_buckets_apply_the_fact_check_too(texts: list[str], limit: int) ->
     hasher = cfg.hasher()
 
     def run(giant: float) -> tuple[list[int], list[list[int]]]:
-        sets, lengths, fsets = read_texts(texts, hasher, facts=True)
+        sets, lengths, fsets = read_all(texts, hasher, facts=True)
         det = detect(sets, keep_order(lengths, "first"), config=cfg, hasher=hasher,
                      giant_bucket=giant, facts=fsets)  # fmt: skip
         return det.clusters.representative.tolist(), det.pairs.tolist()

@@ -25,10 +25,12 @@ from ._errors import (
     RecordError,
     RunInterrupted,
     SignatureError,
+    SpillError,
     UsageError,
 )
 from ._facts import MATCH_KINDS, FactRule
 from ._lsh import optimal_params
+from ._memory import MemoryPlan, parse_memory_limit
 from ._minhash import MinHasher
 from ._normalize import (
     NORMALIZER_VERSION,
@@ -74,6 +76,7 @@ __all__ = [
     "KernelError",
     "Match",
     "MemoryOptions",
+    "MemoryPlan",
     "MinHasher",
     "NormalizerConfig",
     "NormalizerTypeError",
@@ -88,6 +91,7 @@ __all__ = [
     "ShingleHasher",
     "ShingleSets",
     "SignatureError",
+    "SpillError",
     "UsageError",
     "Verifier",
     "__version__",
@@ -95,6 +99,7 @@ __all__ = [
     "find_duplicates",
     "normalize",
     "optimal_params",
+    "parse_memory_limit",
     "shingle_hash",
     "shingles",
     "similarity",

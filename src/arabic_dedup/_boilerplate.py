@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +44,7 @@ __all__ = [
     "EXEMPT_SHARE",
     "BoilerplateRule",
     "CorpusStats",
+    "WindowFilter",
     "drop_common",
 ]
 
@@ -95,14 +97,34 @@ class BoilerplateRule:
 
     def common(self, sets: ShingleSets) -> NDArray[np.uint32]:
         """Sorted shingle hashes found in more than ``limit(len(sets))`` documents."""
-        limit = self.limit(len(sets))
-        # Sort + run lengths: numpy 2.4's np.unique(return_counts=True) is far slower here.
-        s: NDArray[np.uint32] = np.sort(sets.hashes)
-        if s.size == 0:
-            return s
-        starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
-        counts = np.diff(np.r_[starts, s.size])
-        return np.asarray(s[starts][counts > limit], dtype=np.uint32)
+        return _over_limit(sets.hashes, self.limit(len(sets)))
+
+    def streamed(self, windows: Callable[[], Iterator[ShingleSets]], n_docs: int) -> WindowFilter:
+        """The rule over ``n_docs`` documents read window by window (``windows()`` starts a
+        fresh read; it is read twice), for sets spilled to disk: first every hash's cell is
+        counted over all windows, then only the hashes in cells above the limit exactly, as
+        the in-memory kernel does; the result filters each window (:meth:`WindowFilter.filter`)."""
+        limit = self.limit(n_docs)
+        k = kernels()
+        cells = np.zeros(1 << self.cell_bits, dtype=np.int64)
+        mask = np.uint32((1 << self.cell_bits) - 1)
+        for w in windows():
+            if k is not None:
+                cells += k.cell_counts(w.hashes, self.cell_bits)
+            else:
+                cells += np.bincount(w.hashes & mask, minlength=cells.size)
+        # Only "above the limit" matters, and the limit is below 2**32: clip to the kernel's type.
+        cells32 = np.minimum(cells, np.iinfo(np.uint32).max).astype(np.uint32)
+        del cells
+        picked = [
+            k.hot_hashes(w.hashes, cells32, limit)
+            if k is not None
+            else w.hashes[cells32[w.hashes & mask] > limit]
+            for w in windows()
+        ]
+        hot = np.concatenate(picked) if picked else np.zeros(0, np.uint32)
+        common = k.common_of(hot, limit) if k is not None else _over_limit(hot, limit)
+        return WindowFilter(self, limit, cells32, np.asarray(common, dtype=np.uint32))
 
     def apply(self, sets: ShingleSets) -> ShingleSets:
         """``sets`` without their common shingles (the compiled kernel when there is one)."""
@@ -123,6 +145,39 @@ class BoilerplateRule:
             np.cumsum(counts, out=offsets[1:])
             out = ShingleSets(hashes, offsets)
         return out, CorpusStats(self, len(sets), np.asarray(common, dtype=np.uint32))
+
+
+def _over_limit(hashes: NDArray[np.uint32], limit: float) -> NDArray[np.uint32]:
+    """The sorted distinct values occurring more than ``limit`` times in ``hashes``."""
+    # Sort + run lengths: numpy 2.4's np.unique(return_counts=True) is far slower here.
+    s: NDArray[np.uint32] = np.sort(hashes)
+    if s.size == 0:
+        return s
+    starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
+    counts = np.diff(np.r_[starts, s.size])
+    return np.asarray(s[starts][counts > limit], dtype=np.uint32)
+
+
+@dataclass(frozen=True)
+class WindowFilter:
+    """:meth:`BoilerplateRule.streamed`'s result: the corpus's common shingles (``common``,
+    sorted), and the filter of any window of its sets."""
+
+    rule: BoilerplateRule
+    limit: float
+    cells: NDArray[np.uint32]
+    common: NDArray[np.uint32]
+
+    def filter(self, sets: ShingleSets) -> ShingleSets:
+        k = kernels()
+        if k is None:
+            return drop_common(sets, self.common, self.rule)
+        hashes, counts = k.filter_common(
+            sets.hashes, sets.offsets, self.cells, self.limit, self.common, self.rule.exempt_share
+        )
+        offsets = np.zeros(len(sets) + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        return ShingleSets(hashes, offsets)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,9 @@ Pipeline: normalise -> tokens -> shingles (:mod:`._shingle`) -> MinHash (:mod:`.
 
 from __future__ import annotations
 
+import os
 import time
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -31,9 +33,18 @@ from ._cluster import (
 from ._config import DedupConfig, resolve_config
 from ._errors import InputError
 from ._facts import MATCH_KINDS, MatchKind
-from ._lsh import GIANT_BUCKET, candidates, identical_sets, in_buckets, take_sets
+from ._lsh import GIANT_BUCKET
+from ._memory import (
+    DEFAULT_MEMORY_LIMIT,
+    MemoryLimit,
+    MemoryPlan,
+    Pass1Sink,
+    SetArena,
+    SpillDir,
+)
 from ._minhash import MinHasher
 from ._shingle import ShingleSets
+from ._sources import MemorySets, SetSource, SpilledSets, Tick
 from ._verify import Verifier
 
 __all__ = [
@@ -162,6 +173,10 @@ class DedupResult:
     pairs: Pairs
     params: dict[str, Any]
     match_kind: list[str | None]
+    spill: dict[str, Any] = field(default_factory=dict)
+    """Whether the run spilled to disk under its memory limit: ``spilled``, ``limit_bytes``,
+    ``disk_bytes`` (the most temporary disk used at once), ``passes`` (reads of the spilled
+    sets), ``tmp_dir`` (where they were; removed)."""
 
     def __len__(self) -> int:
         return len(self.keep)
@@ -193,34 +208,33 @@ INPUT_BATCH = 10_000
 
 
 def read_sets(texts: Iterable[str], hasher: MinHasher) -> tuple[ShingleSets, NDArray[np.int64]]:
-    """Shingle sets and lengths of every text, validating each as it is read."""
-    sets, lengths, _ = read_texts(texts, hasher, facts=False)
+    """Shingle sets and lengths of every text, validating each as it is read (in memory)."""
+    sets, lengths, _ = read_all(texts, hasher, facts=False)
     return sets, lengths
 
 
-def read_texts(
+def read_all(
     texts: Iterable[str], hasher: MinHasher, *, facts: bool
 ) -> tuple[ShingleSets, NDArray[np.int64], ShingleSets | None]:
-    """Shingle sets, lengths and (``facts``) fact fingerprints of every text, validating each
-    as it is read."""
+    """Shingle sets, lengths and (``facts``) fact fingerprints of every text, in memory."""
+    sink = Pass1Sink(MemoryPlan(None), SpillDir(), facts=facts)
+    lengths = read_texts(texts, hasher, sink)
+    sets, fsets = sink.result()
+    assert isinstance(sets, ShingleSets)  # no limit: never spilled
+    assert fsets is None or isinstance(fsets, ShingleSets)
+    return sets, lengths, fsets
+
+
+def read_texts(texts: Iterable[str], hasher: MinHasher, sink: Pass1Sink) -> NDArray[np.int64]:
+    """Put every text's shingle set (and, if the sink takes them, fact fingerprints) into
+    ``sink``, validating each text as it is read; returns the texts' lengths."""
     if isinstance(texts, str | bytes):
         raise InputError(
             "find_duplicates takes a collection of texts, got a single "
             f"{type(texts).__name__}; wrap it in a list: find_duplicates([text])"
         )
-    parts: list[ShingleSets] = []
-    fparts: list[ShingleSets] = []
-    lengths: list[int] = []
+    lengths = array("q")  # 8 bytes a text, not a Python int each
     batch: list[str] = []
-
-    def flush() -> None:
-        if facts:
-            s, f = hasher.shingle_fact_sets(batch)
-            parts.append(s)
-            fparts.append(f)
-        else:
-            parts.append(hasher.shingle_sets(batch))
-
     for i, t in enumerate(texts):
         if not isinstance(t, str):
             hint = " (decode bytes first, e.g. .decode('utf-8'))" if isinstance(t, bytes) else ""
@@ -228,12 +242,32 @@ def read_texts(
         batch.append(t)
         lengths.append(len(t))
         if len(batch) == INPUT_BATCH:
-            flush()
+            shingle_batch(hasher, batch, sink)
             batch = []
-    if batch or not parts:
-        flush()
-    fsets = ShingleSets.concatenate(fparts) if facts else None
-    return ShingleSets.concatenate(parts), np.array(lengths, dtype=np.int64), fsets
+    if batch or not lengths:
+        shingle_batch(hasher, batch, sink)
+    return np.frombuffer(lengths, dtype=np.int64).copy() if lengths else np.zeros(0, np.int64)
+
+
+def shingle_batch(hasher: MinHasher, batch: list[str], sink: Pass1Sink) -> None:
+    """One batch of texts into ``sink``: shingle sets, and fact fingerprints if it takes them."""
+    if sink.facts:
+        sink.add(*hasher.shingle_fact_sets(batch))
+    else:
+        sink.add(hasher.shingle_sets(batch))
+
+
+def sets_source(
+    sink: Pass1Sink, plan: MemoryPlan, spill: SpillDir, tick: Tick | None = None
+) -> tuple[list[ShingleSets] | SpilledSets, ShingleSets | None]:
+    """What pass 1 gathered, as ``detect`` takes it: the sets handed over in a list (so
+    ``detect`` can free them) and the facts, or the spilled arenas."""
+    sets, facts = sink.result()
+    if isinstance(sets, SetArena):
+        assert facts is None or isinstance(facts, SetArena)
+        return SpilledSets(sets, facts, spill, plan, tick), None
+    assert facts is None or isinstance(facts, ShingleSets)
+    return [sets], facts
 
 
 def find_duplicates(
@@ -242,6 +276,8 @@ def find_duplicates(
     *,
     config: DedupConfig | None = None,
     keep: KeepPolicy | KeepRule | Callable[[int], Any] = "first",
+    memory_limit: MemoryLimit | MemoryPlan = DEFAULT_MEMORY_LIMIT,
+    tmp_dir: str | os.PathLike[str] | None = None,
     **options: Any,
 ) -> DedupResult:
     """Find near-duplicate texts and decide which to keep.
@@ -250,6 +286,13 @@ def find_duplicates(
     ``keep`` chooses the text kept per cluster: ``"first"`` (input order), ``"longest"``, a
     :class:`KeepRule` (``KeepRule("earliest", by=dates)``, a source priority), or a callable
     mapping an index to a sort key (smallest kept), e.g. ``keep=lambda i: dates[i]``.
+
+    ``memory_limit`` bounds the memory the detector uses: "auto" (half of the machine's),
+    a size ("2GB", "512MB") or bytes, or None (no limit). Over it, the shingle sets spill to
+    files in ``tmp_dir`` (default: the system's temporary directory), removed when the call
+    returns or fails; the decisions are the same (``DedupResult.spill`` says what spilled).
+    Only the texts' shingle hashes are kept, so ``texts`` may be a generator over a corpus
+    larger than memory.
 
     >>> r = find_duplicates([
     ...     "أعلنت وزارة الصحة اليوم عن افتتاح مستشفى جديد في مدينة الرياض بسعة مئتي سرير",
@@ -263,12 +306,15 @@ def find_duplicates(
     if not (keep in ("first", "longest") or isinstance(keep, KeepRule) or callable(keep)):
         keep_order(np.zeros(0, dtype=np.int64), keep)  # raises the ConfigError
     hasher = cfg.hasher()
-    sets, lengths, fsets = read_texts(texts, hasher, facts=cfg.fact_rule is not None)
-    order = keep_order(lengths, keep)
-    n = len(sets)
-    handover = [sets]  # detect() empties it, so the unfiltered sets can be freed
-    del sets
-    det = detect(handover, order, config=cfg, hasher=hasher, facts=fsets)
+    plan = MemoryPlan.of(memory_limit)
+    with SpillDir(tmp_dir) as spill:
+        sink = Pass1Sink(plan, spill, facts=cfg.fact_rule is not None)
+        lengths = read_texts(texts, hasher, sink)
+        order = keep_order(lengths, keep)
+        n = lengths.size
+        handover, fsets = sets_source(sink, plan, spill)  # detect() empties the list
+        del sink
+        det = detect(handover, order, config=cfg, hasher=hasher, facts=fsets)
     rep = det.clusters.representative
     keep_mask = rep == np.arange(n)
     dup_of: list[int | None] = [
@@ -283,6 +329,7 @@ def find_duplicates(
         pairs=Pairs(det.pairs[:, 0], det.pairs[:, 1], det.pair_similarity, det.pair_kind),
         params=params,
         match_kind=kind_names(det.kinds),
+        spill=spill.report(plan),
     )
 
 
@@ -308,7 +355,7 @@ class Detection:
 
 
 def detect(
-    sets: ShingleSets | list[ShingleSets],
+    sets: ShingleSets | list[ShingleSets] | SpilledSets,
     order: NDArray[np.int64],
     *,
     config: DedupConfig,
@@ -341,6 +388,8 @@ def detect(
     verifier = config.verifier
     if isinstance(sets, list):
         sets = sets.pop()
+    src = sets if isinstance(sets, SpilledSets) else MemorySets(sets, facts)
+    del sets, facts  # src holds the only reference: the unfiltered sets can be freed
     timings: dict[str, float] = {}
 
     @contextmanager
@@ -357,47 +406,44 @@ def detect(
     stats = None
     if rule is not None:
         with stage("boilerplate"):
-            sets, stats = rule.apply_with_stats(sets)
-    n = len(sets)
+            stats = src.drop_boilerplate(rule)
+    n = len(src)
+    bands, rows = config.banding()
     with stage("signatures"):
         # Identical shingle sets (exact and normalised-exact copies) are one row from here
         # on: signatures, LSH and verification run once per distinct set.
-        first = identical_sets(sets)
+        first = src.identical()
         rows_g = np.flatnonzero(first == np.arange(n))
         group = np.searchsorted(rows_g, first)
-        if rows_g.size < n:
-            sets = take_sets(sets, rows_g)
-            if facts is not None:
-                facts = take_sets(facts, rows_g)
-        sigs = hasher.signatures_from_sets(sets)
-    bands, rows = config.banding()
+        src.keep_rows(rows_g)
+        src.signatures(hasher, bands, rows)
     with stage("candidates"):
-        cands = candidates(
-            sigs,
+        cands = src.candidates(
             bands,
             rows,
-            active=in_buckets(sets.sizes()),
             weights=np.bincount(group, minlength=rows_g.size),
             limit=GIANT_BUCKET if giant_bucket is None else giant_bucket,
         )
-        del sigs
     with stage("verify"):
-        sims = verifier.scores(sets, cands.pairs)
-        ok, cand_kinds = verifier.decide(sims, cands.pairs, facts)
+        sims, ok, cand_kinds = src.judge(verifier, cands.pairs)
         if on_verify:
             on_verify(cands.pairs, sims, ok, rows_g)
         cands = replace(cands, pairs=cands.pairs[ok])
         psims = sims[ok]
         cand_kinds = None if cand_kinds is None else cand_kinds[ok]
         del sims
-    if cands.n_giant == 0:
-        del sets  # giant buckets are verified during clustering: only they need the sets
+    # giant buckets are verified during clustering: only their members' sets are needed
+    giant_sets, giant_facts = src.for_rows(cands.giant_members) if cands.n_giant else (None, None)
+    if not cands.n_giant:
+        giant_facts = src.facts_for(cands.giant_members)
+    src.release()
     with stage("cluster"):
         clusters = grouped_star_clusters(
-            order, group, psims, cands, sets if cands.n_giant else None, verifier, facts
+            order, group, psims, cands, giant_sets, verifier, giant_facts
         )
+        del giant_sets, giant_facts
         pairs, psims = listed_pairs(order, group, psims, cands, clusters)
-        kinds = _listed_kinds(verifier, facts, group[pairs], psims, cands.pairs, cand_kinds)
+        kinds = _listed_kinds(verifier, src, group[pairs], psims, cands.pairs, cand_kinds)
     params = {**config.as_dict(), **hasher.params}
     member_kinds = match_kinds(group, clusters.representative)
     return Detection(clusters, pairs, psims, kinds, params, timings, stats, member_kinds)
@@ -405,7 +451,7 @@ def detect(
 
 def _listed_kinds(
     verifier: Verifier,
-    facts: ShingleSets | None,
+    src: SetSource,
     gpairs: NDArray[np.int64],
     sims: NDArray[np.float64],
     judged: NDArray[np.int64],
@@ -414,9 +460,9 @@ def _listed_kinds(
     """The match kinds of the listed pairs (as groups ``gpairs``): the verify stage's for the
     group pairs it judged (``judged``, sorted rows), the same pure judgement for the rest
     (pairs of identical sets, giant-bucket pairs)."""
-    if judged_kinds is None or facts is None:
+    if judged_kinds is None:
         return None
-    m = np.int64(len(facts))
+    m = np.int64(len(src))
     key = np.minimum(gpairs[:, 0], gpairs[:, 1]) * m + np.maximum(gpairs[:, 0], gpairs[:, 1])
     jkey = np.minimum(judged[:, 0], judged[:, 1]) * m + np.maximum(judged[:, 0], judged[:, 1])
     by = np.argsort(jkey, kind="stable")
@@ -427,7 +473,7 @@ def _listed_kinds(
     out[found] = judged_kinds[by][at[found]]
     rest = np.flatnonzero(~found)
     if rest.size:
-        _, k = verifier.decide(sims[rest], gpairs[rest], facts)
+        _, k = verifier.decide(sims[rest], gpairs[rest], src.facts_for(gpairs[rest].ravel()))
         assert k is not None  # the fact check is on
         out[rest] = k
     return out

@@ -46,6 +46,7 @@ __all__ = [
     "RecordError",
     "RunInterrupted",
     "SignatureError",
+    "SpillError",
     "UsageError",
 ]
 
@@ -155,3 +156,22 @@ class RunInterrupted(ArabicDedupError, KeyboardInterrupt):
 
 class UsageError(ArabicDedupError, ValueError):
     """The command line asks for something impossible (exit code 2)."""
+
+
+class SpillError(ArabicDedupError, OSError):
+    """A run over its memory limit could not write or read its temporary files (disk full,
+    no permission, a file removed under it). The message names the directory; give
+    ``tmp_dir`` (``--tmp-dir``) on a disk with room, or a higher memory limit. Nothing was
+    written to the output."""
+
+    def __init__(self, where: str, exc: OSError) -> None:
+        self.where = where
+        why = "the disk is full" if exc.errno == 28 else (exc.strerror or str(exc))
+        super().__init__(
+            exc.errno or 0,
+            f"temporary files in {where}: {why}; give --tmp-dir (tmp_dir=) on a disk with "
+            "room, or a higher --memory-limit",
+        )
+
+    def __str__(self) -> str:
+        return str(self.args[1])

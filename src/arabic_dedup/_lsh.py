@@ -9,7 +9,7 @@ S-curve ``1 - (1 - s**rows)**bands``.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -23,15 +23,21 @@ from ._shingle import MIX_M1, MIX_M2, ShingleSets
 
 __all__ = [
     "GIANT_BUCKET",
+    "BucketPart",
     "Candidates",
     "LSHIndex",
     "band_hashes",
+    "bucket_part",
     "candidate_pairs",
     "candidates",
     "check_banding",
+    "group_identical",
     "identical_sets",
     "in_buckets",
+    "merge_parts",
     "optimal_params",
+    "set_hashes",
+    "sets_equal",
     "sorted_unique",
     "take_sets",
 ]
@@ -182,8 +188,6 @@ def candidates(
     n = signatures.shape[0]
     w = np.ones(n, dtype=np.int64) if weights is None else np.asarray(weights, dtype=np.int64)
     has_small = np.zeros(n, dtype=bool)
-    empty = np.empty((0, 2), dtype=np.int64)
-    no_giant = np.zeros(1, dtype=np.int64)
     ids = np.arange(n, dtype=np.int32 if n < 2**31 else np.int64)
     bh = band_hashes(signatures, bands, rows)
     if active is not None:
@@ -195,6 +199,32 @@ def candidates(
     # n * bands * 8 bytes at the peak, not 5).
     keys = bh.ravel()
     del bh
+    part = bucket_part(keys, lambda at: ids[at // bands], w, limit, has_small)
+    return merge_parts([part], n, has_small)
+
+
+@dataclass(frozen=True)
+class BucketPart:
+    """The buckets of one sort of band keys (all bands at once, or one band at a time when
+    the band hashes are spilled to disk: :mod:`._sources`): candidate pairs, and the giant
+    buckets with their keys (so that parts merge into the order one sort would give)."""
+
+    pairs: NDArray[np.int64]
+    giant_keys: NDArray[np.uint64]
+    giant_offsets: NDArray[np.int64]
+    giant_members: NDArray[np.int64]
+
+
+def bucket_part(
+    keys: NDArray[np.uint64],
+    doc_of: Callable[[NDArray[np.intp]], NDArray[Any]],
+    weights: NDArray[np.int64],
+    limit: float,
+    has_small: NDArray[np.bool_],
+) -> BucketPart:
+    """Sort ``keys`` (band hashes; ``doc_of(positions)`` gives their documents) into buckets:
+    pairs of every bucket of weight at most ``limit``, heavier buckets whole; marks
+    ``has_small``."""
     order = np.argsort(keys, kind="stable")
     keys = keys[order]
     same = keys[1:] == keys[:-1]
@@ -203,19 +233,56 @@ def candidates(
     in_run[1:] |= same
     in_run[:-1] |= same
     del same
-    alone = ids[order[~in_run] // bands].astype(np.int64)
-    has_small[alone[w[alone] <= limit]] = True
+    alone = doc_of(order[~in_run]).astype(np.int64)
+    has_small[alone[weights[alone] <= limit]] = True
     del alone
     if not in_run.any():
-        return Candidates(empty, no_giant, np.zeros(0, dtype=np.int64), has_small)
+        return BucketPart(
+            np.empty((0, 2), dtype=np.int64),
+            np.zeros(0, dtype=np.uint64),
+            np.zeros(1, dtype=np.int64),
+            np.zeros(0, dtype=np.int64),
+        )
     keys = keys[in_run]
-    doc = ids[order[in_run] // bands].astype(np.int64)
+    doc = doc_of(order[in_run]).astype(np.int64)
     del order, in_run
-    pairs, g_off, g_mem = _bucket_pairs(keys, doc, w, float(limit), has_small)
+    pairs, g_off, g_mem = _bucket_pairs(keys, doc, weights, float(limit), has_small)
+    g_keys = np.zeros(0, dtype=np.uint64)
+    if g_off.size > 1:  # giant buckets come out in key order: name their keys
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        heavy = np.add.reduceat(weights[doc], starts) > limit
+        g_keys = keys[starts[heavy]]
+    return BucketPart(pairs, g_keys, g_off, g_mem)
+
+
+def merge_parts(parts: list[BucketPart], n: int, has_small: NDArray[np.bool_]) -> Candidates:
+    """One :class:`Candidates` of ``n`` documents from the buckets of several sorts, as one
+    sort of all their keys gives it: pairs sorted and distinct, giant buckets in key order."""
+    empty = np.empty((0, 2), dtype=np.int64)
+    pairs = np.concatenate([p.pairs for p in parts]) if parts else empty
+    if len(parts) == 1:
+        g_off, g_mem = parts[0].giant_offsets, parts[0].giant_members
+    else:
+        g_off, g_mem = _merge_giants(parts)
     if pairs.size == 0:
         return Candidates(empty, g_off, g_mem, has_small)
     code = sorted_unique(pairs[:, 0] * np.int64(n) + pairs[:, 1])
     return Candidates(np.stack([code // n, code % n], axis=1), g_off, g_mem, has_small)
+
+
+def _merge_giants(parts: list[BucketPart]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    keys = np.concatenate([p.giant_keys for p in parts])
+    blocks = [
+        p.giant_members[p.giant_offsets[b] : p.giant_offsets[b + 1]]
+        for p in parts
+        for b in range(p.giant_offsets.size - 1)
+    ]
+    by_key = np.argsort(keys, kind="stable")
+    members = [blocks[b] for b in by_key.tolist()]
+    g_off = np.zeros(len(members) + 1, dtype=np.int64)
+    np.cumsum([m.size for m in members], out=g_off[1:])
+    g_mem = np.concatenate(members) if members else np.zeros(0, dtype=np.int64)
+    return g_off, g_mem
 
 
 def _bucket_pairs(
@@ -261,23 +328,33 @@ def identical_sets(sets: ShingleSets) -> NDArray[np.int64]:
     >>> identical_sets(s).tolist()
     [0, 1, 0, 3, 4]
     """
-    n = len(sets)
-    sizes = sets.sizes()
+    return group_identical(set_hashes(sets), sets.sizes(), lambda a, b: sets_equal(sets, a, b))
+
+
+def group_identical(
+    h: NDArray[np.uint64],
+    sizes: NDArray[np.int64],
+    equal: Callable[[NDArray[np.int64], NDArray[np.int64]], NDArray[np.bool_]],
+) -> NDArray[np.int64]:
+    """:func:`identical_sets` from the sets' hashes ``h`` and ``sizes``; ``equal(a, b)``
+    compares sets ``a[k]`` and ``b[k]`` in full (wherever the sets are: memory or disk)."""
+    n = sizes.size
     out = np.arange(n, dtype=np.int64)
-    h = _set_hashes(sets)
     todo = np.flatnonzero(sizes > 0)
     while todo.size > 1:
         o = todo[np.lexsort((todo, sizes[todo], h[todo]))]
         start = np.r_[True, (h[o][1:] != h[o][:-1]) | (sizes[o][1:] != sizes[o][:-1])]
         head = o[np.maximum.accumulate(np.where(start, np.arange(o.size), 0))]
         a, b = head[~start], o[~start]
-        eq = _sets_equal(sets, a, b)
+        eq = equal(a, b)
         out[b[eq]] = a[eq]
         todo = b[~eq]  # a collision: group these among themselves
     return out
 
 
-def _set_hashes(sets: ShingleSets) -> NDArray[np.uint64]:
+def set_hashes(sets: ShingleSets) -> NDArray[np.uint64]:
+    """A 64-bit hash of each set (the sum of its mixed shingle hashes): equal sets, equal
+    hashes; what :func:`identical_sets` groups by before comparing in full."""
     m1, m2 = np.uint64(MIX_M1), np.uint64(MIX_M2)
     k = kernels()
     if k is not None:
@@ -294,7 +371,8 @@ def _set_hashes(sets: ShingleSets) -> NDArray[np.uint64]:
         return np.asarray(c[sets.offsets[1:]] - c[sets.offsets[:-1]], dtype=np.uint64)
 
 
-def _sets_equal(sets: ShingleSets, a: NDArray[np.int64], b: NDArray[np.int64]) -> NDArray[np.bool_]:
+def sets_equal(sets: ShingleSets, a: NDArray[np.int64], b: NDArray[np.int64]) -> NDArray[np.bool_]:
+    """Whether set ``a[k]`` equals set ``b[k]``, for every ``k``."""
     k = kernels()
     if k is not None:
         return k.sets_equal(sets.hashes, sets.offsets, a, b)  # type: ignore[no-any-return]

@@ -12,9 +12,10 @@ parallel shingle and signature kernels; a few single adds reach their serial twi
 sentence in every document (the boilerplate filter), exact copies (identical-set grouping), a
 family of near-copies with more than ``PARALLEL_MIN_PAIRS`` verified pairs (the parallel
 verify kernel), the same corpus once more with a small giant-bucket limit (the giant-bucket
-cluster kernel), and a batch of 20 (the serial twins, as a small file's last batch calls
-them). ``tests/test_warm.py`` checks by numba's own counters that a run after it compiles
-nothing.
+cluster kernel), a batch of 20 (the serial twins, as a small file's last batch calls
+them), and the corpus spilled to disk in small windows (the windowed boilerplate steps of a
+run over its memory limit). ``tests/test_warm.py`` checks by numba's own counters that a
+run after it compiles nothing.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ import time
 import numpy as np
 
 from ._config import DedupConfig
-from ._dedup import detect
+from ._dedup import detect, find_duplicates
 from ._engine import kernels
+from ._memory import MemoryPlan
 from ._stream import Deduplicator
 from ._verify import PARALLEL_MIN_PAIRS
 
@@ -71,6 +73,8 @@ def warm_up() -> float:
             order = np.arange(len(texts), dtype=np.int64)
             sets = hasher.shingle_sets(texts)
             detect([sets], order, config=cfg, hasher=hasher, giant_bucket=giant)
+        # Spilled to disk (a run over its memory limit): the windowed boilerplate steps.
+        find_duplicates(full, similarity=similarity, memory_limit=MemoryPlan(1, window=20_000))
     with Deduplicator() as d:
         for i, t in enumerate(texts[:4] + texts[-2:]):
             d.add(i, t)

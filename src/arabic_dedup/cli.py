@@ -37,6 +37,7 @@ from ._config import DOC_VALUES, DedupConfig
 from ._errors import ArabicDedupError, ConfigError, RunInterrupted, UsageError
 from ._interrupt import recording_signals
 from ._io import FORMATS, OutputDirError, RecordError, Source, dedup_files
+from ._memory import DEFAULT_MEMORY_LIMIT, parse_memory_limit
 from ._normalize import NormalizerConfig
 from .formats import OUTPUT_FORMATS, RECORD_OUTPUTS, json_bytes, output_path
 from .formats.base import shorten
@@ -328,6 +329,23 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: fail)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
+    p.add_argument(
+        "--memory-limit",
+        metavar="SIZE",
+        type=_memory_limit,
+        default=DEFAULT_MEMORY_LIMIT,
+        help="keep the run's memory under SIZE (2GB, 512MB, 1.5GiB; none = no limit) by "
+        "spilling shingle sets to --tmp-dir; the decisions are the same (default: auto, half "
+        f"of this machine's memory: {_gb(parse_memory_limit(DEFAULT_MEMORY_LIMIT))})",
+    )
+    p.add_argument(
+        "--tmp-dir",
+        metavar="DIR",
+        default=None,
+        help="where a run over --memory-limit puts its temporary files, removed at the end "
+        "(default: $TMPDIR or /tmp); needs about 5 bytes per shingle, ~1.6 GB per 1M news "
+        "articles",
+    )
     _add_cluster_options(p)
     p.add_argument(
         "--no-html",
@@ -457,6 +475,18 @@ def _version() -> str:
 # -- commands -------------------------------------------------------------------------------------
 
 
+def _memory_limit(value: str) -> str | None:
+    try:
+        parse_memory_limit(value)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return None if value.strip().lower() == "none" else value
+
+
+def _gb(n: int | None) -> str:
+    return "no limit" if n is None else f"{n / 1e9:.1f} GB"
+
+
 class _ProgressBar:
     """A one-line progress bar on a terminal; redraws at most ten times a second."""
 
@@ -465,23 +495,39 @@ class _ProgressBar:
         self.t0 = time.monotonic()
         self.last = 0.0
         self.stage = ""
+        self.stage_t0 = self.t0
         self.drawn = False
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         now = time.monotonic()
-        if stage == self.stage and done < total and now - self.last < 0.1:
+        if stage != self.stage:
+            self.stage_t0 = now
+        elif done < total and now - self.last < 0.1:
             return
         self.last, self.stage = now, stage
         frac = min(1.0, done / total) if total else 1.0
         filled = int(frac * 30)
         bar = "#" * filled + "." * (30 - filled)
-        self.stream.write(f"\r{stage:<12}[{bar}] {frac:4.0%} {now - self.t0:7.1f}s ")
+        self.stream.write(
+            f"\r{stage:<16}[{bar}] {frac:4.0%} {now - self.t0:7.1f}s {self._eta(now, frac)} "
+        )
         self.stream.flush()
         self.drawn = True
 
+    def _eta(self, now: float, frac: float) -> str:
+        """Time left in this pass at its rate so far (each pass of a spilled run has its own
+        bar, so the estimate never mixes a fast pass's rate into a slow one's)."""
+        spent = now - self.stage_t0
+        if frac >= 1.0:
+            return "          "
+        if frac < 0.02 or spent < 0.5:
+            return "ETA     ? "
+        left = spent * (1.0 - frac) / frac
+        return f"ETA {left:5.0f}s" if left < 6000 else f"ETA {left / 60:4.0f}m "
+
     def close(self) -> None:
         if self.drawn:
-            self.stream.write("\r" + " " * 60 + "\r")
+            self.stream.write("\r" + " " * 80 + "\r")
             self.stream.flush()
 
 
@@ -554,6 +600,8 @@ def _dedup_sources(args: argparse.Namespace, config: DedupConfig, sources: list[
             source_field=args.source_field,
             html=args.html,
             output_format=args.output_format,
+            memory_limit=args.memory_limit,
+            tmp_dir=args.tmp_dir,
         )
     finally:
         if bar:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 # First: drops stale builds before any kernel module sets up its cache (see _cache).
 from . import _cache  # noqa: F401
-from .boilerplate import boilerplate_filter
+from .boilerplate import boilerplate_filter, cell_counts, common_of, filter_common, hot_hashes
 from .cluster import grouped_stars
 from .facts import build_lexicon_table, fact_evidence
 from .lsh import bucket_pairs, set_hashes, sets_equal
@@ -23,8 +23,12 @@ __all__ = [
     "boilerplate_filter",
     "bucket_pairs",
     "build_lexicon_table",
+    "cell_counts",
+    "common_of",
     "fact_evidence",
+    "filter_common",
     "grouped_stars",
+    "hot_hashes",
     "intersect_counts",
     "intersect_counts_serial",
     "set_hashes",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numba import njit, prange
 
@@ -109,15 +111,40 @@ def boilerplate_filter(hashes, offsets, limit, exempt_share, cell_bits):  # type
     memory is a fixed 16 MiB plus the hot hashes, not a table sized by the corpus (the
     previous open-addressing table took 6.5 GB at 1M documents).
     """
-    cells = _cell_counts(hashes, cell_bits)
-    hot = np.sort(_hot(hashes, cells, limit))
-    if hot.size:
-        starts = np.flatnonzero(np.r_[True, hot[1:] != hot[:-1]])
-        counts = np.diff(np.r_[starts, hot.size])
-        common = np.ascontiguousarray(hot[starts][counts > limit])
-    else:
-        common = hot
-    if common.size == 0:
-        return hashes, np.diff(offsets), common
-    kept, counts = _filter_docs(hashes, offsets, cells, limit, common, exempt_share)
+    cells = cell_counts(hashes, cell_bits)
+    common = common_of(hot_hashes(hashes, cells, limit), limit)
+    kept, counts = filter_common(hashes, offsets, cells, limit, common, exempt_share)
     return kept, counts, common
+
+
+# The same three steps for sets read window by window (spilled to disk: ``_sources``): the
+# cells summed over every window, the hot hashes of every window gathered, then each window
+# filtered with the corpus's cells and common hashes.
+def cell_counts(hashes: Any, cell_bits: int) -> Any:
+    """Occurrences of ``hashes`` per cell of their low ``cell_bits`` bits (uint32)."""
+    return _cell_counts(hashes, cell_bits)
+
+
+def hot_hashes(hashes: Any, cells: Any, limit: float) -> Any:
+    """The hashes in cells counted above ``limit``: the only ones that can be common."""
+    return _hot(hashes, cells, limit)
+
+
+def common_of(hot: Any, limit: float) -> Any:
+    """The sorted distinct hot hashes occurring more than ``limit`` times."""
+    hot = np.sort(hot)
+    if hot.size == 0:
+        return hot
+    starts = np.flatnonzero(np.r_[True, hot[1:] != hot[:-1]])
+    counts = np.diff(np.r_[starts, hot.size])
+    return np.ascontiguousarray(hot[starts][counts > limit])
+
+
+def filter_common(
+    hashes: Any, offsets: Any, cells: Any, limit: float, common: Any, exempt_share: float
+) -> Any:
+    """The sets without ``common``, except in documents losing ``exempt_share`` of theirs:
+    (kept hashes, per-document counts)."""
+    if common.size == 0:
+        return hashes, np.diff(offsets)
+    return _filter_docs(hashes, offsets, cells, limit, common, exempt_share)

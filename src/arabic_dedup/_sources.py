@@ -1,0 +1,281 @@
+"""Where the detector's shingle sets live while it runs: in memory, or spilled to disk.
+
+:func:`arabic_dedup._dedup.detect` sequences the stages (boilerplate -> identical sets ->
+signatures -> candidates -> verify -> clusters) once, for both; what differs is how each
+stage reaches the sets, and that is all these two classes hold:
+
+- :class:`MemorySets`: the whole corpus's sets in one :class:`ShingleSets`; every stage is
+  one call over them (the fast path, used while the memory limit allows it).
+- :class:`SpilledSets`: the sets in a :class:`SetArena` file (``._memory``). The boilerplate
+  rule counts document frequencies window by window (``BoilerplateRule.common_streamed``) and
+  writes the filtered sets to a second arena; signatures are computed window by window and
+  only their band hashes kept, one file per band; candidates are found one band at a time
+  (``_lsh.bucket_part``, merged by ``_lsh.merge_parts`` into the order one sort gives);
+  verification gathers the two sets of each block of candidate pairs through a memory map.
+
+Both give the same decisions: the same rule objects and kernels run on the same sets, only
+in pieces (``tests/test_memory.py`` compares them at a limit small enough to spill often).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ._boilerplate import BoilerplateRule, CorpusStats
+from ._interrupt import check
+from ._lsh import (
+    BucketPart,
+    Candidates,
+    band_hashes,
+    bucket_part,
+    candidates,
+    group_identical,
+    identical_sets,
+    in_buckets,
+    merge_parts,
+    set_hashes,
+    sets_equal,
+    sorted_unique,
+    take_sets,
+)
+from ._memory import MemoryPlan, SetArena, SpillDir
+from ._minhash import MinHasher
+from ._shingle import ShingleSets
+from ._verify import Verifier
+
+__all__ = ["MemorySets", "SetSource", "SpilledSets"]
+
+I64 = NDArray[np.int64]
+#: ``progress(stage, done, total)`` while a spilled stage reads its windows.
+Tick = Callable[[str, int, int], None]
+Judged = tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.int8] | None]
+
+
+class MemorySets:
+    """The sets in memory: each stage is one call over all of them."""
+
+    def __init__(self, sets: ShingleSets, facts: ShingleSets | None) -> None:
+        self.sets: ShingleSets | None = sets
+        self.facts = facts
+        self._n = len(sets)
+        self._sigs: NDArray[np.uint32] | None = None
+
+    def _s(self) -> ShingleSets:
+        assert self.sets is not None, "the sets were released"
+        return self.sets
+
+    def __len__(self) -> int:
+        return self._n
+
+    def sizes(self) -> I64:
+        return self._s().sizes()
+
+    def drop_boilerplate(self, rule: BoilerplateRule) -> CorpusStats:
+        self.sets, stats = rule.apply_with_stats(self._s())
+        return stats
+
+    def identical(self) -> I64:
+        return identical_sets(self._s())
+
+    def keep_rows(self, rows: I64) -> None:
+        """From here on, row ``r`` is document ``rows[r]`` (one row per distinct set)."""
+        if rows.size < len(self):
+            self.sets = take_sets(self._s(), rows)
+            if self.facts is not None:
+                self.facts = take_sets(self.facts, rows)
+        self._n = int(rows.size)
+
+    def signatures(self, hasher: MinHasher, bands: int, rows: int) -> None:
+        self._sigs = hasher.signatures_from_sets(self._s())
+
+    def candidates(self, bands: int, rows: int, weights: I64, limit: float) -> Candidates:
+        assert self._sigs is not None, "signatures() first"
+        sigs, self._sigs = self._sigs, None
+        active = in_buckets(self.sizes())
+        return candidates(sigs, bands, rows, active=active, weights=weights, limit=limit)
+
+    def judge(self, verifier: Verifier, pairs: I64) -> Judged:
+        sims = verifier.scores(self._s(), pairs)
+        ok, kinds = verifier.decide(sims, pairs, self.facts)
+        return sims, ok, kinds
+
+    def for_rows(self, rows: I64) -> tuple[ShingleSets, ShingleSets | None]:
+        """Sets (and facts) holding at least the rows ``rows`` (here: all of them)."""
+        return self._s(), self.facts
+
+    def facts_for(self, rows: I64) -> ShingleSets | None:
+        """Fact fingerprints holding at least the rows ``rows`` (None: no fact check)."""
+        return self.facts
+
+    def release(self) -> None:
+        """The sets are no longer needed (the facts may still be)."""
+        self.sets = None
+
+
+class SpilledSets:
+    """The sets in an arena file; every stage reads windows or gathers blocks of it."""
+
+    def __init__(
+        self,
+        arena: SetArena,
+        facts: SetArena | None,
+        spill: SpillDir,
+        plan: MemoryPlan,
+        tick: Tick | None = None,
+    ) -> None:
+        self.arena, self.farena, self.spill, self.plan = arena, facts, spill, plan
+        self.tick = tick
+        self.rows = np.arange(len(arena), dtype=np.int64)  # row r is document rows[r]
+        self._hashes: NDArray[np.uint64] | None = None  # set hashes, computed while filtering
+        self._bands: list[Path] = []
+
+    def __len__(self) -> int:
+        return int(self.rows.size)
+
+    def sizes(self) -> I64:
+        return self.arena.sizes()[self.rows]
+
+    def _windows(self, stage: str) -> Iterator[tuple[int, ShingleSets]]:
+        n = len(self.arena)
+        for lo, w in self.arena.windows(self.plan.window_bytes):
+            check()
+            yield lo, w
+            if self.tick:
+                self.tick(stage, lo + len(w), n)
+
+    # -- boilerplate ------------------------------------------------------------------------
+    def drop_boilerplate(self, rule: BoilerplateRule) -> CorpusStats:
+        n = len(self.arena)
+        reads = iter(("boilerplate 1/3", "boilerplate 2/3"))
+        filt = rule.streamed(lambda: (w for _, w in self._windows(next(reads))), n)
+        out = SetArena(self.spill, "filtered.u32")
+        hashes = []
+        for _, w in self._windows("boilerplate 3/3"):
+            kept = filt.filter(w)
+            out.append(kept)
+            hashes.append(set_hashes(kept))
+        self.spill.remove(self.arena.path)
+        self.arena = out.finish()
+        self._hashes = np.concatenate(hashes) if hashes else None
+        return CorpusStats(rule, n, filt.common)
+
+    # -- identical sets ---------------------------------------------------------------------
+    def identical(self) -> I64:
+        if self._hashes is None:
+            parts = [set_hashes(w) for _, w in self._windows("signatures")]
+            self._hashes = np.concatenate(parts) if parts else np.zeros(0, np.uint64)
+        return group_identical(self._hashes, self.arena.sizes(), self._equal)
+
+    def _equal(self, a: I64, b: I64) -> NDArray[np.bool_]:
+        out = np.empty(a.size, dtype=bool)
+        for lo, hi in self._blocks(a, b):
+            docs = sorted_unique(np.concatenate([a[lo:hi], b[lo:hi]]))
+            s = self.arena.gather(docs, docs, len(self.arena))
+            out[lo:hi] = sets_equal(s, a[lo:hi], b[lo:hi])
+        return out
+
+    def _blocks(self, a: I64, b: I64, sizes: I64 | None = None) -> Iterator[tuple[int, int]]:
+        """Consecutive ranges of the pairs ``(a[k], b[k])`` whose sets, gathered, take at
+        most a window (at least one pair a range)."""
+        sz = self.arena.sizes() if sizes is None else sizes
+        cost = np.cumsum((sz[a] + sz[b]) * 4)
+        lo = 0
+        while lo < a.size:
+            base = cost[lo - 1] if lo else 0
+            hi = int(np.searchsorted(cost, base + self.plan.window_bytes, "right"))
+            hi = max(hi, lo + 1)
+            yield lo, hi
+            lo = hi
+
+    def keep_rows(self, rows: I64) -> None:
+        self.rows = rows
+
+    # -- signatures and candidates ----------------------------------------------------------
+    def signatures(self, hasher: MinHasher, bands: int, rows: int) -> None:
+        """Band hashes of every row, window by window, one file per band (the signatures
+        themselves are never all held: 512 bytes a document at 128 permutations)."""
+        self._bands = [self.spill.new_file(f"band{b:03d}.u64") for b in range(bands)]
+        files = [open(p, "wb") for p in self._bands]
+        written = 0
+        try:
+            for lo, w in self._windows("signatures"):
+                r_lo, r_hi = np.searchsorted(self.rows, [lo, lo + len(w)])
+                local = self.rows[r_lo:r_hi] - lo
+                if local.size == 0:
+                    continue
+                sigs = hasher.signatures_from_sets(take_sets(w, local))
+                bh = band_hashes(sigs, bands, rows)
+                del sigs
+                for b, f in enumerate(files):
+                    np.ascontiguousarray(bh[:, b]).tofile(f)
+                written += local.size * 8
+                for p in self._bands:
+                    self.spill.grew(p, written)
+        except OSError as exc:
+            raise self.spill.error(exc) from None
+        finally:
+            for f in files:
+                f.close()
+
+    def candidates(self, bands: int, rows: int, weights: I64, limit: float) -> Candidates:
+        n = len(self)
+        has_small = np.zeros(n, dtype=bool)
+        active = np.flatnonzero(in_buckets(self.sizes()))
+        parts: list[BucketPart] = []
+        self.spill.passes += 1
+        for b, path in enumerate(self._bands):
+            check()
+            try:
+                keys = np.fromfile(path, dtype=np.uint64)
+            except OSError as exc:
+                raise self.spill.error(exc) from None
+            part = bucket_part(keys[active], lambda at: active[at], weights, limit, has_small)
+            parts.append(part)
+            del keys
+            self.spill.remove(path)
+            if self.tick:
+                self.tick("candidates", b + 1, bands)
+        return merge_parts(parts, n, has_small)
+
+    # -- verification -----------------------------------------------------------------------
+    def judge(self, verifier: Verifier, pairs: I64) -> Judged:
+        m = pairs.shape[0]
+        sims = np.empty(m, dtype=np.float64)
+        ok = np.empty(m, dtype=bool)
+        kinds = None if verifier.facts is None else np.empty(m, dtype=np.int8)
+        self.spill.passes += 1
+        for lo, hi in self._blocks(pairs[:, 0], pairs[:, 1], self.sizes()):
+            check()
+            block = pairs[lo:hi]
+            sets, facts = self.for_rows(block.ravel())
+            sims[lo:hi] = verifier.scores(sets, block)
+            ok[lo:hi], k = verifier.decide(sims[lo:hi], block, facts)
+            if kinds is not None and k is not None:
+                kinds[lo:hi] = k
+            if self.tick:
+                self.tick("verify", hi, m)
+        return sims, ok, kinds
+
+    def for_rows(self, rows: I64) -> tuple[ShingleSets, ShingleSets | None]:
+        """Sets (and facts) indexed by row, holding the rows ``rows`` (others empty)."""
+        want = sorted_unique(np.asarray(rows, dtype=np.int64))
+        docs = self.rows[want]
+        sets = self.arena.gather(docs, want, len(self))
+        facts = None if self.farena is None else self.farena.gather(docs, want, len(self))
+        return sets, facts
+
+    def facts_for(self, rows: I64) -> ShingleSets | None:
+        if self.farena is None:
+            return None
+        want = sorted_unique(np.asarray(rows, dtype=np.int64))
+        return self.farena.gather(self.rows[want], want, len(self))
+
+    def release(self) -> None:
+        self.spill.remove(self.arena.path)
+
+
+SetSource = MemorySets | SpilledSets
