@@ -181,7 +181,9 @@ def child_time(
         "peak_rss_file_mb": sampled.peak["rss_file_mb"],
         "duplicates": r.n_duplicates,
         # what the bounded-memory engine reports (None before it exists) ...
-        "spill": {k: str(v) if k == "tmp_dir" else v for k, v in spill.items()} if spill else None,
+        "spill": {k: os.fspath(v) if k == "tmp_dir" and v else v for k, v in spill.items()}
+        if spill
+        else None,
         "temp_disk_mb": spill["disk_bytes"] / 1e6 if spill else None,
         # ... and what the sampler saw under its tmp_dir (None when it takes no tmp_dir)
         "temp_disk_sampled_mb": sampled.peak["spill_dir_mb"] if spill_dir else None,
