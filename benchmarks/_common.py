@@ -320,7 +320,7 @@ NOISE_NOTE = (
 
 # -- synthetic corpus for scaling -----------------------------------------------------------
 CHUNK_DOCS = 10_000
-N_CHUNKS_MAX = 100  # 1,000,000 documents
+N_CHUNKS_MAX = 100  # 1,000,000 documents (v1; v2 goes to V2_CHUNKS_MAX)
 GEN_VERSION = 1  # bump when the generator changes: the cache key includes it
 
 
@@ -459,7 +459,10 @@ def _v2_source() -> str:
 
 
 def _v2_stem(k: int) -> Path:
-    return CACHE_DIR / "synthetic_v2" / f"v{GEN_V2_VERSION}_seed{SEED}_{_v2_source()}_chunk{k:03d}"
+    name = f"v{GEN_V2_VERSION}_seed{SEED}_{_v2_source()}"
+    if k >= V2_BASE_CHUNKS:  # a round image: its construction has its own version
+        name += f"_round{k // V2_BASE_CHUNKS}v{V2_ROUND_VERSION}"
+    return CACHE_DIR / "synthetic_v2" / f"{name}_chunk{k:03d}"
 
 
 def synthetic_v2_paths(k: int) -> tuple[Path, Path]:
@@ -510,11 +513,12 @@ def _v2_base(rng: random.Random) -> str:
     return " ".join(parts)
 
 
-def _make_chunk_v2(k: int) -> tuple[list[str], list[int]]:
+def _make_chunk_v2(k: int, n: int = CHUNK_DOCS) -> tuple[list[str], list[int]]:
     """Chunk ``k`` (10,000 documents) of the v2 corpus and each document's group id.
 
     A group is one base and its 0-3 syndicated copies (``syndicate(base,
-    random_transforms(rng))``); its id is the global index of the base. A function of ``k``.
+    random_transforms(rng))``); its id is the global index of the base. A function of ``k``;
+    ``n < CHUNK_DOCS`` gives the chunk's first ``n`` documents (for checks and tests).
     """
     import functools
 
@@ -528,7 +532,7 @@ def _make_chunk_v2(k: int) -> tuple[list[str], list[int]]:
     sentences, _, _ = _v2_pool()
     docs: list[str] = []
     groups: list[int] = []
-    while len(docs) < CHUNK_DOCS:
+    while len(docs) < n:
         gid = k * CHUNK_DOCS + len(docs)
         base = _v2_base(rng)
         docs.append(base)
@@ -546,7 +550,138 @@ def _make_chunk_v2(k: int) -> tuple[list[str], list[int]]:
                 )
             )
             groups.append(gid)
-    return docs[:CHUNK_DOCS], groups[:CHUNK_DOCS]
+    return docs[:n], groups[:n]
+
+
+# -- v2 rounds: documents 1M..5M as letter-permuted images of the first 1M ---------------------
+# Generating a v2 chunk costs ~17 s of one core, so 5M documents would cost hours. Instead
+# chunk k >= V2_BASE_CHUNKS is chunk k % V2_BASE_CHUNKS with every JSON line passed through
+# round r = k // V2_BASE_CHUNKS's letter permutation (``v2_round_table``), and its group ids
+# are the base chunk's plus r * V2_ROUND_GROUP_OFFSET. The permutation is built to commute
+# with the normaliser (normalize(translate(x)) == permute(normalize(x)), property-tested), so
+# it maps every document's shingle set bijectively: within a round, every pair of documents
+# has exactly the Jaccard it has in round 0 (copies stay copies, unrelated stays unrelated),
+# while a word changes whenever it holds one permuted letter, so rounds share almost no
+# shingles (``v2_round_check`` measures both).
+V2_BASE_CHUNKS = 100  # chunks generated from scratch: documents 0 .. 999,999
+V2_ROUNDS = 5  # round 0 (the base) and 4 images
+V2_CHUNKS_MAX = V2_BASE_CHUNKS * V2_ROUNDS  # 5,000,000 documents
+V2_ROUND_GROUP_OFFSET = V2_BASE_CHUNKS * CHUNK_DOCS  # larger than every base group id
+# Bump when the permutation, or what the normaliser folds into its letters, changes (the
+# tests in tests/test_bench_corpus.py fail then): the round files' names include it.
+V2_ROUND_VERSION = 1
+# The permuted letters: each is its own normal form and no other letter folds into it (only
+# its presentation forms and ligatures normalise to it, and they follow it, below). Left
+# alone: alef and hamza variants, teh marbuta / heh, alef maksura / yeh, and beh, feh, qaf,
+# kaf, noon, waw, which dotless, Persian or waw-variant letters fold into. Two classes, so a
+# letter that joins on both sides maps to another that does, and a shaped (presentation
+# form) copy stays correctly shaped.
+V2_ROUND_DUAL_JOINING = "تثجحخسشصضطظعغلم"
+V2_ROUND_NON_JOINING = "دذرز"
+# Round r moves each dual-joining letter r places along the class (a derangement for every
+# r, and rounds r != s never agree on a letter). Four non-joining letters allow only three
+# such shifts: round 4 swaps pairs instead, and agrees with rounds 1 and 3 on two of them.
+_V2_NON_JOINING_IMAGES = ("دذرز", "ذرزد", "رزدذ", "زدذر", "ذدزر")
+_POSITIONAL_FORMS = ("ISOLATED", "INITIAL", "MEDIAL", "FINAL")
+# Code points whose normal form can contain a letter: presentation forms A and B, and the
+# Arabic mathematical letters (tests/test_bench_corpus.py checks no other code point does).
+_V2_SHAPED_RANGES = ((0xFB50, 0xFDFF), (0xFE70, 0xFEFF), (0x1EE00, 0x1EEFF))
+
+
+def v2_round_letters(r: int) -> dict[str, str]:
+    """Round ``r``'s letter permutation (empty for round 0, the base corpus)."""
+    if not 0 <= r < V2_ROUNDS:
+        raise ValueError(f"round {r} is outside 0..{V2_ROUNDS - 1}")
+    if r == 0:
+        return {}
+    dual = V2_ROUND_DUAL_JOINING
+    out = {c: dual[(i + r) % len(dual)] for i, c in enumerate(dual)}
+    out.update(zip(V2_ROUND_NON_JOINING, _V2_NON_JOINING_IMAGES[r], strict=True))
+    return out
+
+
+_V2_ROUND_TABLES: dict[int, dict[int, str]] = {}
+
+
+def v2_round_table(r: int) -> dict[int, str]:
+    """The ``str.translate`` table of round ``r``: its letters, and what normalises to them.
+
+    A positional presentation form of a permuted letter becomes the same form of the letter's
+    image; any other character whose normal form holds a permuted letter (ligatures such as
+    U+FDFA, letters with a superscript alef) becomes the permuted normal form, so translation
+    and normalisation commute.
+    """
+    if r not in _V2_ROUND_TABLES:
+        import unicodedata
+
+        from arabic_dedup import normalize
+
+        letters = v2_round_letters(r)
+        table = {ord(a): b for a, b in letters.items()}
+        for lo, hi in _V2_SHAPED_RANGES:
+            for cp in range(lo, hi + 1):
+                ch = chr(cp)
+                norm = normalize(ch)
+                if not letters or not any(x in letters for x in norm):
+                    continue
+                name = unicodedata.name(ch, "")
+                image = norm.translate(table)
+                for form in _POSITIONAL_FORMS:
+                    if len(norm) == 1 and name == f"{unicodedata.name(norm)} {form} FORM":
+                        image = unicodedata.lookup(f"{unicodedata.name(letters[norm])} {form} FORM")
+                table[cp] = image
+        _V2_ROUND_TABLES[r] = table
+    return _V2_ROUND_TABLES[r]
+
+
+_V2_ROUND_LUTS: dict[int, tuple[Any, Any, dict[int, str]]] = {}
+
+
+def v2_translate(text: str, r: int) -> str:
+    """``text.translate(v2_round_table(r))``, ~20x faster: a numpy lookup over code points
+    for the 1:1 part, then a regex pass for the rare characters that expand (ligatures)."""
+    import re
+
+    import numpy as np
+
+    if r not in _V2_ROUND_LUTS:
+        table = v2_round_table(r)
+        lut = np.arange(0x110000, dtype=np.uint32)
+        expanding: dict[int, str] = {}
+        for cp, image in table.items():
+            if len(image) == 1:
+                lut[cp] = ord(image)
+            else:
+                expanding[cp] = image
+        pattern = re.compile("[" + "".join(map(chr, expanding)) + "]") if expanding else None
+        _V2_ROUND_LUTS[r] = (lut, pattern, expanding)
+    lut, pattern, expanding = _V2_ROUND_LUTS[r]
+    code_points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    out = str(lut[code_points].tobytes().decode("utf-32-le"))
+    if pattern is not None:
+        out = pattern.sub(lambda m: expanding[ord(m[0])], out)
+    return out
+
+
+def _ensure_round_chunk_v2(k: int) -> int:
+    """Write chunk ``k >= V2_BASE_CHUNKS`` as round ``k // V2_BASE_CHUNKS`` of its base chunk."""
+    import numpy as np
+
+    texts_path, groups_path = synthetic_v2_paths(k)
+    if texts_path.exists() and groups_path.exists():
+        return k
+    r, base = divmod(k, V2_BASE_CHUNKS)
+    base_texts, base_groups = synthetic_v2_paths(base)
+    texts_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = texts_path.with_suffix(f".tmp{os.getpid()}")
+    # The whole JSON-lines file at once: the permuted characters are letters, never JSON
+    # syntax, so translating the lines is translating each text.
+    tmp.write_text(v2_translate(base_texts.read_text(encoding="utf-8"), r), encoding="utf-8")
+    gtmp = groups_path.with_suffix(f".tmp{os.getpid()}.npy")
+    np.save(gtmp, np.load(base_groups) + r * V2_ROUND_GROUP_OFFSET)
+    gtmp.replace(groups_path)
+    tmp.replace(texts_path)
+    return k
 
 
 def _ensure_chunk_v2(k: int) -> int:
@@ -570,23 +705,34 @@ def _ensure_chunk_v2(k: int) -> int:
 
 
 def ensure_synthetic_v2(n_docs: int, *, processes: int = 2) -> None:
-    """Generate (once, cached in ``CACHE_DIR/synthetic_v2``) chunks for ``n_docs`` documents."""
-    n_chunks = -(-n_docs // CHUNK_DOCS)
-    if n_chunks > N_CHUNKS_MAX:
-        raise ValueError(f"at most {N_CHUNKS_MAX * CHUNK_DOCS:,} synthetic documents")
-    todo = [k for k in range(n_chunks) if not all(p.exists() for p in synthetic_v2_paths(k))]
-    if not todo:
-        return
-    _v2_pool()  # built once here; forked workers share it
-    if processes > 1 and len(todo) > 1:
-        import multiprocessing as mp
+    """Generate (once, cached in ``CACHE_DIR/synthetic_v2``) chunks for ``n_docs`` documents.
 
-        with mp.get_context("fork").Pool(processes) as pool:
-            for k in pool.imap_unordered(_ensure_chunk_v2, todo):
-                print(f"  generated v2 chunk {k}", file=sys.stderr, flush=True)
-    else:
-        for k in todo:
-            _ensure_chunk_v2(k)
+    The first ``V2_BASE_CHUNKS`` chunks are generated; later ones are round images of them.
+    """
+    n_chunks = -(-n_docs // CHUNK_DOCS)
+    if n_chunks > V2_CHUNKS_MAX:
+        raise ValueError(f"at most {V2_CHUNKS_MAX * CHUNK_DOCS:,} synthetic v2 documents")
+
+    def missing(k: int) -> bool:
+        return not all(p.exists() for p in synthetic_v2_paths(k))
+
+    base = [k for k in range(min(n_chunks, V2_BASE_CHUNKS)) if missing(k)]
+    rounds = [k for k in range(V2_BASE_CHUNKS, n_chunks) if missing(k)]
+    if base:
+        _v2_pool()  # built once here; forked workers share it
+    for todo, make, what in (
+        (base, _ensure_chunk_v2, "generated"),
+        (rounds, _ensure_round_chunk_v2, "translated"),
+    ):
+        if processes > 1 and len(todo) > 1:
+            import multiprocessing as mp
+
+            with mp.get_context("fork").Pool(processes) as pool:
+                for k in pool.imap_unordered(make, todo):
+                    print(f"  {what} v2 chunk {k}", file=sys.stderr, flush=True)
+        else:
+            for k in todo:
+                make(k)
 
 
 def iter_synthetic_v2(n_docs: int) -> Any:
@@ -614,3 +760,80 @@ def synthetic_v2_groups(n_docs: int) -> Any:
 def synthetic_v2_mb(n_docs: int) -> float:
     """UTF-8 megabytes of the first ``n_docs`` v2 documents (as decoded text, not JSON)."""
     return sum(len(t.encode("utf-8")) for t in iter_synthetic_v2(n_docs)) / 1e6
+
+
+def v2_round_check(
+    docs: Sequence[str], groups: Sequence[int], *, rounds: Sequence[int] = (1, 2, 3, 4)
+) -> dict[str, Any]:
+    """Check the round construction on ``docs`` (round-0 documents) and their images.
+
+    (a) ``find_duplicates`` on the union of round 0 and the ``rounds`` images: pairs that
+    cross rounds (should be none), pair precision against the groups (group ids shifted per
+    round, as in the files), and duplicates flagged per round (equal up to LSH sampling: the
+    minhash values of a permuted word differ); and, exactly, every within-group pair's word
+    2-shingle Jaccard (reference path) in each round against round 0. (b) The share of a
+    base's word 2-shingles found in its image, and between images of two rounds.
+    """
+    import json
+    from itertools import combinations
+
+    import numpy as np
+
+    from arabic_dedup import find_duplicates, shingles
+
+    n = len(docs)
+    g0 = np.asarray(groups, dtype=np.int64)
+    all_rounds = [0, *rounds]
+    images = {
+        r: [json.loads(v2_translate(json.dumps(d, ensure_ascii=False), r)) for d in docs]
+        for r in all_rounds
+    }
+    res = find_duplicates([d for r in all_rounds for d in images[r]])
+    g = np.concatenate([g0 + r * V2_ROUND_GROUP_OFFSET for r in all_rounds])
+    rnd = np.repeat(np.arange(len(all_rounds)), n)
+    pi, pj = np.asarray(res.pairs.i), np.asarray(res.pairs.j)
+    keep = np.asarray(res.keep)
+    sets = {r: [frozenset(shingles(d)) for d in images[r]] for r in all_rounds}
+    in_group = [(i, j) for i, j in combinations(range(n), 2) if g0[i] == g0[j]]
+
+    def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+        return len(a & b) / len(a | b) if a or b else 1.0
+
+    bases = [i for i in range(n) if i == 0 or g0[i] != g0[i - 1]]
+
+    def shared(r: int, s: int) -> float:
+        common = sum(len(sets[r][i] & sets[s][i]) for i in bases)
+        return common / max(1, sum(len(sets[r][i]) for i in bases))
+
+    per_round = []
+    for k, r in enumerate(all_rounds):
+        table = v2_round_table(r)
+        words = [w for d in docs for w in d.split()]
+        per_round.append(
+            {
+                "round": r,
+                "duplicates": int((~keep[rnd == k]).sum()),
+                "pairs": int(((rnd[pi] == k) & (rnd[pj] == k)).sum()),
+                "group_pairs_jaccard_changed": sum(
+                    jaccard(sets[r][i], sets[r][j]) != jaccard(sets[0][i], sets[0][j])
+                    for i, j in in_group
+                ),
+                "words_unchanged": sum(w.translate(table) == w for w in words) / len(words),
+                "base_shingles_shared_with_round_0": shared(0, r),
+            }
+        )
+    between = {f"{r}-{s}": shared(r, s) for r, s in combinations(rounds, 2)}
+    same = g[pi] == g[pj]
+    return {
+        "docs_per_round": n,
+        "bases": len(bases),
+        "within_group_pairs": len(in_group),
+        "pairs": len(pi),
+        "cross_round_pairs": int((rnd[pi] != rnd[pj]).sum()),
+        "precision": float(same.mean()) if len(pi) else 1.0,
+        "rounds": per_round,
+        "base_shingles_shared_between_rounds": between,
+        "max_shared": max(
+            [x["base_shingles_shared_with_round_0"] for x in per_round[1:]] + list(between.values())
+        ),
+    }
