@@ -223,6 +223,47 @@ def test_local_stars_is_star_clusters() -> None:
         assert [got_sim[name[i]] for i in range(n)] == ref.similarity.tolist()
 
 
+def test_bucket_verify_many_buckets_per_group() -> None:
+    """Several buckets of different sizes in one frame (as one ``applyInPandas`` group gets
+    them, unsorted): exactly the verified pairs within each bucket, none across buckets."""
+    import numpy as np
+    import pandas as pd
+
+    from arabic_dedup._shingle import ShingleSets
+    from arabic_dedup._verify import Verifier
+    from arabic_dedup.spark.udfs import bucket_verify_fn, to_bytes
+
+    rng = np.random.default_rng(3)
+    base = [np.unique(rng.integers(0, 60, size=30)).astype(np.uint32) for _ in range(4)]
+    arrays = [np.unique(np.r_[b[rng.random(b.size) < 0.9], 99]).astype(np.uint32) for b in base * 4]
+    bucket = rng.integers(0, 5, size=len(arrays))
+    blobs = to_bytes(ShingleSets.from_arrays(arrays))
+    pdf = pd.DataFrame(
+        {
+            "bid": bucket,
+            "id": np.arange(len(arrays)) + 100,
+            "k0": np.arange(len(arrays)),
+            "sh": blobs,
+        }
+    )
+    pdf = pdf.sample(frac=1.0, random_state=1)
+    verifier = Verifier("jaccard", 0.5)
+    out = bucket_verify_fn(verifier, "bid", "id", "sh", ["k0"], "sim")(pdf)
+    got = {
+        (min(a, b), max(a, b)): s for a, b, s in zip(out["a"], out["b"], out["sim"], strict=True)
+    }
+    sets = ShingleSets.from_arrays(arrays)
+    want = {}
+    for i in range(len(arrays)):
+        for j in range(i + 1, len(arrays)):
+            if bucket[i] == bucket[j]:
+                sims, ok = verifier(sets, np.array([[i, j]]))
+                if ok[0]:
+                    want[(i + 100, j + 100)] = float(sims[0])
+    assert got == want and len(want) >= 3
+    assert (out["ak0"] == out["a"] - 100).all() and (out["bk0"] == out["b"] - 100).all()
+
+
 def test_binary_shingle_sets_round_trip() -> None:
     import numpy as np
 

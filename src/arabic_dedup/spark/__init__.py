@@ -335,8 +335,16 @@ def _verified_edges(
     out_fields = [StructField("a", id_type), StructField("b", id_type)]
     out_fields += [StructField(f"{p}{k}", types[k]) for p in "ab" for k in keys]
     out_fields.append(StructField(_SIM, DoubleType()))
-    bucket_pairs = bucket_verify_fn(cfg.verifier, _ID, _SH, keys, _SIM)
-    ver = small.join(docs, _ID).groupBy("bid").applyInPandas(bucket_pairs, StructType(out_fields))
+    bucket_pairs = bucket_verify_fn(cfg.verifier, "bid", _ID, _SH, keys, _SIM)
+    # Buckets are verified many to a group (band hashes are uniform, so ``bid`` modulo the
+    # group count spreads them evenly): one pandas frame per bucket would cost more than
+    # the verification itself.
+    n_groups = 4 * int(docs.sparkSession.conf.get("spark.sql.shuffle.partitions") or 200)
+    ver = (
+        small.join(docs, _ID)
+        .groupBy(F.pmod("bid", F.lit(n_groups)).alias("_ad_group"))
+        .applyInPandas(bucket_pairs, StructType(out_fields))
+    )
     if n_giant:
         from pyspark.sql import Window
 

@@ -163,18 +163,34 @@ def band_rows_fn(
 
 
 def bucket_verify_fn(
-    verifier: Verifier, id_col: str, sh_col: str, key_cols: Sequence[str], sim_col: str
+    verifier: Verifier,
+    bucket_col: str,
+    id_col: str,
+    sh_col: str,
+    key_cols: Sequence[str],
+    sim_col: str,
 ) -> Callable[[pd.DataFrame], pd.DataFrame]:
-    """One bucket's members (id, keys, shingles) -> every verified pair among them: columns
-    ``a``, ``b`` (ids), ``a<key>``, ``b<key>`` and ``sim_col``, in no particular orientation."""
+    """Members (bucket, id, keys, shingles) of one or more buckets -> every verified pair
+    within a bucket: columns ``a``, ``b`` (ids), ``a<key>``, ``b<key>`` and ``sim_col``, in no
+    particular orientation. Many buckets share one call (a pandas frame costs milliseconds,
+    most buckets hold two documents); their pairs are listed per bucket size, vectorised."""
 
     def verify(pdf: pd.DataFrame) -> pd.DataFrame:
-        m = len(pdf)
-        ii, jj = np.triu_indices(m, k=1)
-        pairs = np.stack([ii, jj], axis=1).astype(np.int64)
+        pdf = pdf.sort_values(bucket_col, kind="stable")
+        bucket = pdf[bucket_col].to_numpy()
+        m = bucket.size
+        starts = np.flatnonzero(np.r_[True, bucket[1:] != bucket[:-1]]) if m else np.zeros(0, int)
+        sizes = np.diff(np.r_[starts, m])
+        chunks = [np.zeros((0, 2), dtype=np.int64)]
+        for size in np.unique(sizes[sizes > 1]).tolist():
+            first = starts[sizes == size][:, None]
+            ii, jj = np.triu_indices(size, k=1)
+            chunks.append(np.stack([(first + ii).ravel(), (first + jj).ravel()], axis=1))
+        pairs = np.concatenate(chunks).astype(np.int64)
         sims, ok = verifier(to_sets(pdf[sh_col]), pairs)
-        a, b = ii[ok], jj[ok]
-        out = {"a": pdf[id_col].to_numpy()[a], "b": pdf[id_col].to_numpy()[b]}
+        a, b = pairs[ok, 0], pairs[ok, 1]
+        ids = pdf[id_col].to_numpy()
+        out = {"a": ids[a], "b": ids[b]}
         for k in key_cols:
             col = pdf[k].to_numpy()
             out[f"a{k}"], out[f"b{k}"] = col[a], col[b]
