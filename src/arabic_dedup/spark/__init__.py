@@ -247,24 +247,22 @@ def _drop_common(
     frequencies and the same exemption for documents that are mostly common.
 
     Frequencies are counted in two passes that ship counts, not shingles: per cell of hashes
-    (each partition sends at most ``2**CELL_BITS`` cell counts), then exactly for the hashes
-    of the cells above the limit. Only the common hashes reach the driver (there are at most
-    ``shingles / limit`` of them, whatever the corpus size) and travel back to the executors
-    inside the filter's closure. Returns ``docs`` itself when nothing is common, else the
-    filtered documents, cached.
+    (each partition sends its ``2**CELL_BITS`` cell counts in ``CELL_SLICES`` binary rows),
+    then exactly for the hashes of the cells above the limit. Only the common hashes reach
+    the driver (there are at most ``shingles / limit`` of them, whatever the corpus size)
+    and travel back to the executors inside the filter's closure. Returns ``docs`` itself
+    when nothing is common, else the filtered documents, cached.
     """
     import numpy as np
 
-    from .udfs import cell_counts_fn, drop_common_fn, hot_counts_fn
+    from .udfs import cell_counts_fn, drop_common_fn, hot_cells_fn, hot_counts_fn
 
     limit = float(rule.limit(n_docs))
     sh = docs.select(_SH)
     cells = (
-        sh.mapInPandas(cast(Any, cell_counts_fn(_SH)), "cell int, c long")
-        .groupBy("cell")
-        .agg(F.sum("c").alias("c"))
-        .where(F.col("c") > F.lit(limit))
-        .select("cell")
+        sh.mapInPandas(cast(Any, cell_counts_fn(_SH)), "slice int, counts binary")
+        .groupBy("slice")
+        .applyInPandas(hot_cells_fn(limit), "cell int")
         .collect()
     )
     if not cells:

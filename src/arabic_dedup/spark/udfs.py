@@ -32,6 +32,7 @@ __all__ = [
     "bucket_verify_fn",
     "cell_counts_fn",
     "drop_common_fn",
+    "hot_cells_fn",
     "hot_counts_fn",
     "local_stars_fn",
     "shingle_fn",
@@ -47,6 +48,7 @@ _U32 = np.dtype("<u4")
 # documents lies in a cell counted more than ``limit`` times, so no common shingle is missed,
 # and a partition ships at most 2**CELL_BITS counts instead of one row per shingle.
 CELL_BITS = 20
+CELL_SLICES = 16  # cell counts travel as this many rows per partition
 
 
 def to_sets(blobs: Sequence[bytes] | pd.Series) -> ShingleSets:
@@ -93,17 +95,39 @@ def _cells(hashes: NDArray[np.uint32], bits: int) -> NDArray[np.int64]:
 
 
 def cell_counts_fn(sh_col: str) -> Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]]:
-    """A partition's shingle arrays -> its non-zero cell counts (columns ``cell``, ``c``)."""
+    """A partition's shingle sets -> its occurrence counts per cell, as ``CELL_SLICES`` rows
+    (``slice``, ``counts``: that slice's cells as ``int64`` bytes). A few large rows, not a
+    row per cell: Spark moves a row at a time, so a million small rows cost seconds."""
 
     def cell_counts(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         counts = np.zeros(1 << CELL_BITS, dtype=np.int64)
         for pdf in batches:
             sets = to_sets(pdf[sh_col])
             counts += np.bincount(_cells(sets.hashes, CELL_BITS), minlength=counts.size)
-        cells = np.flatnonzero(counts)
-        yield pd.DataFrame({"cell": cells.astype(np.int32), "c": counts[cells]})
+        parts = counts.reshape(CELL_SLICES, -1)
+        yield pd.DataFrame(
+            {
+                "slice": np.arange(CELL_SLICES, dtype=np.int32),
+                "counts": [p.tobytes() for p in parts],
+            }
+        )
 
     return cell_counts
+
+
+def hot_cells_fn(limit: float) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """Every partition's counts of one slice -> the cells of that slice counted more than
+    ``limit`` times in all (column ``cell``)."""
+
+    def hot_cells(pdf: pd.DataFrame) -> pd.DataFrame:
+        total = np.zeros((1 << CELL_BITS) // CELL_SLICES, dtype=np.int64)
+        for blob in pdf["counts"].tolist():
+            total += np.frombuffer(blob, dtype=np.int64)
+        first = int(pdf["slice"].iloc[0]) * total.size
+        cells = np.flatnonzero(total > limit) + first
+        return pd.DataFrame({"cell": cells.astype(np.int32)})
+
+    return hot_cells
 
 
 def hot_counts_fn(
