@@ -136,13 +136,14 @@ def v2_frame(spark: Any, n_docs: int) -> Any:
     import pandas as pd
 
     paths = [str(c.synthetic_v2_paths(k)[0]) for k in range(-(-n_docs // c.CHUNK_DOCS))]
+    chunk = c.CHUNK_DOCS  # the workers cannot import _common: give them plain values
 
     def read(batches: Any) -> Any:
         for pdf in batches:
             for k in pdf["id"].tolist():
                 with open(paths[k], encoding="utf-8") as f:
                     texts = [json.loads(line) for line in f]
-                first = k * c.CHUNK_DOCS
+                first = k * chunk
                 texts = texts[: max(0, n_docs - first)]
                 yield pd.DataFrame({"id": range(first, first + len(texts)), "text": texts})
 
