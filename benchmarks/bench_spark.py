@@ -398,7 +398,8 @@ process's, exactly.
 ## Where the time goes (Spark UI REST API, per pipeline step)
 
 Every job `arabic_dedup.spark` starts is described `arabic_dedup: <step>`; the benchmark sums
-the jobs' wall time and their stages' executor time and shuffle writes per step.
+the jobs' wall time (jobs of one step can overlap, so a step's sum can exceed its share of
+the run) and their stages' executor time and shuffle writes per step.
 
 {prof_md}
 

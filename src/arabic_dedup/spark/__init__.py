@@ -182,22 +182,25 @@ def find_duplicates(
         sc.setJobDescription(f"{STAGE_PREFIX}buckets")
         edges = _verified_edges(docs_used, keys, cfg, F, cached)
         assign = _clusters(edges, keys, F, on_round, sc)
+        sc.setJobDescription(f"{STAGE_PREFIX}result")
+        d = assign[_V]
+        # From the cached documents, computed now: the caller's input is not read again (a
+        # second evaluation could even give other ids, e.g. monotonically_increasing_id).
+        return _materialize(
+            docs.select(_ID)
+            .join(assign, F.col(_ID) == F.col(_LATER), "left")
+            .select(
+                F.col(_ID).alias(id_col),
+                F.coalesce(d, F.col(_ID)).alias("cluster_id"),
+                d.isNull().alias("keep"),
+                d.alias("duplicate_of"),
+                F.coalesce(F.col(_SIM), F.lit(1.0)).alias("similarity"),
+            )
+        )
     finally:
         for frame in cached:
             frame.unpersist()
         sc.setJobDescription(None)
-    d = assign[_V]
-    return (
-        df.select(F.col(id_col).alias(_ID))
-        .join(assign, F.col(_ID) == F.col(_LATER), "left")
-        .select(
-            F.col(_ID).alias(id_col),
-            F.coalesce(d, F.col(_ID)).alias("cluster_id"),
-            d.isNull().alias("keep"),
-            d.alias("duplicate_of"),
-            F.coalesce(F.col(_SIM), F.lit(1.0)).alias("similarity"),
-        )
-    )
 
 
 def _check_columns(df: DataFrame, text_col: str, id_col: str, order_col: str | None) -> None:
