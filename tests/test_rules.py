@@ -98,12 +98,15 @@ def test_spark_sql_engine(spark: Any, sets: ShingleSets, max_df: Any) -> None:
     from pyspark.sql import functions as F
 
     from arabic_dedup import spark as ads
+    from arabic_dedup.spark.udfs import to_bytes, to_sets
 
     rule = BoilerplateRule.of(max_df)
-    rows = [(i, i, [int(h) for h in sets[i].tolist()]) for i in range(len(sets))]
-    docs = spark.createDataFrame(rows, [ads._ID, ads._KEY, ads._SH])
-    out = ads._drop_common(docs, rule, len(sets), F).orderBy(ads._ID).collect()
-    assert [list(r[ads._SH]) for r in out] == owner(sets, max_df)
+    key = f"{ads._K}0"
+    rows = [(i, i, b) for i, b in enumerate(to_bytes(sets))]
+    docs = spark.createDataFrame(rows, f"{ads._ID} long, {key} long, {ads._SH} binary")
+    out = ads._drop_common(docs, [key], rule, len(sets), F).orderBy(ads._ID).collect()
+    got = to_sets([bytes(r[ads._SH]) for r in out])
+    assert [got[i].tolist() for i in range(len(got))] == owner(sets, max_df)
 
 
 @pytest.mark.parametrize("store", ["memory", "sqlite", "redis"])

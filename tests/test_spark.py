@@ -85,8 +85,17 @@ def test_containment(spark: Any) -> None:
     assert_same(spark, syndicated_corpus(3), similarity="containment", min_duplicates=10)
 
 
-def test_chaining_is_not_followed(spark: Any) -> None:
-    """A~B, B~C, A not~C: C must not join A. A longer chain needs several rounds."""
+@pytest.mark.parametrize("local_pairs", [0, 3, None])
+def test_chaining_is_not_followed(
+    spark: Any, monkeypatch: pytest.MonkeyPatch, local_pairs: int | None
+) -> None:
+    """A~B, B~C, A not~C: C must not join A. A longer chain needs several rounds of joins when
+    the pairs are too many for one task (LOCAL_PAIRS=0: rounds only; 3: two rounds, then the
+    last pairs in one task); by default one task decides them all."""
+    from arabic_dedup import spark as ads
+
+    if local_pairs is not None:
+        monkeypatch.setattr(ads, "LOCAL_PAIRS", local_pairs)
     texts = [*chain(7), "نص آخر لا علاقة له بالسلسلة على الإطلاق"]
     rounds: list[tuple[int, int]] = []
     single = assert_same(
@@ -101,8 +110,8 @@ def test_chaining_is_not_followed(spark: Any) -> None:
     pairs = {(p.i, p.j) for p in single.pairs}
     assert (0, 1) in pairs and (1, 2) in pairs and (0, 2) not in pairs
     assert single.cluster_ids.tolist() == [0, 0, 2, 2, 4, 4, 6, 7]
-    assert [n for _, n in rounds] == [6, 4, 2]
-    assert len(rounds) == 3  # one per kept link of the chain: the loop really iterates
+    # One round per kept link of the chain: the loop really iterates.
+    assert [n for _, n in rounds] == ([6] if local_pairs is None else [6, 4, 2])
 
 
 def test_order_col_and_string_ids(spark: Any) -> None:
@@ -146,6 +155,18 @@ def test_empty_and_whitespace_texts(spark: Any) -> None:
     assert_same(spark, texts, min_duplicates=1)
 
 
+@pytest.mark.parametrize("keep", ["first", "longest"])
+def test_exact_copies(spark: Any, keep: str) -> None:
+    """Identical texts (one process collapses them into one set before LSH) beside
+    near-copies of them, shuffled: the same representatives and similarities."""
+    rng = random.Random(8)
+    texts = syndicated_corpus(8, copies=2)
+    texts += [texts[i] for i in rng.sample(range(len(texts)), 6) for _ in range(3)]
+    rng.shuffle(texts)
+    assert len(texts) - len(set(texts)) >= 18, "the case must contain exact copies"
+    assert_same(spark, texts, keep=keep, min_duplicates=20)
+
+
 def test_giant_buckets_of_copies(spark: Any) -> None:
     """2,000 identical rows and 1,100 near-copies (buckets over GIANT_BUCKET, which Spark pairs
     with their first members only) among a syndicated corpus: the same clusters as on one
@@ -166,6 +187,97 @@ def test_saudinewsnet(spark: Any) -> None:
     with gzip.open(shared_file(SAUDINEWSNET), "rt", encoding="utf-8") as f:
         day = [r["text"] for r in map(json.loads, f) if r["id"].startswith("2015-07-22")]
     assert_same(spark, day[::4], min_duplicates=20)
+
+
+def test_local_stars_is_star_clusters() -> None:
+    """The one-task clustering (``udfs.local_stars_fn``) decides as ``star_clusters`` on random
+    graphs with ties in similarity, string ids and a keep order that is not the id order."""
+    import numpy as np
+    import pandas as pd
+
+    from arabic_dedup._cluster import star_clusters
+    from arabic_dedup.spark.udfs import local_stars_fn
+
+    for seed in range(30):
+        rng = np.random.default_rng(seed)
+        n = int(rng.integers(2, 40))
+        order = rng.permutation(n)  # keep order: order[r] is the document of rank r
+        rank = np.empty(n, dtype=np.int64)
+        rank[order] = np.arange(n)
+        pairs = np.unique(np.sort(rng.integers(0, n, size=(3 * n, 2)), axis=1), axis=0)
+        pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+        sims = rng.choice([0.8, 0.9, 1.0], size=len(pairs))
+        ref = star_clusters(n, pairs, sims, order)
+        swap = rank[pairs[:, 0]] > rank[pairs[:, 1]]
+        first = np.where(swap, pairs[:, 1], pairs[:, 0])
+        later = np.where(swap, pairs[:, 0], pairs[:, 1])
+        name = np.array([f"d{i:03d}" for i in range(n)], dtype=object)
+        pdf = pd.DataFrame(
+            {"f": name[first], "l": name[later], "fk": rank[first], "fi": name[first],
+             "lk": rank[later], "li": name[later], "s": sims}
+        )  # fmt: skip
+        out = local_stars_fn("f", "l", ["fk", "fi"], ["lk", "li"], "s", ("d", "v", "x"))(pdf)
+        got_rep = {name[i]: name[i] for i in range(n)} | dict(zip(out["d"], out["v"], strict=True))
+        got_sim = dict.fromkeys(name, 1.0) | dict(zip(out["d"], out["x"], strict=True))
+        assert [got_rep[name[i]] for i in range(n)] == name[ref.representative].tolist()
+        assert [got_sim[name[i]] for i in range(n)] == ref.similarity.tolist()
+
+
+def test_bucket_verify_many_buckets_per_group() -> None:
+    """Several buckets of different sizes in one frame (as one ``applyInPandas`` group gets
+    them, unsorted): exactly the verified pairs within each bucket, none across buckets."""
+    import numpy as np
+    import pandas as pd
+
+    from arabic_dedup._shingle import ShingleSets
+    from arabic_dedup._verify import Verifier
+    from arabic_dedup.spark.udfs import bucket_verify_fn, to_bytes
+
+    rng = np.random.default_rng(3)
+    base = [np.unique(rng.integers(0, 60, size=30)).astype(np.uint32) for _ in range(4)]
+    arrays = [np.unique(np.r_[b[rng.random(b.size) < 0.9], 99]).astype(np.uint32) for b in base * 4]
+    bucket = rng.integers(0, 5, size=len(arrays))
+    blobs = to_bytes(ShingleSets.from_arrays(arrays))
+    pdf = pd.DataFrame(
+        {
+            "bid": bucket,
+            "id": np.arange(len(arrays)) + 100,
+            "k0": np.arange(len(arrays)),
+            "sh": blobs,
+        }
+    )
+    pdf = pdf.sample(frac=1.0, random_state=1)
+    verifier = Verifier("jaccard", 0.5)
+    out = bucket_verify_fn(verifier, "bid", "id", "sh", ["k0"], "sim")(pdf)
+    got = {
+        (min(a, b), max(a, b)): s for a, b, s in zip(out["a"], out["b"], out["sim"], strict=True)
+    }
+    sets = ShingleSets.from_arrays(arrays)
+    want = {}
+    for i in range(len(arrays)):
+        for j in range(i + 1, len(arrays)):
+            if bucket[i] == bucket[j]:
+                sims, ok = verifier(sets, np.array([[i, j]]))
+                if ok[0]:
+                    want[(i + 100, j + 100)] = float(sims[0])
+    assert got == want and len(want) >= 3
+    assert (out["ak0"] == out["a"] - 100).all() and (out["bk0"] == out["b"] - 100).all()
+
+
+def test_binary_shingle_sets_round_trip() -> None:
+    import numpy as np
+
+    from arabic_dedup._shingle import ShingleSets
+    from arabic_dedup.spark.udfs import to_bytes, to_sets
+
+    arrays = [np.array(x, dtype=np.uint32) for x in ([], [1, 2**31, 2**32 - 1], [], [7])]
+    sets = ShingleSets.from_arrays(arrays)
+    blobs = to_bytes(sets)
+    assert [len(b) for b in blobs] == [0, 12, 0, 4]
+    back = to_sets(blobs)
+    assert [back[i].tolist() for i in range(len(back))] == [a.tolist() for a in arrays]
+    assert back.hashes.flags.writeable
+    assert len(to_sets([])) == 0
 
 
 # -- errors -------------------------------------------------------------------------------------

@@ -5,17 +5,20 @@ Needs the ``spark`` extra (``pip install 'arabic-dedup[spark]'``); pyspark is im
 (:mod:`.udfs`), so signatures, candidates, similarities and clusters are the ones
 :func:`arabic_dedup.find_duplicates` gives on the same texts in the same keep order:
 
-1. shingles:   ``MinHasher.shingle_sets`` in a pandas UDF, one array per document (cached);
-2. ``max_df``: document frequency by ``explode`` + ``groupBy``; common shingles are filtered
-   out of each array as ``BoilerplateRule.apply`` does (same rule object, same exemption);
-3. banding:    ``signatures_from_sets`` + ``band_hashes`` in a pandas UDF, then a ``groupBy``
-   on the band hash (which mixes in the band index): every pair in a bucket of at most
-   ``GIANT_BUCKET`` documents is a candidate; a bigger bucket (10^5 copies of a cookie
-   notice) pairs each member with its first ``GIANT_HEADS`` members in keep order only, so
-   its cost is linear in its size (see :func:`_verified_edges`);
-4. verify:     candidates joined with both shingle arrays, exact similarity by ``verify_pairs``;
-5. clusters:   ``star_clusters`` computed in rounds of joins (see :func:`_representatives`),
-   never collecting pairs on the driver.
+1. shingles:   ``MinHasher.shingle_sets`` in a pandas UDF, one ``binary`` value per document
+   (its sorted uint32 hashes; cached);
+2. ``max_df``: document frequencies counted per partition in ``mapInPandas`` (cell counts,
+   then exact counts in the cells above the limit: counts are shuffled, not shingles); the
+   common hashes are filtered out of each set by ``drop_common``, the rule object's own code;
+3. banding:    ``signatures_from_sets`` + ``band_hashes`` in ``mapInPandas`` (one row per
+   band), then a ``groupBy`` on the band hash (which mixes in the band index);
+4. verify:     buckets with the same members are verified once, each in one ``applyInPandas``
+   group that gets its members' shingles once and scores every pair with ``Verifier``; a
+   bucket of more than ``GIANT_BUCKET`` documents pairs each member with its first
+   ``GIANT_HEADS`` members in keep order only (see :func:`_verified_edges`);
+5. clusters:   ``star_clusters``' sequential visit in one ``applyInPandas`` task when at most
+   ``LOCAL_PAIRS`` verified pairs are left undecided, after rounds of joins while there are
+   more (see :func:`_clusters`); pairs never reach the driver.
 
 Keep order: ``keep="first"`` keeps the document with the smallest ``order_col`` (default: the id
 column itself, so give an explicit row-number column when ids do not sort in input order);
@@ -28,7 +31,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .._boilerplate import BoilerplateRule
 from .._cluster import KeepPolicy
@@ -39,16 +42,24 @@ from .._lsh import GIANT_BUCKET
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
-__all__ = ["GIANT_HEADS", "SPARK_EXTRA", "find_duplicates"]
+__all__ = ["GIANT_HEADS", "LOCAL_PAIRS", "SPARK_EXTRA", "STAGE_PREFIX", "find_duplicates"]
 
 # A bucket of more than GIANT_BUCKET documents pairs each member with this many of its
 # earliest members in keep order (its likely representatives), not with every member.
 GIANT_HEADS = 16
 
+# Clustering rounds of joins run only while more verified pairs than this are undecided; the
+# rest go to one task that visits them in keep order as ``star_clusters`` does (~100 bytes a
+# pair in pandas: 2 * 10^6 pairs take a few hundred MB of that task's Python memory).
+LOCAL_PAIRS = 2_000_000
+
+# Spark jobs are described "arabic_dedup: <stage>" (the UI and the benchmark's profile).
+STAGE_PREFIX = "arabic_dedup: "
+
 SPARK_EXTRA = "pip install 'arabic-dedup[spark]'"
 
 # Internal column names, prefixed so they cannot clash with the caller's.
-_ID, _ORD, _TXT, _SH, _KEY = "_ad_id", "_ad_order", "_ad_text", "_ad_shingles", "_ad_key"
+_ID, _ORD, _TXT, _SH, _K = "_ad_id", "_ad_order", "_ad_text", "_ad_shingles", "_ad_k"
 _FIRST, _LATER, _SIM, _V = "_ad_first", "_ad_later", "_ad_sim", "_ad_v"
 
 
@@ -135,47 +146,61 @@ def find_duplicates(
     if keep not in ("first", "longest"):
         raise ConfigError(f"keep must be 'first' or 'longest' on Spark, got {keep!r}")
     _check_columns(df, text_col, id_col, order_col)
+    sc: Any = df.sparkSession.sparkContext  # Any: pyspark types the description as str only
 
     from .udfs import shingle_fn
 
-    shingles = F.pandas_udf(shingle_fn(cfg, text_col), "array<int>")
+    shingles = F.pandas_udf(shingle_fn(cfg, text_col), "binary")
     order = F.col(order_col) if order_col is not None else F.col(id_col)
     docs = df.select(
         F.col(id_col).alias(_ID),
         order.alias(_ORD),
         F.col(text_col).alias(_TXT),
     )
-    # The keep order as one comparable struct: smaller is kept first; the id makes it total.
-    key_fields = [F.col(_ORD).alias("o"), F.col(_ID).alias("i")]
+    # The keep order as columns compared in turn (a struct): smaller is kept first; the id,
+    # last, makes it total.
+    key_exprs = [F.col(_ORD), F.col(_ID)]
     if keep == "longest":
-        key_fields.insert(0, (-F.length(_TXT)).alias("neg_len"))
+        key_exprs.insert(0, -F.length(_TXT))
+    keys = [f"{_K}{i}" for i in range(len(key_exprs))]
     docs = docs.select(
-        _ID, F.struct(*key_fields).alias(_KEY), shingles(F.col(_ID), F.col(_TXT)).alias(_SH)
+        _ID,
+        *(e.alias(k) for e, k in zip(key_exprs, keys, strict=True)),
+        shingles(F.col(_ID), F.col(_TXT)).alias(_SH),
     ).persist(_storage_level())
+    cached = [docs]
     try:
-        n_docs = _validate(docs, F, id_col, order_col)
+        sc.setJobDescription(f"{STAGE_PREFIX}shingles")
+        n_docs = _validate(docs, F, id_col, order_col, keys[-2])
         rule = cfg.boilerplate
+        docs_used = docs
         if rule is not None:
-            docs_used = _drop_common(docs, rule, n_docs, F)
-        else:
-            docs_used = docs
-        edges = _materialize(_verified_edges(docs_used, cfg, F))
-        nonrep = _representatives(edges, F, on_round)
-        assign = _materialize(_assign(edges, nonrep, F))
-    finally:
-        docs.unpersist()
-    d = assign[_V]
-    return (
-        df.select(F.col(id_col).alias(_ID))
-        .join(assign, F.col(_ID) == F.col(_LATER), "left")
-        .select(
-            F.col(_ID).alias(id_col),
-            F.coalesce(d, F.col(_ID)).alias("cluster_id"),
-            d.isNull().alias("keep"),
-            d.alias("duplicate_of"),
-            F.coalesce(F.col(_SIM), F.lit(1.0)).alias("similarity"),
+            sc.setJobDescription(f"{STAGE_PREFIX}max_df")
+            docs_used = _drop_common(docs, keys, rule, n_docs, F)
+            if docs_used is not docs:
+                cached.append(docs_used)
+        sc.setJobDescription(f"{STAGE_PREFIX}buckets")
+        edges = _verified_edges(docs_used, keys, cfg, F, cached)
+        assign = _clusters(edges, keys, F, on_round, sc)
+        sc.setJobDescription(f"{STAGE_PREFIX}result")
+        d = assign[_V]
+        # From the cached documents, computed now: the caller's input is not read again (a
+        # second evaluation could even give other ids, e.g. monotonically_increasing_id).
+        return _materialize(
+            docs.select(_ID)
+            .join(assign, F.col(_ID) == F.col(_LATER), "left")
+            .select(
+                F.col(_ID).alias(id_col),
+                F.coalesce(d, F.col(_ID)).alias("cluster_id"),
+                d.isNull().alias("keep"),
+                d.alias("duplicate_of"),
+                F.coalesce(F.col(_SIM), F.lit(1.0)).alias("similarity"),
+            )
         )
-    )
+    finally:
+        for frame in cached:
+            frame.unpersist()
+        sc.setJobDescription(None)
 
 
 def _check_columns(df: DataFrame, text_col: str, id_col: str, order_col: str | None) -> None:
@@ -193,12 +218,12 @@ def _check_columns(df: DataFrame, text_col: str, id_col: str, order_col: str | N
         )
 
 
-def _validate(docs: DataFrame, F: Any, id_col: str, order_col: str | None) -> int:
+def _validate(docs: DataFrame, F: Any, id_col: str, order_col: str | None, order_key: str) -> int:
     """Check ids are unique and orders are not null (one pass, which also fills the cache)."""
     row = docs.agg(
         F.count(F.lit(1)).alias("n"),
         F.count_distinct(_ID).alias("ids"),
-        F.sum(F.col(_KEY)["o"].isNull().cast("long")).alias("null_orders"),
+        F.sum(F.col(order_key).isNull().cast("long")).alias("null_orders"),
     ).first()
     if row is None:  # an aggregate without grouping always yields one row
         raise RuntimeError("Spark returned no row for a global aggregate")
@@ -218,28 +243,61 @@ def _validate(docs: DataFrame, F: Any, id_col: str, order_col: str | None) -> in
     return n
 
 
-def _drop_common(docs: DataFrame, rule: BoilerplateRule, n_docs: int, F: Any) -> DataFrame:
+def _drop_common(
+    docs: DataFrame, keys: list[str], rule: BoilerplateRule, n_docs: int, F: Any
+) -> DataFrame:
     """``rule.apply(sets)`` without leaving Spark: the same limit, the same document
-    frequencies and the same exemption for documents that are mostly common."""
-    limit = rule.limit(n_docs)
-    # Arrays hold distinct hashes, so a hash's row count is its document frequency.
-    exploded = docs.select(_ID, F.explode(_SH).alias("h"))
-    common = exploded.groupBy("h").count().where(F.col("count") > F.lit(limit)).select("h")
-    hits = (
-        exploded.join(common, "h", "left_semi").groupBy(_ID).agg(F.collect_list("h").alias("hit"))
+    frequencies and the same exemption for documents that are mostly common.
+
+    Frequencies are counted in two passes that ship counts, not shingles: per cell of hashes
+    (each partition sends its ``2**CELL_BITS`` cell counts in ``CELL_SLICES`` binary rows),
+    then exactly for the hashes of the cells above the limit. Only the common hashes reach
+    the driver (there are at most ``shingles / limit`` of them, whatever the corpus size)
+    and travel back to the executors inside the filter's closure. Returns ``docs`` itself
+    when nothing is common, else the filtered documents, cached.
+    """
+    import numpy as np
+
+    from .udfs import cell_counts_fn, drop_common_fn, hot_cells_fn, hot_counts_fn
+
+    limit = float(rule.limit(n_docs))
+    sh = docs.select(_SH)
+    cells = (
+        sh.mapInPandas(cast(Any, cell_counts_fn(_SH)), "slice int, counts binary")
+        .groupBy("slice")
+        .applyInPandas(hot_cells_fn(limit), "cell int")
+        .collect()
     )
-    sh, hit = F.col(_SH), F.col("hit")
-    exempt = F.size(hit) >= F.lit(rule.exempt_share) * F.greatest(F.size(sh), F.lit(1))
-    # ``filter`` keeps the array's order, which is the uint32 order the kernels rely on.
-    kept = F.filter(sh, lambda x: ~F.array_contains(hit, x))
-    return docs.join(hits, _ID, "left").select(
-        _ID, _KEY, F.when(hit.isNull() | exempt, sh).otherwise(kept).alias(_SH)
+    if not cells:
+        return docs
+    hot = np.sort(np.array([r[0] for r in cells], dtype=np.int64))
+    common_rows = (
+        sh.mapInPandas(cast(Any, hot_counts_fn(_SH, hot)), "h int, c long")
+        .groupBy("h")
+        .agg(F.sum("c").alias("c"))
+        .where(F.col("c") > F.lit(limit))
+        .select("h")
+        .collect()
     )
+    if not common_rows:
+        return docs
+    common = np.sort(np.array([r[0] for r in common_rows], dtype=np.int32).view(np.uint32))
+    drop = F.pandas_udf(drop_common_fn(rule, common), "binary")
+    out = docs.select(_ID, *keys, drop(F.col(_SH)).alias(_SH)).persist(_storage_level())
+    out.count()  # fill the cache now: ``docs`` (unfiltered) is released after this stage
+    return out
 
 
-def _verified_edges(docs: DataFrame, cfg: DedupConfig, F: Any) -> DataFrame:
-    """Verified pairs oriented (first, later) in keep order, with the first's key and the
-    similarity: the input of ``star_clusters``.
+def _verified_edges(
+    docs: DataFrame, keys: list[str], cfg: DedupConfig, F: Any, cached: list[DataFrame]
+) -> DataFrame:
+    """Verified pairs oriented (first, later) in keep order, with both documents' keys
+    (``f<key>``, ``l<key>``) and the similarity: the input of ``star_clusters``.
+
+    Band rows (``bh``, id) give buckets of ids; buckets with the same members (a pair of
+    near-copies shares most of its bands) are verified once, inside one ``applyInPandas``
+    group that gets each member's shingles once and compares every pair among them. So a
+    document's shingles travel once per distinct bucket it is in, not once per candidate pair.
 
     A bucket of more than ``GIANT_BUCKET`` documents is not exploded into all its pairs
     (quadratic: 10^5 copies give 5 * 10^9): each member is paired with the bucket's first
@@ -249,104 +307,205 @@ def _verified_edges(docs: DataFrame, cfg: DedupConfig, F: Any) -> DataFrame:
     ``arabic_dedup.find_duplicates``, which compares giant buckets' members with all their kept
     documents, would mark it. Inputs without giant buckets decide exactly as on one machine.
     """
-    from .udfs import REJECTED, band_hash_fn, verify_fn
+    from pyspark.sql.types import DoubleType, LongType, StructField, StructType
 
-    band_udf = F.pandas_udf(band_hash_fn(cfg), "array<bigint>")
-    verify_udf = F.pandas_udf(verify_fn(cfg.verifier), "double")
+    from .udfs import REJECTED, band_rows_fn, bucket_verify_fn, verify_fn
+
+    types = {f.name: f.dataType for f in docs.schema.fields}
+    id_type = types[_ID]
+    bands = docs.select(_ID, _SH).mapInPandas(
+        cast(Any, band_rows_fn(cfg, _ID, _SH)),
+        StructType([StructField("bh", LongType()), StructField(_ID, id_type)]),
+    )
     # Band hashes mix in the band index, so the hash alone is the bucket key (as in
-    # ``candidate_pairs``); a bucket shared by several bands still yields each pair once.
-    bands = docs.select(_ID, _KEY, F.explode(band_udf(F.col(_SH))).alias("bh"))
-    members = F.collect_list(F.struct(F.col(_KEY).alias("k"), F.col(_ID).alias("i")))
-    buckets = bands.groupBy("bh").agg(members.alias("m")).where(F.size("m") > 1)
-    ids = F.col("m").getField("i")
+    # ``candidates``).
+    buckets = (
+        bands.groupBy("bh")
+        .agg(F.collect_list(_ID).alias("m"))
+        .where(F.size("m") > 1)
+        .persist(_storage_level())
+    )
+    cached.append(buckets)
+    n_giant = buckets.where(F.size("m") > F.lit(GIANT_BUCKET)).count()
     small = (
         buckets.where(F.size("m") <= F.lit(GIANT_BUCKET))
-        .select(F.explode(ids).alias("x"), ids.alias("ids"))
-        .select("x", F.explode("ids").alias("y"))
-        .where(F.col("x") < F.col("y"))
+        .groupBy(F.array_sort("m").alias("ids"))
+        .agg(F.min("bh").alias("bid"))
+        .select("bid", F.explode("ids").alias(_ID))
     )
-    heads = F.slice(F.sort_array("m"), 1, GIANT_HEADS).getField("i")
-    giant = (
-        buckets.where(F.size("m") > F.lit(GIANT_BUCKET))
-        # The heads once per bucket, before exploding (beside the explode, Spark sorts the
-        # bucket again for every member).
-        .select(ids.alias("ids"), heads.alias("heads"))
-        .select(F.explode("ids").alias("x"), "heads")
-        .select("x", F.explode("heads").alias("h"))
-        .where(F.col("x") != F.col("h"))
-        .select(F.least("x", "h").alias("x"), F.greatest("x", "h").alias("y"))
+    out_fields = [StructField("a", id_type), StructField("b", id_type)]
+    out_fields += [StructField(f"{p}{k}", types[k]) for p in "ab" for k in keys]
+    out_fields.append(StructField(_SIM, DoubleType()))
+    bucket_pairs = bucket_verify_fn(cfg.verifier, "bid", _ID, _SH, keys, _SIM)
+    # Buckets are verified many to a group (band hashes are uniform, so ``bid`` modulo the
+    # group count spreads them evenly): one pandas frame per bucket would cost more than
+    # the verification itself.
+    n_groups = 4 * int(docs.sparkSession.conf.get("spark.sql.shuffle.partitions") or 200)
+    ver = (
+        small.join(docs, _ID)
+        .groupBy(F.pmod("bid", F.lit(n_groups)).alias("_ad_group"))
+        .applyInPandas(bucket_pairs, StructType(out_fields))
     )
-    pairs = small.unionByName(giant).distinct()
-    side = docs.select(_ID, _KEY, _SH)
-    cand = pairs.join(side.toDF("x", "kx", "sx"), "x").join(side.toDF("y", "ky", "sy"), "y")
-    ver = cand.select("x", "y", "kx", "ky", verify_udf("sx", "sy").alias(_SIM)).where(
-        F.col(_SIM) > F.lit(REJECTED)
-    )
-    x_first = F.col("kx") < F.col("ky")
-    return ver.select(
-        F.when(x_first, F.col("x")).otherwise(F.col("y")).alias(_FIRST),
-        F.when(x_first, F.col("kx")).otherwise(F.col("ky")).alias(_KEY),
-        F.when(x_first, F.col("y")).otherwise(F.col("x")).alias(_LATER),
+    if n_giant:
+        from pyspark.sql import Window
+
+        verify_udf = F.pandas_udf(verify_fn(cfg.verifier), "double")
+        members = (
+            buckets.where(F.size("m") > F.lit(GIANT_BUCKET))
+            .select("bh", F.explode("m").alias(_ID))
+            .join(docs.select(_ID, *keys), _ID)
+        )
+        first_in_bucket = F.row_number().over(Window.partitionBy("bh").orderBy(*keys))
+        heads = (
+            members.withColumn("r", first_in_bucket)
+            .where(F.col("r") <= F.lit(GIANT_HEADS))
+            .select("bh", F.col(_ID).alias("h"))
+        )
+        giant = (
+            members.select("bh", F.col(_ID).alias("x"))
+            .join(heads, "bh")
+            .where(F.col("x") != F.col("h"))
+            .select(F.least("x", "h").alias("a"), F.greatest("x", "h").alias("b"))
+            .distinct()
+        )
+        side = docs.select(_ID, *keys, _SH)
+        sa = side.select(
+            F.col(_ID).alias("a"), *(F.col(k).alias(f"a{k}") for k in keys), F.col(_SH).alias("sa")
+        )
+        sb = side.select(
+            F.col(_ID).alias("b"), *(F.col(k).alias(f"b{k}") for k in keys), F.col(_SH).alias("sb")
+        )
+        gver = (
+            giant.join(sa, "a")
+            .join(sb, "b")
+            .withColumn(_SIM, verify_udf("sa", "sb"))
+            .where(F.col(_SIM) > F.lit(REJECTED))
+            .select(*(f.name for f in out_fields))
+        )
+        ver = ver.unionByName(gver)
+    a_first = F.struct(*(F.col(f"a{k}") for k in keys)) < F.struct(*(F.col(f"b{k}") for k in keys))
+
+    def pick(when_a: str, when_b: str) -> Any:
+        return F.when(a_first, F.col(when_a)).otherwise(F.col(when_b))
+
+    edges = ver.select(
+        pick("a", "b").alias(_FIRST),
+        pick("b", "a").alias(_LATER),
+        *(pick(f"a{k}", f"b{k}").alias(f"f{k}") for k in keys),
+        *(pick(f"b{k}", f"a{k}").alias(f"l{k}") for k in keys),
         _SIM,
-    )
+    ).dropDuplicates([_FIRST, _LATER])
+    return _materialize(edges)
 
 
-def _representatives(
-    edges: DataFrame, F: Any, on_round: Callable[[int, int], None] | None
+def _clusters(
+    edges: DataFrame,
+    keys: list[str],
+    F: Any,
+    on_round: Callable[[int, int], None] | None,
+    sc: Any,
 ) -> DataFrame:
-    """Ids that ``star_clusters`` does NOT keep (one column ``_V``), computed in rounds.
+    """Each not-kept document's representative and similarity (columns ``_LATER, _V, _SIM``),
+    as ``star_clusters`` decides on the verified pairs ``edges``.
 
-    Sequentially, a document is kept iff none of its earlier verified neighbours is kept: the
-    lexicographically-first maximal independent set in keep order. Each round:
-
-    * a document with active edges to later ones but none from earlier ones is kept (every
-      earlier neighbour is already known not to be kept);
-    * every later neighbour of such a document is not kept;
-    * edges touching a not-kept document are dropped: they can no longer decide anything.
-
-    The earliest document with an active edge always qualifies, so each round removes edges
-    and the loop ends; the rounds number the longest chain of dependencies, a handful on
-    news corpora. Documents left without edges are kept: all their earlier neighbours were
-    not. Each round is checkpointed so plans and lineage stay one round long.
+    While more than ``LOCAL_PAIRS`` pairs are undecided, rounds of joins decide part of them
+    (see :func:`_round`); the rest, a bounded table, is decided in one ``applyInPandas`` task
+    by the sequential visit (``udfs.local_stars_fn``): usually all of them, in one job.
     """
-    active = edges.select(_FIRST, _LATER)
+    from pyspark.sql.types import DoubleType, StructField, StructType
+
+    from .udfs import local_stars_fn
+
+    id_type = {f.name: f.dataType for f in edges.schema.fields}[_FIRST]
+    active = edges
     parts: list[DataFrame] = []
     rnd = 0
     while True:
         n_active = active.count()
         if n_active == 0:
+            local = None
             break
         rnd += 1
         if on_round is not None:
             on_round(rnd, n_active)
-        firsts = active.select(F.col(_FIRST).alias(_V)).distinct()
-        laters = active.select(F.col(_LATER).alias(_V)).distinct()
-        kept = firsts.join(laters, _V, "left_anti")
-        dropped = _materialize(
-            active.join(kept.withColumnRenamed(_V, _FIRST), _FIRST, "left_semi")
-            .select(F.col(_LATER).alias(_V))
-            .distinct()
-        )
-        parts.append(dropped)
-        active = _materialize(
-            active.join(dropped.withColumnRenamed(_V, _LATER), _LATER, "left_anti").join(
-                dropped.withColumnRenamed(_V, _FIRST), _FIRST, "left_anti"
+        sc.setJobDescription(f"{STAGE_PREFIX}round {rnd}")
+        if n_active <= LOCAL_PAIRS:
+            stars = local_stars_fn(
+                _FIRST,
+                _LATER,
+                [f"f{k}" for k in keys],
+                [f"l{k}" for k in keys],
+                _SIM,
+                (_LATER, _V, _SIM),
             )
+            schema = StructType(
+                [
+                    StructField(_LATER, id_type),
+                    StructField(_V, id_type),
+                    StructField(_SIM, DoubleType()),
+                ]
+            )
+            local = _materialize(
+                active.withColumn("_ad_all", F.lit(0))
+                .groupBy("_ad_all")
+                .applyInPandas(stars, schema)
+            )
+            break
+        dropped, active = _round(active, F)
+        parts.append(dropped)
+    if not parts:
+        if local is not None:
+            return local
+        return edges.select(F.col(_LATER), F.col(_FIRST).alias(_V), F.col(_SIM)).limit(0)
+    sc.setJobDescription(f"{STAGE_PREFIX}assign")
+    nonrep = parts[0]
+    for p in parts[1:]:
+        nonrep = nonrep.unionByName(p)
+    if local is not None:
+        nonrep = nonrep.unionByName(local.select(F.col(_LATER).alias(_V)))
+    return _materialize(_assign(edges, nonrep, keys, F))
+
+
+def _round(active: DataFrame, F: Any) -> tuple[DataFrame, DataFrame]:
+    """One round of ``star_clusters`` in joins: (documents found not kept, pairs still active).
+
+    Sequentially, a document is kept iff none of its earlier verified neighbours is kept: the
+    lexicographically-first maximal independent set in keep order. In a round:
+
+    * a document with active pairs to later ones but none from earlier ones is kept (every
+      earlier neighbour is already known not to be kept);
+    * every later neighbour of such a document is not kept;
+    * pairs touching a not-kept document are dropped: they can no longer decide anything.
+
+    The earliest document with an active pair always qualifies, so each round removes pairs.
+    Documents left without pairs are kept: all their earlier neighbours were not. Each
+    round is checkpointed so plans and lineage stay one round long.
+    """
+    firsts = active.select(F.col(_FIRST).alias(_V)).distinct()
+    laters = active.select(F.col(_LATER).alias(_V)).distinct()
+    kept = firsts.join(laters, _V, "left_anti")
+    dropped = _materialize(
+        active.join(kept.withColumnRenamed(_V, _FIRST), _FIRST, "left_semi")
+        .select(F.col(_LATER).alias(_V))
+        .distinct()
+    )
+    rest = _materialize(
+        active.join(dropped.withColumnRenamed(_V, _LATER), _LATER, "left_anti").join(
+            dropped.withColumnRenamed(_V, _FIRST), _FIRST, "left_anti"
         )
-    out = edges.select(F.col(_LATER).alias(_V)).limit(0)
-    for p in parts:
-        out = out.unionByName(p)
-    return out
+    )
+    return dropped, rest
 
 
-def _assign(edges: DataFrame, nonrep: DataFrame, F: Any) -> DataFrame:
+def _assign(edges: DataFrame, nonrep: DataFrame, keys: list[str], F: Any) -> DataFrame:
     """Each not-kept document's representative: its most similar kept earlier neighbour, ties
     to the earliest (``star_clusters``' visiting order). Columns ``_LATER, _V, _SIM``."""
+    first_key = F.struct(*(F.col(f"f{k}") for k in keys)).alias("k")
     best = (
         edges.join(nonrep.withColumnRenamed(_V, _LATER), _LATER, "left_semi")
         .join(nonrep.withColumnRenamed(_V, _FIRST), _FIRST, "left_anti")
         .groupBy(_LATER)
-        .agg(F.min(F.struct((-F.col(_SIM)).alias("ns"), _KEY, _FIRST)).alias("b"))
+        .agg(F.min(F.struct((-F.col(_SIM)).alias("ns"), first_key, _FIRST)).alias("b"))
     )
     return best.select(_LATER, F.col("b")[_FIRST].alias(_V), (-F.col("b")["ns"]).alias(_SIM))
 

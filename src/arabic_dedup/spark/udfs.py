@@ -1,41 +1,72 @@
 """The per-batch work behind :mod:`arabic_dedup.spark`, as plain pandas -> pandas functions.
 
 Nothing here imports pyspark: these are the single-machine stages (:class:`MinHasher`,
-:func:`band_hashes`, :func:`verify_pairs`) applied to one Arrow batch of rows, so the Spark
-executor only decides where they run. Each factory returns a closure over the (picklable,
-frozen) configuration; :mod:`arabic_dedup.spark` wraps it in ``pandas_udf``.
+:func:`band_hashes`, :class:`Verifier`, :func:`drop_common`) applied to one Arrow batch or one
+group of rows, so the Spark executor only decides where they run. Each factory returns a
+closure over (picklable, frozen) configuration; :mod:`arabic_dedup.spark` wraps it in
+``pandas_udf``, ``mapInPandas`` or ``applyInPandas``.
 
-Spark has no unsigned integer types, so 32-bit shingle hashes travel as ``int`` and 64-bit band
-hashes as ``bigint``, bit for bit (``.view``); a shingle array keeps the single-machine order
-(ascending as ``uint32``), which is what the intersection kernels need.
+A shingle set travels as one ``binary`` value: its sorted distinct 32-bit hashes, little-endian
+``uint32`` bytes (4 bytes a shingle; an Arrow ``binary`` is one buffer, where ``array<int>``
+is converted element by element). 64-bit band hashes travel as ``bigint``, bit for bit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from .._boilerplate import BoilerplateRule, drop_common
 from .._config import DedupConfig
 from .._errors import InputError
 from .._lsh import band_hashes, in_buckets
 from .._shingle import ShingleSets
 from .._verify import Verifier
 
-__all__ = ["REJECTED", "band_hash_fn", "shingle_fn", "to_sets", "verify_fn"]
+__all__ = [
+    "CELL_BITS",
+    "band_rows_fn",
+    "bucket_verify_fn",
+    "cell_counts_fn",
+    "drop_common_fn",
+    "hot_cells_fn",
+    "hot_counts_fn",
+    "local_stars_fn",
+    "shingle_fn",
+    "to_bytes",
+    "to_sets",
+    "verify_fn",
+]
+
+_U32 = np.dtype("<u4")
+
+# Document frequencies are first counted per cell of 2**CELL_BITS (the top bits of a hash),
+# then exactly for the hashes of cells above the limit only: a hash in more than ``limit``
+# documents lies in a cell counted more than ``limit`` times, so no common shingle is missed,
+# and a partition ships at most 2**CELL_BITS counts instead of one row per shingle.
+CELL_BITS = 20
+CELL_SLICES = 16  # cell counts travel as this many rows per partition
 
 
-def to_sets(arrays: pd.Series) -> ShingleSets:
-    """A batch's shingle arrays (``int32`` bit patterns) as one :class:`ShingleSets`."""
-    return ShingleSets.from_arrays(
-        np.asarray(a, dtype=np.int32).view(np.uint32) for a in arrays.tolist()
-    )
+def to_sets(blobs: Sequence[bytes] | pd.Series) -> ShingleSets:
+    """Shingle sets from their ``binary`` values (one ``uint32`` buffer, no per-set copy)."""
+    values = list(blobs)
+    sizes = np.fromiter((len(b) // 4 for b in values), dtype=np.int64, count=len(values))
+    offsets = np.zeros(len(values) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    # bytearray: a writable buffer, so the kernels get an ordinary array.
+    hashes = np.frombuffer(bytearray().join(values), dtype=_U32).astype(np.uint32, copy=False)
+    return ShingleSets(hashes, offsets)
 
 
-def _split(sets: ShingleSets) -> list[NDArray[np.int32]]:
-    return [sets[i].view(np.int32) for i in range(len(sets))]
+def to_bytes(sets: ShingleSets) -> list[bytes]:
+    """Each set of ``sets`` as its ``binary`` value."""
+    raw = np.ascontiguousarray(sets.hashes, dtype=_U32).tobytes()
+    off = (sets.offsets * 4).tolist()
+    return [raw[off[i] : off[i + 1]] for i in range(len(sets))]
 
 
 def shingle_fn(cfg: DedupConfig, text_col: str) -> Callable[[pd.Series, pd.Series], pd.Series]:
@@ -54,26 +85,143 @@ def shingle_fn(cfg: DedupConfig, text_col: str) -> Callable[[pd.Series, pd.Serie
                 f"(filter or fill nulls first, e.g. df.na.fill({{{text_col!r}: ''}}))"
             )
         sets = cfg.hasher().shingle_sets(texts.tolist())
-        return pd.Series(_split(sets), index=texts.index, dtype=object)
+        return pd.Series(to_bytes(sets), index=texts.index, dtype=object)
 
     return shingles
 
 
-def band_hash_fn(cfg: DedupConfig) -> Callable[[pd.Series], pd.Series]:
-    """shingle arrays -> each document's band hashes (``bigint``); empty for empty sets, which,
-    as on one machine, take part in no candidate pair."""
+def _cells(hashes: NDArray[np.uint32], bits: int) -> NDArray[np.int64]:
+    return (hashes >> np.uint32(32 - bits)).astype(np.int64)
+
+
+def cell_counts_fn(sh_col: str) -> Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]]:
+    """A partition's shingle sets -> its occurrence counts per cell, as ``CELL_SLICES`` rows
+    (``slice``, ``counts``: that slice's cells as ``int64`` bytes). A few large rows, not a
+    row per cell: Spark moves a row at a time, so a million small rows cost seconds."""
+
+    def cell_counts(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        counts = np.zeros(1 << CELL_BITS, dtype=np.int64)
+        for pdf in batches:
+            sets = to_sets(pdf[sh_col])
+            counts += np.bincount(_cells(sets.hashes, CELL_BITS), minlength=counts.size)
+        parts = counts.reshape(CELL_SLICES, -1)
+        yield pd.DataFrame(
+            {
+                "slice": np.arange(CELL_SLICES, dtype=np.int32),
+                "counts": [p.tobytes() for p in parts],
+            }
+        )
+
+    return cell_counts
+
+
+def hot_cells_fn(limit: float) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """Every partition's counts of one slice -> the cells of that slice counted more than
+    ``limit`` times in all (column ``cell``)."""
+
+    def hot_cells(pdf: pd.DataFrame) -> pd.DataFrame:
+        total = np.zeros((1 << CELL_BITS) // CELL_SLICES, dtype=np.int64)
+        for blob in pdf["counts"].tolist():
+            total += np.frombuffer(blob, dtype=np.int64)
+        first = int(pdf["slice"].iloc[0]) * total.size
+        cells = np.flatnonzero(total > limit) + first
+        return pd.DataFrame({"cell": cells.astype(np.int32)})
+
+    return hot_cells
+
+
+def hot_counts_fn(
+    sh_col: str, hot: NDArray[np.int64]
+) -> Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]]:
+    """A partition's shingle arrays -> exact document frequency (columns ``h``, ``c``) of each
+    of its hashes lying in a ``hot`` cell (sorted)."""
+
+    def hot_counts(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        found: list[NDArray[np.uint32]] = []
+        for pdf in batches:
+            h = to_sets(pdf[sh_col]).hashes
+            cell = _cells(h, CELL_BITS)
+            at = np.minimum(np.searchsorted(hot, cell), max(hot.size - 1, 0))
+            if hot.size:
+                found.append(h[hot[at] == cell])
+        s = np.sort(np.concatenate(found)) if found else np.zeros(0, dtype=np.uint32)
+        starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]]) if s.size else np.zeros(0, int)
+        counts = np.diff(np.r_[starts, s.size])
+        yield pd.DataFrame({"h": s[starts].view(np.int32), "c": counts.astype(np.int64)})
+
+    return hot_counts
+
+
+def drop_common_fn(
+    rule: BoilerplateRule, common: NDArray[np.uint32]
+) -> Callable[[pd.Series], pd.Series]:
+    """shingle arrays -> the same without the corpus's ``common`` hashes (sorted), by
+    ``rule``'s exemption: ``BoilerplateRule.apply`` with the corpus-wide frequencies."""
+
+    def drop(blobs: pd.Series) -> pd.Series:
+        out = drop_common(to_sets(blobs), common, rule)
+        return pd.Series(to_bytes(out), index=blobs.index, dtype=object)
+
+    return drop
+
+
+def band_rows_fn(
+    cfg: DedupConfig, id_col: str, sh_col: str
+) -> Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]]:
+    """documents (id, shingles) -> one row (``bh``, id) per band of every document with
+    shingles; as on one machine, empty sets take part in no bucket."""
     bands, rows = cfg.banding()
 
-    def band_hash(arrays: pd.Series) -> pd.Series:
-        sets = to_sets(arrays)
-        sigs = cfg.hasher().signatures_from_sets(sets)
-        bh = band_hashes(sigs, bands, rows).view(np.int64)
-        empty = np.empty(0, dtype=np.int64)
-        filed = in_buckets(sets.sizes()).tolist()
-        out = [bh[i] if f else empty for i, f in enumerate(filed)]
-        return pd.Series(out, index=arrays.index, dtype=object)
+    def band_rows(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        hasher = cfg.hasher()
+        for pdf in batches:
+            sets = to_sets(pdf[sh_col])
+            filed = np.flatnonzero(in_buckets(sets.sizes()))
+            if filed.size < len(sets):
+                sets = ShingleSets.from_arrays(sets[int(i)] for i in filed)
+            bh = band_hashes(hasher.signatures_from_sets(sets), bands, rows).view(np.int64)
+            ids = pdf[id_col].to_numpy()[filed]
+            yield pd.DataFrame({"bh": bh.ravel(), id_col: np.repeat(ids, bands)})
 
-    return band_hash
+    return band_rows
+
+
+def bucket_verify_fn(
+    verifier: Verifier,
+    bucket_col: str,
+    id_col: str,
+    sh_col: str,
+    key_cols: Sequence[str],
+    sim_col: str,
+) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """Members (bucket, id, keys, shingles) of one or more buckets -> every verified pair
+    within a bucket: columns ``a``, ``b`` (ids), ``a<key>``, ``b<key>`` and ``sim_col``, in no
+    particular orientation. Many buckets share one call (a pandas frame costs milliseconds,
+    most buckets hold two documents); their pairs are listed per bucket size, vectorised."""
+
+    def verify(pdf: pd.DataFrame) -> pd.DataFrame:
+        pdf = pdf.sort_values(bucket_col, kind="stable")
+        bucket = pdf[bucket_col].to_numpy()
+        m = bucket.size
+        starts = np.flatnonzero(np.r_[True, bucket[1:] != bucket[:-1]]) if m else np.zeros(0, int)
+        sizes = np.diff(np.r_[starts, m])
+        chunks = [np.zeros((0, 2), dtype=np.int64)]
+        for size in np.unique(sizes[sizes > 1]).tolist():
+            first = starts[sizes == size][:, None]
+            ii, jj = np.triu_indices(size, k=1)
+            chunks.append(np.stack([(first + ii).ravel(), (first + jj).ravel()], axis=1))
+        pairs = np.concatenate(chunks).astype(np.int64)
+        sims, ok = verifier(to_sets(pdf[sh_col]), pairs)
+        a, b = pairs[ok, 0], pairs[ok, 1]
+        ids = pdf[id_col].to_numpy()
+        out = {"a": ids[a], "b": ids[b]}
+        for k in key_cols:
+            col = pdf[k].to_numpy()
+            out[f"a{k}"], out[f"b{k}"] = col[a], col[b]
+        out[sim_col] = sims[ok]
+        return pd.DataFrame(out)
+
+    return verify
 
 
 # What ``verify_fn`` gives a pair the verifier rejects (similarities are never negative).
@@ -81,14 +229,65 @@ REJECTED = -1.0
 
 
 def verify_fn(verifier: Verifier) -> Callable[[pd.Series, pd.Series], pd.Series]:
-    """two shingle-array columns -> each row's exact similarity if ``verifier`` accepts the
-    pair, else REJECTED: the same decision as on one machine."""
+    """two shingle columns -> each row's exact similarity if ``verifier`` accepts the pair,
+    else REJECTED: the same decision as on one machine."""
 
     def verify(a: pd.Series, b: pd.Series) -> pd.Series:
         m = len(a)
-        sets = to_sets(pd.concat([a, b], ignore_index=True))
+        sets = to_sets([*a.tolist(), *b.tolist()])
         idx = np.arange(m, dtype=np.int64)
         sims, ok = verifier(sets, np.stack([idx, idx + m], axis=1))
         return pd.Series(np.where(ok, sims, REJECTED), index=a.index)
 
     return verify
+
+
+def local_stars_fn(
+    first: str,
+    later: str,
+    fkeys: Sequence[str],
+    lkeys: Sequence[str],
+    sim: str,
+    out: tuple[str, str, str],
+) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """All the remaining verified pairs, oriented (first, later) in keep order, each with both
+    documents' keys -> ``star_clusters``' decision for every later document that is not kept:
+    columns ``out``: the document, its representative and its similarity to it.
+
+    The sequential visit: documents in keep order, one kept iff none of its earlier neighbours
+    is kept (pairs sorted by their later document: a first's own pairs, where it is later,
+    all come before); a document not kept joins its most similar kept earlier neighbour, ties
+    to the earliest in keep order.
+    """
+
+    def stars(pdf: pd.DataFrame) -> pd.DataFrame:
+        n_keys = len(fkeys)
+        nodes = pd.concat(
+            [
+                pd.DataFrame({"id": pdf[first], **{f"k{i}": pdf[c] for i, c in enumerate(fkeys)}}),
+                pd.DataFrame({"id": pdf[later], **{f"k{i}": pdf[c] for i, c in enumerate(lkeys)}}),
+            ],
+            ignore_index=True,
+        ).drop_duplicates("id")
+        # The key ends with the id, so the order is total; Python's order of str (code
+        # points) is Spark's (UTF-8 bytes), of numbers and dates the same.
+        nodes = nodes.sort_values([f"k{i}" for i in range(n_keys)], kind="stable")
+        index = pd.Index(nodes["id"])
+        rf = index.get_indexer(pdf[first])
+        rl = index.get_indexer(pdf[later])
+        sims = pdf[sim].to_numpy(dtype=np.float64)
+        by = np.lexsort((rf, -sims, rl))
+        rf, rl, sims = rf[by], rl[by], sims[by]
+        kept = np.ones(len(index), dtype=bool)
+        rep = np.full(len(index), -1, dtype=np.int64)
+        rep_sim = np.zeros(len(index), dtype=np.float64)
+        for t, (f, g) in enumerate(zip(rf.tolist(), rl.tolist(), strict=True)):
+            if kept[f] and rep[g] < 0:
+                kept[g] = False
+                rep[g] = f
+                rep_sim[g] = sims[t]
+        dup = np.flatnonzero(~kept)
+        ids = nodes["id"].to_numpy()
+        return pd.DataFrame(dict(zip(out, (ids[dup], ids[rep[dup]], rep_sim[dup]), strict=True)))
+
+    return stars
