@@ -383,12 +383,25 @@ def sets_equal(sets: ShingleSets, a: NDArray[np.int64], b: NDArray[np.int64]) ->
 
 
 def take_sets(sets: ShingleSets, rows: NDArray[np.int64]) -> ShingleSets:
-    """The documents ``rows`` of ``sets``, in that order."""
+    """The documents ``rows`` of ``sets``, in that order.
+
+    Copied ``TAKE_ROWS`` documents at a time: one gather index for all of them costs 8 bytes
+    a hash, twice the hashes themselves (2.6 GB at 1M documents, the in-memory run's peak).
+    """
     sizes = sets.sizes()[rows]
     offsets = np.zeros(rows.size + 1, dtype=np.int64)
     np.cumsum(sizes, out=offsets[1:])
-    src = np.repeat(sets.offsets[:-1][rows] - offsets[:-1], sizes) + np.arange(offsets[-1])
-    return ShingleSets(sets.hashes[src], offsets)
+    out = np.empty(int(offsets[-1]), dtype=np.uint32)
+    starts = sets.offsets[:-1][rows] - offsets[:-1]
+    for lo in range(0, rows.size, TAKE_ROWS):
+        hi = min(lo + TAKE_ROWS, rows.size)
+        a, b = int(offsets[lo]), int(offsets[hi])
+        src = np.repeat(starts[lo:hi], sizes[lo:hi]) + np.arange(a, b)
+        out[a:b] = sets.hashes[src]
+    return ShingleSets(out, offsets)
+
+
+TAKE_ROWS = 16_384
 
 
 class LSHIndex:
