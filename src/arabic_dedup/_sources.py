@@ -20,6 +20,7 @@ in pieces (``tests/test_memory.py`` compares them at a limit small enough to spi
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -226,6 +227,8 @@ class SpilledSets:
         has_small = np.zeros(n, dtype=bool)
         active = np.flatnonzero(in_buckets(self.sizes()))
         parts: list[BucketPart] = []
+        codes: list[I64] = []  # the pairs found so far, as i * n + j
+        pending = 0
         self.spill.passes += 1
         for b, path in enumerate(self._bands):
             check()
@@ -234,11 +237,20 @@ class SpilledSets:
             except OSError as exc:
                 raise self.spill.error(exc) from None
             part = bucket_part(keys[active], lambda at: active[at], weights, limit, has_small)
-            parts.append(part)
             del keys
+            # A pair of near-copies shares most bands: keep each once as it comes, not once
+            # per band (5M documents: ~25 copies of 5M pairs, 2 GB, before the final unique).
+            codes.append(part.pairs[:, 0] * np.int64(n) + part.pairs[:, 1])
+            pending += codes[-1].nbytes
+            if pending > self.plan.window_bytes // 4:
+                codes, pending = [sorted_unique(np.concatenate(codes))], 0
+            parts.append(replace(part, pairs=np.empty((0, 2), dtype=np.int64)))
             self.spill.remove(path)
             if self.tick:
                 self.tick("candidates", b + 1, bands)
+        code = sorted_unique(np.concatenate(codes)) if codes else np.zeros(0, np.int64)
+        no_giants = np.zeros(0, np.uint64), np.zeros(1, np.int64), np.zeros(0, np.int64)
+        parts.append(BucketPart(np.stack([code // n, code % n], axis=1), *no_giants))
         return merge_parts(parts, n, has_small)
 
     # -- verification -----------------------------------------------------------------------
