@@ -287,3 +287,24 @@ def test_cli_bad_memory_options(tmp_path: Path, args: list[str], message: str) -
     assert r.returncode == 2
     assert message in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_progress_bar_gives_each_pass_its_own_eta() -> None:
+    import io
+    import re
+    import time
+
+    from arabic_dedup._progress import ProgressBar
+
+    out = io.StringIO()
+    bar = ProgressBar(out)
+    bar("boilerplate 1/3", 0, 100)
+    assert "ETA     ?" in out.getvalue()  # no rate yet
+    time.sleep(0.6)
+    bar("boilerplate 1/3", 50, 100)  # half done in ~0.6 s: ~0.6 s left
+    eta = re.findall(r"ETA\s+(\d+)s", out.getvalue())
+    assert eta and int(eta[-1]) <= 2
+    bar("boilerplate 2/3", 1, 100)  # a new pass: its own clock, no estimate yet
+    assert out.getvalue().rstrip().endswith("?")
+    bar.close()
+    assert out.getvalue().endswith("\r")

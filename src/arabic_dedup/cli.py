@@ -23,12 +23,11 @@ import signal
 import sys
 import tempfile
 import textwrap
-import time
 import typing
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from ._atomic import CLUSTERS_FILE, STATS_FILE, prepare_output
 from ._cluster import KEEP_ORDERS, KeepFields, KeepPolicy
@@ -39,6 +38,7 @@ from ._interrupt import recording_signals
 from ._io import FORMATS, OutputDirError, RecordError, Source, dedup_files
 from ._memory import DEFAULT_MEMORY_LIMIT, parse_memory_limit
 from ._normalize import NormalizerConfig
+from ._progress import ProgressBar
 from .formats import OUTPUT_FORMATS, RECORD_OUTPUTS, json_bytes, output_path
 from .formats.base import shorten
 
@@ -487,50 +487,6 @@ def _gb(n: int | None) -> str:
     return "no limit" if n is None else f"{n / 1e9:.1f} GB"
 
 
-class _ProgressBar:
-    """A one-line progress bar on a terminal; redraws at most ten times a second."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.t0 = time.monotonic()
-        self.last = 0.0
-        self.stage = ""
-        self.stage_t0 = self.t0
-        self.drawn = False
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        now = time.monotonic()
-        if stage != self.stage:
-            self.stage_t0 = now
-        elif done < total and now - self.last < 0.1:
-            return
-        self.last, self.stage = now, stage
-        frac = min(1.0, done / total) if total else 1.0
-        filled = int(frac * 30)
-        bar = "#" * filled + "." * (30 - filled)
-        self.stream.write(
-            f"\r{stage:<16}[{bar}] {frac:4.0%} {now - self.t0:7.1f}s {self._eta(now, frac)} "
-        )
-        self.stream.flush()
-        self.drawn = True
-
-    def _eta(self, now: float, frac: float) -> str:
-        """Time left in this pass at its rate so far (each pass of a spilled run has its own
-        bar, so the estimate never mixes a fast pass's rate into a slow one's)."""
-        spent = now - self.stage_t0
-        if frac >= 1.0:
-            return "          "
-        if frac < 0.02 or spent < 0.5:
-            return "ETA     ? "
-        left = spent * (1.0 - frac) / frac
-        return f"ETA {left:5.0f}s" if left < 6000 else f"ETA {left / 60:4.0f}m "
-
-    def close(self) -> None:
-        if self.drawn:
-            self.stream.write("\r" + " " * 80 + "\r")
-            self.stream.flush()
-
-
 def _cmd_dedup(args: argparse.Namespace) -> int:
     # For the whole command, signals are only recorded; the run acts on them between batches
     # (never inside compiled kernels), cleaning up its temporary output. Once the output is in
@@ -584,7 +540,7 @@ def _dedup_sources(args: argparse.Namespace, config: DedupConfig, sources: list[
     out = Path(args.out) if args.out is not None else None
     if args.dry_run and out is not None:
         prepare_output(out, [s.path for s in sources])  # checked as a real run would
-    bar = _ProgressBar(sys.stderr) if not args.quiet and sys.stderr.isatty() else None
+    bar = ProgressBar(sys.stderr) if not args.quiet and sys.stderr.isatty() else None
     try:
         report = dedup_files(
             sources,
