@@ -313,10 +313,10 @@ def test_compare_texts_and_files(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
 
 def test_progress_bar_draws_and_clears() -> None:
-    from arabic_dedup.cli import _ProgressBar
+    from arabic_dedup._progress import ProgressBar
 
     stream = io.StringIO()
-    bar = _ProgressBar(stream)
+    bar = ProgressBar(stream)
     bar("reading", 50, 100)
     bar("reading", 60, 100)  # throttled: within 0.1 s of the last draw
     bar("reading", 100, 100)  # the end is always drawn
