@@ -433,9 +433,8 @@ def detect(
         cand_kinds = None if cand_kinds is None else cand_kinds[ok]
         del sims
     # giant buckets are verified during clustering: only their members' sets are needed
-    giant_sets, giant_facts = src.for_rows(cands.giant_members) if cands.n_giant else (None, None)
-    if not cands.n_giant:
-        giant_facts = src.facts_for(cands.giant_members)
+    giant_sets = src.sets_for(cands.giant_members) if cands.n_giant else None
+    giant_facts = src.facts_for(cands.giant_members)
     src.release()
     with stage("cluster"):
         clusters = grouped_star_clusters(

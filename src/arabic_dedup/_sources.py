@@ -104,9 +104,9 @@ class MemorySets:
         ok, kinds = verifier.decide(sims, pairs, self.facts)
         return sims, ok, kinds
 
-    def for_rows(self, rows: I64) -> tuple[ShingleSets, ShingleSets | None]:
-        """Sets (and facts) holding at least the rows ``rows`` (here: all of them)."""
-        return self._s(), self.facts
+    def sets_for(self, rows: I64) -> ShingleSets:
+        """Sets holding at least the rows ``rows`` (here: all of them)."""
+        return self._s()
 
     def facts_for(self, rows: I64) -> ShingleSets | None:
         """Fact fingerprints holding at least the rows ``rows`` (None: no fact check)."""
@@ -263,7 +263,7 @@ class SpilledSets:
         for lo, hi in self._blocks(pairs[:, 0], pairs[:, 1], self.sizes()):
             check()
             block = pairs[lo:hi]
-            sets, facts = self.for_rows(block.ravel())
+            sets, facts = self.sets_for(block.ravel()), self.facts_for(block.ravel())
             sims[lo:hi] = verifier.scores(sets, block)
             ok[lo:hi], k = verifier.decide(sims[lo:hi], block, facts)
             if kinds is not None and k is not None:
@@ -272,19 +272,16 @@ class SpilledSets:
                 self.tick("verify", hi, m)
         return sims, ok, kinds
 
-    def for_rows(self, rows: I64) -> tuple[ShingleSets, ShingleSets | None]:
-        """Sets (and facts) indexed by row, holding the rows ``rows`` (others empty)."""
-        want = sorted_unique(np.asarray(rows, dtype=np.int64))
-        docs = self.rows[want]
-        sets = self.arena.gather(docs, want, len(self))
-        facts = None if self.farena is None else self.farena.gather(docs, want, len(self))
-        return sets, facts
+    def sets_for(self, rows: I64) -> ShingleSets:
+        """Sets indexed by row, holding the rows ``rows`` (the others empty)."""
+        return self._gather(self.arena, rows)
 
     def facts_for(self, rows: I64) -> ShingleSets | None:
-        if self.farena is None:
-            return None
+        return None if self.farena is None else self._gather(self.farena, rows)
+
+    def _gather(self, arena: SetArena, rows: I64) -> ShingleSets:
         want = sorted_unique(np.asarray(rows, dtype=np.int64))
-        return self.farena.gather(self.rows[want], want, len(self))
+        return arena.gather(self.rows[want], want, len(self))
 
     def release(self) -> None:
         self.spill.remove(self.arena.path)
