@@ -139,13 +139,22 @@ def grouped_star_clusters(
     if sets is None:  # no giant bucket: nothing is compared here
         sets = ShingleSets(np.empty(0, dtype=np.uint32), np.zeros(1, dtype=np.int64))
     leader_rank = leader_ranks(order, group, m)
-    # Small-bucket neighbours of each group, both directions, in their leaders' keep order.
+    # Small-bucket neighbours of each group, both directions, in their leaders' keep order:
+    # edge 2k is pair k's (i -> j), edge 2k + 1 its (j -> i). No two edges share a key (pairs
+    # are distinct, a leader leads one group), so the order is the key's alone. Temporaries
+    # are freed as soon as they are used: with a pair a document, these arrays are the
+    # stage's peak (spilled runs).
     pairs = cands.pairs
-    src = np.concatenate([pairs[:, 0], pairs[:, 1]])
-    dst = np.concatenate([pairs[:, 1], pairs[:, 0]])
-    both = np.concatenate([sims, sims])
-    by = np.argsort(src * np.int64(n + 1) + leader_rank[dst], kind="stable")
-    adj_dst, adj_sim = dst[by], both[by]
+    src = pairs.ravel()  # a view
+    dst = pairs[:, ::-1].ravel()  # a copy
+    key = leader_rank[dst]
+    key += src * np.int64(n + 1)
+    by = np.argsort(key, kind="stable")
+    del key
+    adj_dst = dst[by]
+    del dst
+    adj_sim = np.repeat(sims, 2)[by]
+    del by
     adj_off = np.zeros(m + 1, dtype=np.int64)
     np.cumsum(np.bincount(src, minlength=m), out=adj_off[1:])
     # Each group's giant buckets.

@@ -398,6 +398,7 @@ def detect(
             on_stage(name, False)
         t0 = time.perf_counter()
         yield
+        src.tidy()
         timings[name] = round(time.perf_counter() - t0, 6)
         if on_stage:
             on_stage(name, True)

@@ -15,6 +15,7 @@ go, how much disk they took, that they are removed on success, failure and Ctrl-
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import os
 import re
@@ -42,6 +43,7 @@ __all__ = [
     "SpillDir",
     "parse_memory_limit",
     "physical_memory",
+    "release_free",
 ]
 
 MemoryLimit = int | str | None
@@ -80,6 +82,26 @@ def physical_memory() -> int:
         if text.isdigit():
             total = min(total, int(text))
     return int(total)
+
+
+def _malloc_trim() -> Any:
+    try:
+        return ctypes.CDLL(None).malloc_trim  # glibc; absent on musl, macOS and Windows
+    except (OSError, AttributeError, TypeError):
+        return None
+
+
+_TRIM = _malloc_trim()
+
+
+def release_free() -> None:
+    """Hand the C heap's free pages back to the system (glibc's ``malloc_trim``; nothing
+    elsewhere). The spilled stages call it after each window: arrays under glibc's mmap
+    threshold (up to 32 MB) are freed into the heap, which keeps their pages resident, so
+    without it the peak grew with the corpus (~370 bytes a document of freed memory at 300k,
+    measured) although the live data did not."""
+    if _TRIM is not None:
+        _TRIM(0)
 
 
 def parse_memory_limit(value: MemoryLimit) -> int | None:

@@ -43,7 +43,7 @@ from ._lsh import (
     sorted_unique,
     take_sets,
 )
-from ._memory import MemoryPlan, SetArena, SpillDir
+from ._memory import MemoryPlan, SetArena, SpillDir, release_free
 from ._minhash import MinHasher
 from ._shingle import ShingleSets
 from ._verify import Verifier
@@ -116,6 +116,10 @@ class MemorySets:
         """The sets are no longer needed (the facts may still be)."""
         self.sets = None
 
+    def tidy(self) -> None:
+        """A stage ended. In memory the next stage reuses the freed heap: returning it to the
+        system would only cost page faults."""
+
 
 class SpilledSets:
     """The sets in an arena file; every stage reads windows or gathers blocks of it."""
@@ -145,6 +149,7 @@ class SpilledSets:
         for lo, w in self.arena.windows(self.plan.window_bytes):
             check()
             yield lo, w
+            release_free()  # what the stage freed for this window (see release_free)
             if self.tick:
                 self.tick(stage, lo + len(w), n)
 
@@ -246,6 +251,7 @@ class SpilledSets:
                 codes, pending = [sorted_unique(np.concatenate(codes))], 0
             parts.append(replace(part, pairs=np.empty((0, 2), dtype=np.int64)))
             self.spill.remove(path)
+            release_free()
             if self.tick:
                 self.tick("candidates", b + 1, bands)
         code = sorted_unique(np.concatenate(codes)) if codes else np.zeros(0, np.int64)
@@ -268,6 +274,7 @@ class SpilledSets:
             ok[lo:hi], k = verifier.decide(sims[lo:hi], block, facts)
             if kinds is not None and k is not None:
                 kinds[lo:hi] = k
+            release_free()
             if self.tick:
                 self.tick("verify", hi, m)
         return sims, ok, kinds
@@ -285,6 +292,12 @@ class SpilledSets:
 
     def release(self) -> None:
         self.spill.remove(self.arena.path)
+        release_free()
+
+    def tidy(self) -> None:
+        """A stage ended: what it freed goes back to the system, so the peak stays the live
+        data's under the limit (see ``release_free``)."""
+        release_free()
 
 
 SetSource = MemorySets | SpilledSets
