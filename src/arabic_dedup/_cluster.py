@@ -266,6 +266,8 @@ def listed_pairs(
     sizes = np.bincount(group)  # documents per group (every group has one)
     if cands.n_giant == 0 and sizes.size == n and bool((sizes == 1).all()):
         return cands.pairs, sims  # groups are documents and every bucket is small
+    # The parts are freed as soon as they are joined: with a pair or two a document, this
+    # is the cluster stage's peak (a spilled run's highest at 5M documents).
     members = np.argsort(group, kind="stable")
     mem_off = np.zeros(sizes.size + 1, dtype=np.int64)
     np.cumsum(sizes, out=mem_off[1:])
@@ -281,6 +283,7 @@ def listed_pairs(
     codes_w, _ = _cross(members, mem_off, sizes, multi, multi, n)
     codes.append(codes_w)
     values.append(np.ones(codes_w.size))
+    del members, mem_off, codes_s, take, codes_w, multi
     # Each duplicate with its kept document; each copy with its first copy in keep order.
     rep = clusters.representative
     dup = np.flatnonzero(rep != np.arange(n))
@@ -291,13 +294,23 @@ def listed_pairs(
     copy = np.flatnonzero(lead != np.arange(n))
     codes.append(np.minimum(lead[copy], copy) * n + np.maximum(lead[copy], copy))
     values.append(np.ones(copy.size))
+    del dup, lead_rank, lead, copy
     code = np.concatenate(codes)
+    del codes
     value = np.concatenate(values)
+    del values
     by = np.argsort(code, kind="stable")
-    code, value = code[by], value[by]
+    code = code[by]
+    value = value[by]
+    del by
     keep = np.r_[True, code[1:] != code[:-1]] if code.size else np.zeros(0, dtype=bool)
-    code, value = code[keep], value[keep]
-    return np.stack([code // n, code % n], axis=1).reshape(-1, 2), value
+    code = code[keep]
+    value = value[keep]
+    del keep
+    out = np.empty((code.size, 2), dtype=np.int64)
+    np.floor_divide(code, n, out=out[:, 0])
+    np.remainder(code, n, out=out[:, 1])
+    return out, value
 
 
 def _cross(
@@ -315,8 +328,10 @@ def _cross(
     which = np.repeat(np.arange(ga.size, dtype=np.int64), count)
     start = np.repeat(np.cumsum(count) - count, count)
     k = np.arange(which.size, dtype=np.int64) - start
+    del start
     x = members[mem_off[ga][which] + k // sb[which]]
     y = members[mem_off[gb][which] + k % sb[which]]
+    del k
     if ga is gb:
         ok = x < y
         x, y, which = x[ok], y[ok], which[ok]

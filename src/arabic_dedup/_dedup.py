@@ -416,6 +416,7 @@ def detect(
         first = src.identical()
         rows_g = np.flatnonzero(first == np.arange(n))
         group = np.searchsorted(rows_g, first)
+        del first
         src.keep_rows(rows_g)
         src.signatures(hasher, bands, rows)
     with stage("candidates"):
