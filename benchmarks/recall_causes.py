@@ -456,12 +456,15 @@ def main() -> int:
                 "cluster_shape_similarity_to_other_representative": shape,
             }
             for n, p in enumerate(per_pair):
+                if name == "facts":  # the figures are the defaults row's
+                    p[key] = causes[n]
+                    continue
                 p[key] = {
                     "cause": causes[n],
-                    "filtered": round(float(extra["similarity_filtered"][n]), 4),
-                    "full": round(float(extra["similarity_full"][n]), 4),
+                    "sim": round(float(extra["similarity_filtered"][n]), 3),
+                    "sim_full": round(float(extra["similarity_full"][n]), 3),
                     "candidate": bool(extra["candidate"][n]),
-                    "to_other_representative": round(float(cross[n]), 4),
+                    "to_other_rep": round(float(cross[n]), 3),
                 }
     # The fact check's own verdict on every labelled pair (Jaccard, default threshold).
     jac = pair_sims(tf.candidates(prep, tf.MODES["jaccard"])[0], pairs)["jaccard"]
@@ -473,13 +476,20 @@ def main() -> int:
     res["load_average"]["end"] = [round(x, 2) for x in os.getloadavg()]
     path = RESULTS if split == "tune" else RESULTS.with_name(f"recall_causes_{split}.json")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(res, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    path.write_text(dump(res), encoding="utf-8")
     write_doc(res)
     for key, m in res["modes"].items():
         print(f"== {key}", file=sys.stderr)
         for lab, c in m["causes"].items():
             print(f"  {lab:14s} {c}", file=sys.stderr)
     return 0
+
+
+def dump(res: dict[str, Any]) -> str:
+    """The results as JSON, one line per labelled pair (the file stays readable and small)."""
+    head = json.dumps({k: v for k, v in res.items() if k != "pairs"}, indent=1)
+    rows = ",\n".join("  " + json.dumps(p, separators=(",", ":")) for p in res["pairs"])
+    return head[:-2] + ',\n "pairs": [\n' + rows + "\n ]\n}\n"
 
 
 def sorted_pair(index: dict[str, int], rec: dict[str, Any]) -> tuple[int, int]:
