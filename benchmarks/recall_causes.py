@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import sys
 from collections import Counter
 from pathlib import Path
@@ -334,6 +335,13 @@ def designs(
             rows[-1]["design"] = (
                 f"LSH at 0.15 ({lcfg.banding()[0]} bands x {lcfg.banding()[1]} rows)"
             )
+        full = verify_pairs(prep.sets, cand, cfg.similarity)
+        for r in (0.55, 0.6, 0.7):
+            add(
+                f"boilerplate-aware: also accept a pair at the threshold on its full shingle "
+                f"sets that keeps >= {r} of that similarity after the filter",
+                (sims >= cut) | ((full >= cut) & (sims >= r * full)),
+            )
         for label, brule in (
             ("boilerplate exemption at 50 % lost (not 75 %)", BoilerplateRule(30, 0.001, 0.5)),
             ("max_df 100 (not auto = 30 here)", BoilerplateRule(100, 0)),
@@ -449,6 +457,15 @@ def main() -> int:
                     for lab in g:
                         shape.setdefault(lab, {}).setdefault(x, 0)
                         shape[lab][x] += 1
+            boiler: dict[str, dict[str, list[float]]] = {}
+            for g, c, b, a in zip(
+                groups, causes, extra["similarity_full"].tolist(), sims.tolist(), strict=True
+            ):
+                if c == "boilerplate":
+                    for lab in g:
+                        d = boiler.setdefault(lab, {"before": [], "after": []})
+                        d["before"].append(round(b, 3))
+                        d["after"].append(round(a, 3))
             res["modes"][key] = {
                 "threshold": tf.MODES[mode].cutoff,
                 "lsh_threshold": tf.MODES[mode].effective_lsh_threshold(),
@@ -456,6 +473,7 @@ def main() -> int:
                 "causes": table(groups, causes),
                 "below_threshold_similarity_bins": bins,
                 "lsh_miss_found_at": lsh,
+                "boilerplate_similarity_before_after": boiler,
                 "cluster_shape": shape,
             }
             for n, p in enumerate(per_pair):
@@ -569,6 +587,25 @@ def write_doc(res: dict[str, Any]) -> None:
             for lab in LABELS:
                 if lab in shape:
                     cells = [str(shape[lab].get(s, 0)) for s in spans]
+                    lines.append(f"| {lab} | " + " | ".join(cells) + " |")
+        boiler = m["boilerplate_similarity_before_after"]
+        if boiler:
+            lines += [
+                "",
+                "Boilerplate losses: similarity on the full shingle sets (before the filter), "
+                "after it, and the share of it kept (after / before), median [range]:",
+                "",
+                "| label | before | after | kept |",
+                "|---|---|---|---|",
+            ]
+            for lab in LABELS:
+                if lab in boiler:
+                    before, after = boiler[lab]["before"], boiler[lab]["after"]
+                    kept = [a / b for a, b in zip(after, before, strict=True)]
+                    cells = [
+                        f"{statistics.median(v):.2f} [{min(v):.2f}, {max(v):.2f}]"
+                        for v in (before, after, kept)
+                    ]
                     lines.append(f"| {lab} | " + " | ".join(cells) + " |")
         if m["lsh_miss_found_at"]:
             found = "; ".join(
