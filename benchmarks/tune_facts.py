@@ -384,6 +384,7 @@ def main() -> int:
     rule = FactRule()
     prep = Prepared(texts)
     res: dict[str, Any] = {
+        "load_average": {"start": [round(x, 2) for x in os.getloadavg()]},
         "corpus_documents": len(texts),
         "labelled_pairs": len(labels),
         "label_counts": dict(Counter(r["label"] for r in labels)),
@@ -421,6 +422,7 @@ def main() -> int:
         res["seeds"] = {
             name: bq.seeds_part(det, random.Random(bq.SEED + 2)) for name, det in dets.items()
         }
+    res["load_average"]["end"] = [round(x, 2) for x in os.getloadavg()]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(res, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     for mode in MODES:
