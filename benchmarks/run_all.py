@@ -46,6 +46,8 @@ PAGE_OF = {
     "index_1m": "index.md",
     "index_max_df_auto": "../streaming.md",
     "index_max_df_none": "../streaming.md",
+    "recall_causes": "quality.md",
+    "recall_causes_heldout": "quality.md",
     "scaling_big": "scaling.md",
     "stream_v1": "stream.md",
     "stream_quality": "quality.md",

@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 from ._engine import kernels
 from ._errors import ConfigError, InputError
 from ._facts import MATCH_KINDS
-from ._lsh import Candidates
+from ._lsh import Candidates, decode_pairs
 from ._shingle import ShingleSets
 from ._verify import Verifier
 
@@ -307,10 +307,7 @@ def listed_pairs(
     code = code[keep]
     value = value[keep]
     del keep
-    out = np.empty((code.size, 2), dtype=np.int64)
-    np.floor_divide(code, n, out=out[:, 0])
-    np.remainder(code, n, out=out[:, 1])
-    return out, value
+    return decode_pairs(code, n), value
 
 
 def _cross(

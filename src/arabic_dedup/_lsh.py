@@ -31,6 +31,7 @@ __all__ = [
     "candidate_pairs",
     "candidates",
     "check_banding",
+    "decode_pairs",
     "group_identical",
     "identical_sets",
     "in_buckets",
@@ -53,6 +54,20 @@ def sorted_unique(values: NDArray[Any]) -> NDArray[Any]:
     keep[0] = True
     np.not_equal(s[1:], s[:-1], out=keep[1:])
     return s[keep]
+
+
+def decode_pairs(code: NDArray[np.int64], n: int) -> NDArray[np.int64]:
+    """Pairs ``(i, j)`` from their codes ``i * n + j``, written straight into the result
+    (no quotient and remainder temporaries: with a pair a document these arrays are the
+    candidate and cluster stages' peaks).
+
+    >>> decode_pairs(np.array([7, 11]), 5).tolist()
+    [[1, 2], [2, 1]]
+    """
+    out = np.empty((code.size, 2), dtype=np.int64)
+    np.floor_divide(code, n, out=out[:, 0])
+    np.remainder(code, n, out=out[:, 1])
+    return out
 
 
 _GRID = np.linspace(0.0, 1.0, 2001)
@@ -255,19 +270,29 @@ def bucket_part(
     return BucketPart(pairs, g_keys, g_off, g_mem)
 
 
-def merge_parts(parts: list[BucketPart], n: int, has_small: NDArray[np.bool_]) -> Candidates:
+def merge_parts(
+    parts: list[BucketPart],
+    n: int,
+    has_small: NDArray[np.bool_],
+    codes: NDArray[np.int64] | None = None,
+) -> Candidates:
     """One :class:`Candidates` of ``n`` documents from the buckets of several sorts, as one
-    sort of all their keys gives it: pairs sorted and distinct, giant buckets in key order."""
-    empty = np.empty((0, 2), dtype=np.int64)
-    pairs = np.concatenate([p.pairs for p in parts]) if parts else empty
+    sort of all their keys gives it: pairs sorted and distinct, giant buckets in key order.
+    ``codes``: the parts' pairs already merged, as sorted distinct codes ``i * n + j`` (the
+    parts' own pairs then empty), as a spilled run collects them band by band."""
     if len(parts) == 1:
         g_off, g_mem = parts[0].giant_offsets, parts[0].giant_members
     else:
         g_off, g_mem = _merge_giants(parts)
-    if pairs.size == 0:
-        return Candidates(empty, g_off, g_mem, has_small)
-    code = sorted_unique(pairs[:, 0] * np.int64(n) + pairs[:, 1])
-    return Candidates(np.stack([code // n, code % n], axis=1), g_off, g_mem, has_small)
+    if codes is None:
+        pairs = [p.pairs for p in parts if p.pairs.size]
+        codes = (
+            sorted_unique(np.concatenate([p[:, 0] * np.int64(n) + p[:, 1] for p in pairs]))
+            if pairs
+            else np.zeros(0, dtype=np.int64)
+        )
+        del pairs
+    return Candidates(decode_pairs(codes, n), g_off, g_mem, has_small)
 
 
 def _merge_giants(parts: list[BucketPart]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:

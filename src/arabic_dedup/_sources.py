@@ -241,7 +241,9 @@ class SpilledSets:
                 keys = np.fromfile(path, dtype=np.uint64)
             except OSError as exc:
                 raise self.spill.error(exc) from None
-            part = bucket_part(keys[active], lambda at: active[at], weights, limit, has_small)
+            if active.size < n:
+                keys = keys[active]
+            part = bucket_part(keys, lambda at: active[at], weights, limit, has_small)
             del keys
             # A pair of near-copies shares most bands: keep each once as it comes, not once
             # per band (5M documents: ~25 copies of 5M pairs, 2 GB, before the final unique).
@@ -255,9 +257,8 @@ class SpilledSets:
             if self.tick:
                 self.tick("candidates", b + 1, bands)
         code = sorted_unique(np.concatenate(codes)) if codes else np.zeros(0, np.int64)
-        no_giants = np.zeros(0, np.uint64), np.zeros(1, np.int64), np.zeros(0, np.int64)
-        parts.append(BucketPart(np.stack([code // n, code % n], axis=1), *no_giants))
-        return merge_parts(parts, n, has_small)
+        del codes
+        return merge_parts(parts, n, has_small, code)
 
     # -- verification -----------------------------------------------------------------------
     def judge(self, verifier: Verifier, pairs: I64) -> Judged:
