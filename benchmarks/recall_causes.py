@@ -518,6 +518,21 @@ def sorted_pair(index: dict[str, int], rec: dict[str, Any]) -> tuple[int, int]:
     return (a, b) if a < b else (b, a)
 
 
+def _counts_table(intro: str, counts: dict[str, dict[str, int]]) -> list[str]:
+    """Markdown lines of a per-label table of ``counts`` (label -> column -> count), its
+    columns every column any label has, sorted; no lines when there are no counts."""
+    if not counts:
+        return []
+    spans = sorted({s for v in counts.values() for s in v})
+    lines = ["", intro, "", "| label | " + " | ".join(spans) + " |", "|---|" + "---|" * len(spans)]
+    for lab in LABELS:
+        if lab in counts:
+            lines.append(
+                f"| {lab} | " + " | ".join(str(counts[lab].get(s, 0)) for s in spans) + " |"
+            )
+    return lines
+
+
 def write_doc(res: dict[str, Any]) -> None:
     """Replace (or append) the section of ``docs/benchmarks/quality.md`` this script owns
     for the split it ran on."""
@@ -557,37 +572,17 @@ def write_doc(res: dict[str, Any]) -> None:
         for lab, c in m["causes"].items():
             cells = [str(c.get(x, 0)) for x in present]
             lines.append(f"| {lab} | {c['n']} | " + " | ".join(cells) + " |")
-        bins = m["below_threshold_similarity_bins"]
-        if bins:
-            spans = sorted({s for v in bins.values() for s in v})
-            lines += [
-                "",
-                "Pairs under the threshold, by their similarity after the boilerplate filter:",
-                "",
-                "| label | " + " | ".join(spans) + " |",
-                "|---|" + "---|" * len(spans),
-            ]
-            for lab in LABELS:
-                if lab in bins:
-                    cells = [str(bins[lab].get(s, 0)) for s in spans]
-                    lines.append(f"| {lab} | " + " | ".join(cells) + " |")
-        shape = m["cluster_shape"]
-        if shape:
-            spans = sorted({s for v in shape.values() for s in v})
-            lines += [
-                "",
-                "Cluster-shape losses: whether the later article of the pair (in keep order) "
-                "matched no representative (its match is a member of another star) or joined a "
-                "representative more similar to it, and whether the two representatives are "
-                "at the threshold with each other (so LSH never proposed them) or under it:",
-                "",
-                "| label | " + " | ".join(spans) + " |",
-                "|---|" + "---|" * len(spans),
-            ]
-            for lab in LABELS:
-                if lab in shape:
-                    cells = [str(shape[lab].get(s, 0)) for s in spans]
-                    lines.append(f"| {lab} | " + " | ".join(cells) + " |")
+        lines += _counts_table(
+            "Pairs under the threshold, by their similarity after the boilerplate filter:",
+            m["below_threshold_similarity_bins"],
+        )
+        lines += _counts_table(
+            "Cluster-shape losses: whether the later article of the pair (in keep order) "
+            "matched no representative (its match is a member of another star) or joined a "
+            "representative more similar to it, and whether the two representatives are "
+            "at the threshold with each other (so LSH never proposed them) or under it:",
+            m["cluster_shape"],
+        )
         boiler = m["boilerplate_similarity_before_after"]
         if boiler:
             lines += [

@@ -283,7 +283,7 @@ def listed_pairs(
     codes_w, _ = _cross(members, mem_off, sizes, multi, multi, n)
     codes.append(codes_w)
     values.append(np.ones(codes_w.size))
-    del members, mem_off, codes_s, take, codes_w, multi
+    del members, mem_off, take, multi  # the parts themselves stay in codes until joined
     # Each duplicate with its kept document; each copy with its first copy in keep order.
     rep = clusters.representative
     dup = np.flatnonzero(rep != np.arange(n))

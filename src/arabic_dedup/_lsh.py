@@ -291,7 +291,6 @@ def merge_parts(
             if pairs
             else np.zeros(0, dtype=np.int64)
         )
-        del pairs
     return Candidates(decode_pairs(codes, n), g_off, g_mem, has_small)
 
 
