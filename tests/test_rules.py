@@ -98,15 +98,15 @@ def test_spark_sql_engine(spark: Any, sets: ShingleSets, max_df: Any) -> None:
     from pyspark.sql import functions as F
 
     from arabic_dedup import spark as ads
-    from arabic_dedup.spark.udfs import to_bytes, to_sets
+    from arabic_dedup.spark.udfs import to_bytes
 
+    # Spark counts the document frequencies; each later stage filters with the rule it hands on.
     rule = BoilerplateRule.of(max_df)
-    key = f"{ads._K}0"
-    rows = [(i, i, b) for i, b in enumerate(to_bytes(sets))]
-    docs = spark.createDataFrame(rows, f"{ads._ID} long, {key} long, {ads._SH} binary")
-    out = ads._drop_common(docs, [key], rule, len(sets), F).orderBy(ads._ID).collect()
-    got = to_sets([bytes(r[ads._SH]) for r in out])
-    assert [got[i].tolist() for i in range(len(got))] == owner(sets, max_df)
+    docs = spark.createDataFrame([(b,) for b in to_bytes(sets)], f"{ads._SH} binary")
+    prune = ads._common_shingles(docs, rule, len(sets), F)
+    assert prune is None or prune[0] is rule
+    got = sets if prune is None else drop_common(sets, prune[1], rule)
+    assert as_lists(got) == owner(sets, max_df)
 
 
 @pytest.mark.parametrize("store", ["memory", "sqlite", "redis"])

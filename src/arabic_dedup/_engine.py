@@ -25,7 +25,7 @@ from typing import Literal
 
 from ._errors import ConfigError, KernelError
 
-__all__ = ["ENV", "SETTINGS", "Setting", "impl", "kernels", "setting"]
+__all__ = ["ENV", "SETTINGS", "Setting", "impl", "kernels", "setting", "use_threads"]
 
 ENV = "ARABIC_DEDUP_IMPL"
 Setting = Literal["auto", "fast", "reference"]
@@ -78,3 +78,15 @@ def kernels() -> ModuleType | None:
 def impl() -> Literal["fast", "reference"]:
     """``"fast"`` or ``"reference"``: which path this process uses right now."""
     return "reference" if kernels() is None else "fast"
+
+
+def use_threads(n: int) -> None:
+    """Run this thread's compiled kernels on at most ``n`` threads (no-op on the reference
+    path). A Spark task owns ``spark.task.cpus`` cores while the executor runs other tasks on
+    the rest: kernels sized for the whole machine would oversubscribe it (on ``local[2]`` two
+    tasks of two threads each ran the shingle kernel at half the speed of one thread each)."""
+    if kernels() is None:
+        return
+    import numba
+
+    numba.set_num_threads(max(1, min(int(n), numba.config.NUMBA_NUM_THREADS)))

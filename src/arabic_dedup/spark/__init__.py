@@ -42,7 +42,16 @@ from .._lsh import GIANT_BUCKET
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
-__all__ = ["GIANT_HEADS", "LOCAL_PAIRS", "SPARK_EXTRA", "STAGE_PREFIX", "find_duplicates"]
+    from .udfs import Prune
+
+__all__ = [
+    "BROADCAST_MEMBERS",
+    "GIANT_HEADS",
+    "LOCAL_PAIRS",
+    "SPARK_EXTRA",
+    "STAGE_PREFIX",
+    "find_duplicates",
+]
 
 # A bucket of more than GIANT_BUCKET documents pairs each member with this many of its
 # earliest members in keep order (its likely representatives), not with every member.
@@ -53,6 +62,10 @@ GIANT_HEADS = 16
 # pair in pandas: 2 * 10^6 pairs take a few hundred MB of that task's Python memory).
 LOCAL_PAIRS = 2_000_000
 
+# Bucket memberships (16 bytes each) up to this many are broadcast to the documents (at most
+# ~64 MB on the driver and on each executor); more are joined by shuffling both sides.
+BROADCAST_MEMBERS = 4_000_000
+
 # Spark jobs are described "arabic_dedup: <stage>" (the UI and the benchmark's profile).
 STAGE_PREFIX = "arabic_dedup: "
 
@@ -60,6 +73,7 @@ SPARK_EXTRA = "pip install 'arabic-dedup[spark]'"
 
 # Internal column names, prefixed so they cannot clash with the caller's.
 _ID, _ORD, _TXT, _SH, _K = "_ad_id", "_ad_order", "_ad_text", "_ad_shingles", "_ad_k"
+_IX = "_ad_ix"  # an internal long per document (the caller's ids can be of any type)
 _FIRST, _LATER, _SIM, _V = "_ad_first", "_ad_later", "_ad_sim", "_ad_v"
 
 
@@ -150,7 +164,8 @@ def find_duplicates(
 
     from .udfs import shingle_fn
 
-    shingles = F.pandas_udf(shingle_fn(cfg, text_col), "binary")
+    cpus = _task_cpus(sc)
+    shingles = F.pandas_udf(shingle_fn(cfg, text_col, cpus=cpus), "binary")
     order = F.col(order_col) if order_col is not None else F.col(id_col)
     docs = df.select(
         F.col(id_col).alias(_ID),
@@ -165,6 +180,7 @@ def find_duplicates(
     keys = [f"{_K}{i}" for i in range(len(key_exprs))]
     docs = docs.select(
         _ID,
+        F.monotonically_increasing_id().alias(_IX),
         *(e.alias(k) for e, k in zip(key_exprs, keys, strict=True)),
         shingles(F.col(_ID), F.col(_TXT)).alias(_SH),
     ).persist(_storage_level())
@@ -173,14 +189,12 @@ def find_duplicates(
         sc.setJobDescription(f"{STAGE_PREFIX}shingles")
         n_docs = _validate(docs, F, id_col, order_col, keys[-2])
         rule = cfg.boilerplate
-        docs_used = docs
+        prune = None
         if rule is not None:
             sc.setJobDescription(f"{STAGE_PREFIX}max_df")
-            docs_used = _drop_common(docs, keys, rule, n_docs, F)
-            if docs_used is not docs:
-                cached.append(docs_used)
+            prune = _common_shingles(docs, rule, n_docs, F)
         sc.setJobDescription(f"{STAGE_PREFIX}buckets")
-        edges = _verified_edges(docs_used, keys, cfg, F, cached)
+        edges = _verified_edges(docs, keys, cfg, prune, F, cached, cpus)
         assign = _clusters(edges, keys, F, on_round, sc)
         sc.setJobDescription(f"{STAGE_PREFIX}result")
         d = assign[_V]
@@ -201,6 +215,15 @@ def find_duplicates(
         for frame in cached:
             frame.unpersist()
         sc.setJobDescription(None)
+
+
+def _task_cpus(sc: Any) -> int:
+    """The cores each task owns (``spark.task.cpus``, Spark's default 1): the kernels' threads
+    per task, so that the executor's concurrent tasks do not oversubscribe its cores."""
+    try:
+        return max(1, int(sc.getConf().get("spark.task.cpus", "1")))
+    except (TypeError, ValueError):
+        return 1
 
 
 def _check_columns(df: DataFrame, text_col: str, id_col: str, order_col: str | None) -> None:
@@ -243,36 +266,35 @@ def _validate(docs: DataFrame, F: Any, id_col: str, order_col: str | None, order
     return n
 
 
-def _drop_common(
-    docs: DataFrame, keys: list[str], rule: BoilerplateRule, n_docs: int, F: Any
-) -> DataFrame:
-    """``rule.apply(sets)`` without leaving Spark: the same limit, the same document
-    frequencies and the same exemption for documents that are mostly common.
+def _common_shingles(docs: DataFrame, rule: BoilerplateRule, n_docs: int, F: Any) -> Prune | None:
+    """``rule.apply(sets)``'s common shingles without leaving Spark: the same limit and the
+    same document frequencies, and the rule, which later stages apply (with its exemption for
+    documents that are mostly common) to each set where they read it; None when nothing is
+    common.
 
     Frequencies are counted in two passes that ship counts, not shingles: per cell of hashes
     (each partition sends its ``2**CELL_BITS`` cell counts in ``CELL_SLICES`` binary rows),
     then exactly for the hashes of the cells above the limit. Only the common hashes reach
     the driver (there are at most ``shingles / limit`` of them, whatever the corpus size)
-    and travel back to the executors inside the filter's closure. Returns ``docs`` itself
-    when nothing is common, else the filtered documents, cached.
+    and travel back to the executors inside the later stages' closures.
     """
     import numpy as np
 
-    from .udfs import cell_counts_fn, drop_common_fn, hot_cells_fn, hot_counts_fn
+    from .udfs import cell_counts_fn, hot_cells_fn, hot_counts_fn
 
     limit = float(rule.limit(n_docs))
     sh = docs.select(_SH)
     cells = (
-        sh.mapInPandas(cast(Any, cell_counts_fn(_SH)), "slice int, counts binary")
+        sh.mapInArrow(cast(Any, cell_counts_fn(_SH)), "slice int, counts binary")
         .groupBy("slice")
         .applyInPandas(hot_cells_fn(limit), "cell int")
         .collect()
     )
     if not cells:
-        return docs
+        return None
     hot = np.sort(np.array([r[0] for r in cells], dtype=np.int64))
     common_rows = (
-        sh.mapInPandas(cast(Any, hot_counts_fn(_SH, hot)), "h int, c long")
+        sh.mapInArrow(cast(Any, hot_counts_fn(_SH, hot)), "h int, c long")
         .groupBy("h")
         .agg(F.sum("c").alias("c"))
         .where(F.col("c") > F.lit(limit))
@@ -280,24 +302,28 @@ def _drop_common(
         .collect()
     )
     if not common_rows:
-        return docs
-    common = np.sort(np.array([r[0] for r in common_rows], dtype=np.int32).view(np.uint32))
-    drop = F.pandas_udf(drop_common_fn(rule, common), "binary")
-    out = docs.select(_ID, *keys, drop(F.col(_SH)).alias(_SH)).persist(_storage_level())
-    out.count()  # fill the cache now: ``docs`` (unfiltered) is released after this stage
-    return out
+        return None
+    return rule, np.sort(np.array([r[0] for r in common_rows], dtype=np.int32).view(np.uint32))
 
 
 def _verified_edges(
-    docs: DataFrame, keys: list[str], cfg: DedupConfig, F: Any, cached: list[DataFrame]
+    docs: DataFrame,
+    keys: list[str],
+    cfg: DedupConfig,
+    prune: Prune | None,
+    F: Any,
+    cached: list[DataFrame],
+    cpus: int,
 ) -> DataFrame:
     """Verified pairs oriented (first, later) in keep order, with both documents' keys
     (``f<key>``, ``l<key>``) and the similarity: the input of ``star_clusters``.
 
-    Band rows (``bh``, id) give buckets of ids; buckets with the same members (a pair of
+    Band rows (``bh``, index) are repartitioned by band hash and grouped into buckets by one
+    numpy sort per partition (``udfs.buckets_fn``); buckets with the same members (a pair of
     near-copies shares most of its bands) are verified once, inside one ``applyInPandas``
     group that gets each member's shingles once and compares every pair among them. So a
     document's shingles travel once per distinct bucket it is in, not once per candidate pair.
+    Every stage that reads shingles drops ``prune``'s common ones itself.
 
     A bucket of more than ``GIANT_BUCKET`` documents is not exploded into all its pairs
     (quadratic: 10^5 copies give 5 * 10^9): each member is paired with the bucket's first
@@ -307,53 +333,61 @@ def _verified_edges(
     ``arabic_dedup.find_duplicates``, which compares giant buckets' members with all their kept
     documents, would mark it. Inputs without giant buckets decide exactly as on one machine.
     """
-    from pyspark.sql.types import DoubleType, LongType, StructField, StructType
+    from pyspark.sql.types import DoubleType, StructField, StructType
 
-    from .udfs import REJECTED, band_rows_fn, bucket_verify_fn, verify_fn
+    from .udfs import REJECTED, band_rows_fn, bucket_verify_fn, buckets_fn, verify_fn
 
     types = {f.name: f.dataType for f in docs.schema.fields}
     id_type = types[_ID]
-    bands = docs.select(_ID, _SH).mapInPandas(
-        cast(Any, band_rows_fn(cfg, _ID, _SH)),
-        StructType([StructField("bh", LongType()), StructField(_ID, id_type)]),
+    n_parts = int(docs.sparkSession.conf.get("spark.sql.shuffle.partitions") or 200)
+    bands = docs.select(_IX, _SH).mapInArrow(
+        cast(Any, band_rows_fn(cfg, _IX, _SH, prune=prune, cpus=cpus)), f"bh long, {_IX} long"
     )
     # Band hashes mix in the band index, so the hash alone is the bucket key (as in
     # ``candidates``).
     buckets = (
-        bands.groupBy("bh")
-        .agg(F.collect_list(_ID).alias("m"))
-        .where(F.size("m") > 1)
+        bands.repartition(n_parts, "bh")
+        .mapInArrow(
+            cast(Any, buckets_fn(_IX, GIANT_BUCKET)), "bid long, giant boolean, m array<long>"
+        )
         .persist(_storage_level())
     )
     cached.append(buckets)
-    n_giant = buckets.where(F.size("m") > F.lit(GIANT_BUCKET)).count()
+    n_giant = buckets.where(F.col("giant")).count()
     small = (
-        buckets.where(F.size("m") <= F.lit(GIANT_BUCKET))
-        .groupBy(F.array_sort("m").alias("ids"))
-        .agg(F.min("bh").alias("bid"))
-        .select("bid", F.explode("ids").alias(_ID))
+        buckets.where(~F.col("giant"))
+        .groupBy("m")
+        .agg(F.min("bid").alias("bid"))
+        .select("bid", F.explode("m").alias(_IX))
+        .persist(_storage_level())
     )
+    cached.append(small)
+    # Broadcast, the members meet their documents where these are cached: only the members'
+    # shingles are shuffled (to their verification groups), not every document's.
+    if small.count() <= BROADCAST_MEMBERS:
+        small = F.broadcast(small)
     out_fields = [StructField("a", id_type), StructField("b", id_type)]
     out_fields += [StructField(f"{p}{k}", types[k]) for p in "ab" for k in keys]
     out_fields.append(StructField(_SIM, DoubleType()))
-    bucket_pairs = bucket_verify_fn(cfg.verifier, "bid", _ID, _SH, keys, _SIM)
+    bucket_pairs = bucket_verify_fn(
+        cfg.verifier, "bid", _ID, _SH, keys, _SIM, prune=prune, cpus=cpus
+    )
     # Buckets are verified many to a group (band hashes are uniform, so ``bid`` modulo the
     # group count spreads them evenly): one pandas frame per bucket would cost more than
     # the verification itself.
-    n_groups = 4 * int(docs.sparkSession.conf.get("spark.sql.shuffle.partitions") or 200)
     ver = (
-        small.join(docs, _ID)
-        .groupBy(F.pmod("bid", F.lit(n_groups)).alias("_ad_group"))
+        small.join(docs, _IX)
+        .groupBy(F.pmod("bid", F.lit(4 * n_parts)).alias("_ad_group"))
         .applyInPandas(bucket_pairs, StructType(out_fields))
     )
     if n_giant:
         from pyspark.sql import Window
 
-        verify_udf = F.pandas_udf(verify_fn(cfg.verifier), "double")
+        verify_udf = F.pandas_udf(verify_fn(cfg.verifier, prune=prune, cpus=cpus), "double")
         members = (
-            buckets.where(F.size("m") > F.lit(GIANT_BUCKET))
-            .select("bh", F.explode("m").alias(_ID))
-            .join(docs.select(_ID, *keys), _ID)
+            buckets.where(F.col("giant"))
+            .select(F.col("bid").alias("bh"), F.explode("m").alias(_IX))
+            .join(docs.select(_IX, _ID, *keys), _IX)
         )
         first_in_bucket = F.row_number().over(Window.partitionBy("bh").orderBy(*keys))
         heads = (

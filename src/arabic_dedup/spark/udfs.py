@@ -4,7 +4,9 @@ Nothing here imports pyspark: these are the single-machine stages (:class:`MinHa
 :func:`band_hashes`, :class:`Verifier`, :func:`drop_common`) applied to one Arrow batch or one
 group of rows, so the Spark executor only decides where they run. Each factory returns a
 closure over (picklable, frozen) configuration; :mod:`arabic_dedup.spark` wraps it in
-``pandas_udf``, ``mapInPandas`` or ``applyInPandas``.
+``pandas_udf``, ``mapInPandas`` or ``applyInPandas``. Those that run compiled kernels take
+``cpus``, the cores a Spark task owns (``spark.task.cpus``): their kernels use that many
+threads, not the machine's, since the executor runs other tasks on the other cores.
 
 A shingle set travels as one ``binary`` value: its sorted distinct 32-bit hashes, little-endian
 ``uint32`` bytes (4 bytes a shingle; an Arrow ``binary`` is one buffer, where ``array<int>``
@@ -17,10 +19,12 @@ from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from numpy.typing import NDArray
 
 from .._boilerplate import BoilerplateRule, drop_common
 from .._config import DedupConfig
+from .._engine import use_threads
 from .._errors import InputError
 from .._lsh import band_hashes, in_buckets
 from .._shingle import ShingleSets
@@ -28,10 +32,12 @@ from .._verify import Verifier
 
 __all__ = [
     "CELL_BITS",
+    "Prune",
+    "arrow_sets",
     "band_rows_fn",
     "bucket_verify_fn",
+    "buckets_fn",
     "cell_counts_fn",
-    "drop_common_fn",
     "hot_cells_fn",
     "hot_counts_fn",
     "local_stars_fn",
@@ -69,10 +75,38 @@ def to_bytes(sets: ShingleSets) -> list[bytes]:
     return [raw[off[i] : off[i + 1]] for i in range(len(sets))]
 
 
-def shingle_fn(cfg: DedupConfig, text_col: str) -> Callable[[pd.Series, pd.Series], pd.Series]:
+def arrow_sets(blobs: pa.Array | pa.ChunkedArray) -> ShingleSets:
+    """Shingle sets from an Arrow ``binary`` column, read from its buffers (no Python object
+    per set): what ``mapInArrow`` stages get."""
+    if isinstance(blobs, pa.ChunkedArray):
+        blobs = pa.concat_arrays(blobs.chunks) if blobs.num_chunks else pa.array([], pa.binary())
+    n = len(blobs)
+    if n == 0:
+        return ShingleSets(np.zeros(0, np.uint32), np.zeros(1, np.int64))
+    _, off_buf, data_buf = blobs.buffers()
+    off = np.frombuffer(off_buf, dtype=np.int32)[blobs.offset : blobs.offset + n + 1]
+    start, stop = int(off[0]), int(off[-1])
+    hashes = np.frombuffer(data_buf, dtype=np.uint8)[start:stop].copy().view(_U32)
+    offsets = (off.astype(np.int64) - start) // 4
+    return ShingleSets(hashes.astype(np.uint32, copy=False), offsets)
+
+
+Prune = tuple[BoilerplateRule, NDArray[np.uint32]]
+"""A corpus's common shingles (sorted) and the rule that drops them: what the ``max_df`` pass
+hands the later stages, which filter each set where they read it (``drop_common``)."""
+
+
+def _pruned(sets: ShingleSets, prune: Prune | None) -> ShingleSets:
+    return sets if prune is None else drop_common(sets, prune[1], prune[0])
+
+
+def shingle_fn(
+    cfg: DedupConfig, text_col: str, *, cpus: int = 1
+) -> Callable[[pd.Series, pd.Series], pd.Series]:
     """ids, texts -> each text's sorted distinct shingle hashes (``MinHasher.shingle_sets``)."""
 
     def shingles(ids: pd.Series, texts: pd.Series) -> pd.Series:
+        use_threads(cpus)
         # A null would be silently hashed as "None" or crash deep in the kernel: name it instead.
         bad = ids.isna().to_numpy() | texts.isna().to_numpy()
         if bad.any():
@@ -94,21 +128,22 @@ def _cells(hashes: NDArray[np.uint32], bits: int) -> NDArray[np.int64]:
     return (hashes >> np.uint32(32 - bits)).astype(np.int64)
 
 
-def cell_counts_fn(sh_col: str) -> Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]]:
-    """A partition's shingle sets -> its occurrence counts per cell, as ``CELL_SLICES`` rows
-    (``slice``, ``counts``: that slice's cells as ``int64`` bytes). A few large rows, not a
-    row per cell: Spark moves a row at a time, so a million small rows cost seconds."""
+def cell_counts_fn(sh_col: str) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+    """A partition's shingle sets (``mapInArrow``) -> its occurrence counts per cell, as
+    ``CELL_SLICES`` rows (``slice``, ``counts``: that slice's cells as ``int64`` bytes). A few
+    large rows, not a row per cell: Spark moves a row at a time, so a million small rows cost
+    seconds."""
 
-    def cell_counts(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    def cell_counts(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         counts = np.zeros(1 << CELL_BITS, dtype=np.int64)
-        for pdf in batches:
-            sets = to_sets(pdf[sh_col])
+        for batch in batches:
+            sets = arrow_sets(batch.column(sh_col))
             counts += np.bincount(_cells(sets.hashes, CELL_BITS), minlength=counts.size)
         parts = counts.reshape(CELL_SLICES, -1)
-        yield pd.DataFrame(
+        yield pa.RecordBatch.from_pydict(
             {
-                "slice": np.arange(CELL_SLICES, dtype=np.int32),
-                "counts": [p.tobytes() for p in parts],
+                "slice": pa.array(np.arange(CELL_SLICES, dtype=np.int32)),
+                "counts": pa.array([p.tobytes() for p in parts], pa.binary()),
             }
         )
 
@@ -132,14 +167,14 @@ def hot_cells_fn(limit: float) -> Callable[[pd.DataFrame], pd.DataFrame]:
 
 def hot_counts_fn(
     sh_col: str, hot: NDArray[np.int64]
-) -> Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]]:
-    """A partition's shingle arrays -> exact document frequency (columns ``h``, ``c``) of each
-    of its hashes lying in a ``hot`` cell (sorted)."""
+) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+    """A partition's shingle arrays (``mapInArrow``) -> exact document frequency (columns
+    ``h``, ``c``) of each of its hashes lying in a ``hot`` cell (sorted)."""
 
-    def hot_counts(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    def hot_counts(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         found: list[NDArray[np.uint32]] = []
-        for pdf in batches:
-            h = to_sets(pdf[sh_col]).hashes
+        for batch in batches:
+            h = arrow_sets(batch.column(sh_col)).hashes
             cell = _cells(h, CELL_BITS)
             at = np.minimum(np.searchsorted(hot, cell), max(hot.size - 1, 0))
             if hot.size:
@@ -147,43 +182,70 @@ def hot_counts_fn(
         s = np.sort(np.concatenate(found)) if found else np.zeros(0, dtype=np.uint32)
         starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]]) if s.size else np.zeros(0, int)
         counts = np.diff(np.r_[starts, s.size])
-        yield pd.DataFrame({"h": s[starts].view(np.int32), "c": counts.astype(np.int64)})
+        yield pa.RecordBatch.from_pydict(
+            {"h": pa.array(s[starts].view(np.int32)), "c": pa.array(counts.astype(np.int64))}
+        )
 
     return hot_counts
 
 
-def drop_common_fn(
-    rule: BoilerplateRule, common: NDArray[np.uint32]
-) -> Callable[[pd.Series], pd.Series]:
-    """shingle arrays -> the same without the corpus's ``common`` hashes (sorted), by
-    ``rule``'s exemption: ``BoilerplateRule.apply`` with the corpus-wide frequencies."""
-
-    def drop(blobs: pd.Series) -> pd.Series:
-        out = drop_common(to_sets(blobs), common, rule)
-        return pd.Series(to_bytes(out), index=blobs.index, dtype=object)
-
-    return drop
-
-
 def band_rows_fn(
-    cfg: DedupConfig, id_col: str, sh_col: str
-) -> Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]]:
-    """documents (id, shingles) -> one row (``bh``, id) per band of every document with
-    shingles; as on one machine, empty sets take part in no bucket."""
+    cfg: DedupConfig, ix_col: str, sh_col: str, *, prune: Prune | None = None, cpus: int = 1
+) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+    """documents (``mapInArrow``: internal index, shingles) -> one row (``bh``, index) per band
+    of every document with shingles after ``prune``; as on one machine, empty sets take part
+    in no bucket."""
     bands, rows = cfg.banding()
 
-    def band_rows(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    def band_rows(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        use_threads(cpus)
         hasher = cfg.hasher()
-        for pdf in batches:
-            sets = to_sets(pdf[sh_col])
+        for batch in batches:
+            sets = _pruned(arrow_sets(batch.column(sh_col)), prune)
             filed = np.flatnonzero(in_buckets(sets.sizes()))
             if filed.size < len(sets):
                 sets = ShingleSets.from_arrays(sets[int(i)] for i in filed)
             bh = band_hashes(hasher.signatures_from_sets(sets), bands, rows).view(np.int64)
-            ids = pdf[id_col].to_numpy()[filed]
-            yield pd.DataFrame({"bh": bh.ravel(), id_col: np.repeat(ids, bands)})
+            ix = batch.column(ix_col).to_numpy()[filed]
+            yield pa.RecordBatch.from_pydict(
+                {"bh": pa.array(bh.ravel()), ix_col: pa.array(np.repeat(ix, bands))}
+            )
 
     return band_rows
+
+
+def buckets_fn(
+    ix_col: str, giant: int
+) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+    """All the band rows (``bh``, index) of some band hashes (``mapInArrow`` after a
+    repartition by ``bh``) -> one row per bucket of two or more documents: ``bid`` (its band
+    hash), ``giant`` (more than ``giant`` members) and ``m``, its members' indexes in
+    ascending order. The grouping is one numpy sort: Spark's ``collect_list`` aggregation
+    falls back to sorting rows one object at a time once a task sees many keys."""
+
+    def buckets(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        got = [(b.column("bh").to_numpy(), b.column(ix_col).to_numpy()) for b in batches]
+        bh = np.concatenate([g[0] for g in got]) if got else np.zeros(0, np.int64)
+        ix = np.concatenate([g[1] for g in got]) if got else np.zeros(0, np.int64)
+        del got
+        by = np.lexsort((ix, bh))
+        bh, ix = bh[by], ix[by]
+        starts = np.flatnonzero(np.r_[True, bh[1:] != bh[:-1]]) if bh.size else np.zeros(0, int)
+        sizes = np.diff(np.r_[starts, bh.size])
+        shared = sizes > 1
+        member = np.repeat(shared, sizes)
+        starts, sizes = starts[shared], sizes[shared]
+        offsets = np.zeros(sizes.size + 1, dtype=np.int32)
+        np.cumsum(sizes, out=offsets[1:])
+        yield pa.RecordBatch.from_pydict(
+            {
+                "bid": pa.array(bh[starts]),
+                "giant": pa.array(sizes > giant),
+                "m": pa.ListArray.from_arrays(pa.array(offsets), pa.array(ix[member])),
+            }
+        )
+
+    return buckets
 
 
 def bucket_verify_fn(
@@ -193,6 +255,9 @@ def bucket_verify_fn(
     sh_col: str,
     key_cols: Sequence[str],
     sim_col: str,
+    *,
+    prune: Prune | None = None,
+    cpus: int = 1,
 ) -> Callable[[pd.DataFrame], pd.DataFrame]:
     """Members (bucket, id, keys, shingles) of one or more buckets -> every verified pair
     within a bucket: columns ``a``, ``b`` (ids), ``a<key>``, ``b<key>`` and ``sim_col``, in no
@@ -200,6 +265,7 @@ def bucket_verify_fn(
     most buckets hold two documents); their pairs are listed per bucket size, vectorised."""
 
     def verify(pdf: pd.DataFrame) -> pd.DataFrame:
+        use_threads(cpus)
         pdf = pdf.sort_values(bucket_col, kind="stable")
         bucket = pdf[bucket_col].to_numpy()
         m = bucket.size
@@ -211,7 +277,7 @@ def bucket_verify_fn(
             ii, jj = np.triu_indices(size, k=1)
             chunks.append(np.stack([(first + ii).ravel(), (first + jj).ravel()], axis=1))
         pairs = np.concatenate(chunks).astype(np.int64)
-        sims, ok = verifier(to_sets(pdf[sh_col]), pairs)
+        sims, ok = verifier(_pruned(to_sets(pdf[sh_col]), prune), pairs)
         a, b = pairs[ok, 0], pairs[ok, 1]
         ids = pdf[id_col].to_numpy()
         out = {"a": ids[a], "b": ids[b]}
@@ -228,13 +294,16 @@ def bucket_verify_fn(
 REJECTED = -1.0
 
 
-def verify_fn(verifier: Verifier) -> Callable[[pd.Series, pd.Series], pd.Series]:
+def verify_fn(
+    verifier: Verifier, *, prune: Prune | None = None, cpus: int = 1
+) -> Callable[[pd.Series, pd.Series], pd.Series]:
     """two shingle columns -> each row's exact similarity if ``verifier`` accepts the pair,
     else REJECTED: the same decision as on one machine."""
 
     def verify(a: pd.Series, b: pd.Series) -> pd.Series:
+        use_threads(cpus)
         m = len(a)
-        sets = to_sets([*a.tolist(), *b.tolist()])
+        sets = _pruned(to_sets([*a.tolist(), *b.tolist()]), prune)
         idx = np.arange(m, dtype=np.int64)
         sims, ok = verifier(sets, np.stack([idx, idx + m], axis=1))
         return pd.Series(np.where(ok, sims, REJECTED), index=a.index)
