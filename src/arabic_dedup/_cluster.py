@@ -255,8 +255,9 @@ def listed_pairs(
 ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     """The document pairs ``DedupResult.pairs`` lists, sorted, with their similarities:
 
-    * every verified pair at or above the threshold of two documents sharing an LSH bucket
-      of at most ``GIANT_BUCKET`` documents (so every such pair when no bucket is bigger);
+    * every verified pair (at or above the threshold, or joined by the boilerplate rescue)
+      of two documents sharing an LSH bucket of at most ``GIANT_BUCKET`` documents (so every
+      such pair when no bucket is bigger);
     * whatever the buckets, each duplicate with its kept document (``duplicate_of``), and
       each exact duplicate (identical shingle set) with the first of its copies in keep order.
 

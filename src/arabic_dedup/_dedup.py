@@ -346,7 +346,7 @@ class Detection:
     """What the stages after shingling found (see :func:`detect`)."""
 
     clusters: Clusters
-    pairs: NDArray[np.int64]  # verified pairs (i < j) at or above the threshold
+    pairs: NDArray[np.int64]  # verified pairs (i < j): at the threshold, or rescued
     pair_similarity: NDArray[np.float64]
     pair_kind: NDArray[np.int8] | None  # match kinds (MATCH_KINDS), None: no fact check
     params: dict[str, Any]
