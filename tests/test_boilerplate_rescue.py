@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from arabic_dedup import DedupConfig, Deduplicator, find_duplicates
+from arabic_dedup import MATCH_KINDS, DedupConfig, Deduplicator, find_duplicates
 from arabic_dedup._boilerplate import (
     RESCUE_RATIO,
     BoilerplateRescue,
@@ -211,3 +211,22 @@ def test_rescued_members_are_marked(tmp_path: Path) -> None:
     assert more.match_kind[40:] == [None, "boilerplate", None, None, "boilerplate", "exact"]
     spilled = find_duplicates(texts, memory_limit=TINY, tmp_dir=tmp_path)
     assert spilled.match_kind == on.match_kind
+
+
+def test_with_the_fact_check_a_rescued_pair_is_judged_on_its_full_similarity(
+    tmp_path: Path,
+) -> None:
+    texts = rescue_corpus()
+    r = find_duplicates(texts, facts="apart")
+    assert r.duplicate_of[41] == 40 and r.match_kind[41] == "boilerplate"
+    assert r.pairs.kinds() == ["copy"]  # no facts differ: the judgement on 0.378 is a copy
+    assert find_duplicates(texts, facts="apart", boilerplate_rescue=None).n_duplicates == 0
+    spilled = find_duplicates(texts, facts="apart", memory_limit=TINY, tmp_dir=tmp_path)
+    assert spilled.pairs == r.pairs and spilled.match_kind == r.match_kind
+    # A pair the check vetoes is never rescued: the veto is read before the full score.
+    v = DedupConfig(facts="apart").verifier
+    sims, ok = np.array([0.29]), np.array([False])
+    kinds = np.array([MATCH_KINDS.index("template")], dtype=np.int8)
+    asked: list[int] = []
+    rescued = v.rescued(sims, ok, kinds, np.array([[0, 1]]), lambda at: asked.append(1) or sims)
+    assert not rescued.any() and not asked and kinds.tolist() == [MATCH_KINDS.index("template")]
