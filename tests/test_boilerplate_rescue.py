@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from arabic_dedup import MATCH_KINDS, DedupConfig, Deduplicator, find_duplicates
 from arabic_dedup._boilerplate import (
@@ -148,7 +150,8 @@ def test_copies_sharing_a_boilerplate_block_join_templates_do_not() -> None:
     # The reported similarity is the filtered one (what ranks stars), under the threshold.
     f, _ = scores(texts)[COPY]
     assert on.similarity[41] == pytest.approx(f) and on.similarity[41] < on.params["threshold"]
-    assert list(on.pairs) == [(40, 41, pytest.approx(f))]
+    assert len(on.pairs) == 1 and on.pairs[0][:2] == (40, 41)
+    assert on.pairs[0].similarity == pytest.approx(f)
     assert on.params["boilerplate_rescue"] == RESCUE_RATIO
 
 
@@ -168,14 +171,15 @@ def test_the_rule_off_reproduces_the_filtered_threshold() -> None:
 
 def test_batch_stream_and_spilled_agree(tmp_path: Path) -> None:
     texts = rescue_corpus()
-    for opts in ({}, {"boilerplate_rescue": None}, {"similarity": "containment"}):
-        batch = find_duplicates(texts, **opts)  # type: ignore[arg-type]
-        spilled = find_duplicates(texts, memory_limit=TINY, tmp_dir=tmp_path, **opts)  # type: ignore[arg-type]
+    cases: list[dict[str, Any]] = [{}, {"boilerplate_rescue": None}, {"similarity": "containment"}]
+    for opts in cases:
+        batch = find_duplicates(texts, **opts)
+        spilled = find_duplicates(texts, memory_limit=TINY, tmp_dir=tmp_path, **opts)
         assert spilled.spill["spilled"]
         assert spilled.duplicate_of == batch.duplicate_of, opts
         assert np.array_equal(spilled.similarity, batch.similarity)
         assert spilled.pairs == batch.pairs
-        with Deduplicator(**opts) as d:  # type: ignore[arg-type]
+        with Deduplicator(**opts) as d:
             got = d.add_many(enumerate(texts))
         assert [None if m is None else m.key for m in got] == batch.duplicate_of, opts
         for i, m in enumerate(got):
@@ -227,6 +231,11 @@ def test_with_the_fact_check_a_rescued_pair_is_judged_on_its_full_similarity(
     v = DedupConfig(facts="apart").verifier
     sims, ok = np.array([0.29]), np.array([False])
     kinds = np.array([MATCH_KINDS.index("template")], dtype=np.int8)
-    asked: list[int] = []
-    rescued = v.rescued(sims, ok, kinds, np.array([[0, 1]]), lambda at: asked.append(1) or sims)
+    asked: list[NDArray[np.int64]] = []
+
+    def full(at: NDArray[np.int64]) -> NDArray[np.float64]:
+        asked.append(at)
+        return np.array([0.5])
+
+    rescued = v.rescued(sims, ok, kinds, np.array([[0, 1]]), full)
     assert not rescued.any() and not asked and kinds.tolist() == [MATCH_KINDS.index("template")]
