@@ -72,7 +72,10 @@ def independent_bases(
     """Bases with no near-duplicate anywhere in the corpus (else 'false positives' between two
     bases would really be natural copies)."""
     texts = [r["text"] for r in rows]
-    loose = ad.find_duplicates(texts, similarity="containment", threshold=0.2, k=3)
+    # Pinned (not the detector's defaults): the corpus must not move when a default does.
+    loose = ad.find_duplicates(
+        texts, similarity="containment", threshold=0.2, k=3, boilerplate_rescue=None
+    )
     touched = {i for p in loose.pairs for i in (p.i, p.j)}
     ok = [
         r for i, r in enumerate(rows) if i not in touched and 80 <= len(r["text"].split()) <= 1500
@@ -385,7 +388,11 @@ def write_doc(res: dict[str, Any]) -> None:
         'Rows marked `facts` are the same detector with the fact check on (`facts="apart"`, '
         "off by default; see [how-it-works.md](../how-it-works.md#the-fact-check)); the rows "
         "without it are the same detector with the check off (before), in the same run; "
-        "the `uptime` load at its start and end is in the JSON (`load_average`).",
+        "the `uptime` load at its start and end is in the JSON (`load_average`). Rows marked "
+        "`rescue off` are the same detector without the boilerplate rescue "
+        "(`boilerplate_rescue=None`, on by default; see "
+        "[how-it-works.md](../how-it-works.md#copies-that-share-a-boilerplate-block)), in the "
+        "same run: the rows without it have it on.",
         "",
     ]
     syn = res["synthetic"]
@@ -501,6 +508,11 @@ def main() -> int:
         # The fact check (DedupConfig.facts; off by default): same runs, facts on.
         "arabic-dedup (facts)": ours(facts="apart"),
         "arabic-dedup (containment, facts)": ours(similarity="containment", facts="apart"),
+        # The boilerplate rescue (DedupConfig.boilerplate_rescue; on by default) off: before.
+        "arabic-dedup (defaults, rescue off)": ours(boilerplate_rescue=None),
+        "arabic-dedup (containment, rescue off)": ours(
+            similarity="containment", boilerplate_rescue=None
+        ),
         "datasketch docs": datasketch_docs,
         "datatrove-style": datatrove_style,
     }
@@ -513,6 +525,7 @@ def main() -> int:
             "shingle_unit": defaults.shingle_unit,
             "k": defaults.shingle.k,
             "max_df": defaults.max_df,
+            "boilerplate_rescue": defaults.boilerplate_rescue,
             "num_perm": defaults.num_perm,
         },
         "base_source": base_source,

@@ -272,7 +272,9 @@ def test_evidence_matches_a_plain_set_computation(a: list[str], b: list[str]) ->
 
 
 def test_match_kinds_are_named_once() -> None:
-    assert MATCH_KINDS == ("exact", "near", "copy", "partial", "update", "template", "different")
+    assert MATCH_KINDS == (
+        "exact", "near", "copy", "partial", "update", "template", "different", "boilerplate"
+    )  # fmt: skip
     assert isinstance(fact_sets([["12"]]), ShingleSets)
 
 

@@ -5,7 +5,13 @@
 'اعلنت الوزاره في بيان'
 """
 
-from ._boilerplate import BoilerplateRule, CorpusStats, WindowFilter
+from ._boilerplate import (
+    RESCUE_RATIO,
+    BoilerplateRescue,
+    BoilerplateRule,
+    CorpusStats,
+    WindowFilter,
+)
 from ._cluster import KeepRule
 from ._config import DEFAULT_THRESHOLD, DEFAULT_THRESHOLDS, DedupConfig
 from ._dedup import DedupResult, Pair, Pairs, find_duplicates
@@ -53,7 +59,9 @@ __all__ = [
     "DEFAULT_THRESHOLDS",
     "MATCH_KINDS",
     "NORMALIZER_VERSION",
+    "RESCUE_RATIO",
     "ArabicDedupError",
+    "BoilerplateRescue",
     "BoilerplateRule",
     "Change",
     "ConfigError",

@@ -42,10 +42,14 @@ __all__ = [
     "AUTO_MAX_DF_FRACTION",
     "DF_CELL_BITS",
     "EXEMPT_SHARE",
+    "RESCUE_RATIO",
+    "BoilerplateRescue",
     "BoilerplateRule",
     "CorpusStats",
     "WindowFilter",
     "drop_common",
+    "full_sets",
+    "removed_shingles",
 ]
 
 AUTO_MAX_DF_FLOOR = 30
@@ -57,6 +61,11 @@ EXEMPT_SHARE = 0.75
 # counts exactly only the hashes in cells above the limit, and a stream's store keeps these
 # cells as its counts (part of the stored index format).
 DF_CELL_BITS = 22
+# BoilerplateRescue's default: a pair at the threshold on its full shingle sets is also a
+# duplicate when the filter leaves it at least this share of that similarity. Measured on the
+# tuning split (benchmarks/recall_causes.py): COPY +11, PARTIAL +12, TEMPLATE -1 (0.6: fewer
+# copies, 0.7: fewer still; docs/benchmarks/quality.md, "Where copies are lost").
+RESCUE_RATIO = 0.55
 
 
 @dataclass(frozen=True)
@@ -145,6 +154,123 @@ class BoilerplateRule:
             np.cumsum(counts, out=offsets[1:])
             out = ShingleSets(hashes, offsets)
         return out, CorpusStats(self, len(sets), np.asarray(common, dtype=np.uint32))
+
+
+@dataclass(frozen=True)
+class BoilerplateRescue:
+    """Copies that share a boilerplate block: a candidate pair under the threshold once the
+    filter removed the common shingles is still a duplicate when, on the documents' *full*
+    shingle sets, it is at the threshold and the filter left it at least ``ratio`` of that
+    similarity::
+
+        accepted = (filtered >= threshold) | ((full >= threshold) & (filtered >= ratio * full))
+
+    Two copies of one story carrying the same outlet footer lose the shared footer and fall
+    under the threshold; two same-template bulletins are at the threshold on their full sets
+    too, but little is left once the formula is removed (``filtered < ratio * full``). The
+    pure decision (:meth:`accepts`) takes arrays only, so every engine (batch, spilled, a
+    stream, Spark) applies this one object; :meth:`asks` says which pairs need their full
+    similarity at all (only those can change: the rest is decided on the filtered sets).
+
+    >>> r = BoilerplateRescue()
+    >>> filtered, full = np.array([0.35, 0.2, 0.2, 0.1]), np.array([0.2, 0.32, 0.5, 0.4])
+    >>> r.asks(filtered, 0.3).tolist()
+    [False, True, True, False]
+    >>> r.accepts(filtered, full, 0.3).tolist()
+    [True, True, False, False]
+    """
+
+    ratio: float = RESCUE_RATIO
+
+    def __post_init__(self) -> None:
+        r = self.ratio
+        if isinstance(r, bool) or not isinstance(r, int | float) or not 0.0 < r <= 1.0:
+            raise ConfigError(
+                f"boilerplate_rescue must be a ratio in (0, 1] or None (off), got {r!r}; "
+                f"the default is {RESCUE_RATIO}"
+            )
+
+    def asks(self, filtered: NDArray[np.float64], threshold: float) -> NDArray[np.bool_]:
+        """Which pairs, scored ``filtered`` on the filtered sets, the rule could still accept:
+        under the threshold but at ``ratio * threshold`` or more (``full >= threshold`` and
+        ``filtered >= ratio * full`` imply it). Only these need their full-set similarity."""
+        f = np.asarray(filtered, dtype=np.float64)
+        return np.asarray((f < threshold) & (f >= self.ratio * threshold))
+
+    def accepts(
+        self, filtered: NDArray[np.float64], full: NDArray[np.float64], threshold: float
+    ) -> NDArray[np.bool_]:
+        """The decision on each pair's filtered and full similarity (same measure)."""
+        f = np.asarray(filtered, dtype=np.float64)
+        g = np.asarray(full, dtype=np.float64)
+        return np.asarray((f >= threshold) | ((g >= threshold) & (f >= self.ratio * g)))
+
+    @classmethod
+    def of(cls, ratio: float | None) -> BoilerplateRescue | None:
+        """The rule for a ``boilerplate_rescue`` setting: None or 0 = off."""
+        if ratio is None or (not isinstance(ratio, bool) and ratio == 0):
+            return None
+        return cls(ratio)
+
+
+def removed_shingles(
+    full: ShingleSets, kept: ShingleSets, common: NDArray[np.uint32], *, block: int = 1 << 20
+) -> ShingleSets:
+    """What the filter dropped from each document: its shingles in ``common`` (sorted), for
+    the documents that lost any (``kept`` is the filter of ``full``; an exempt document lost
+    none). The removed sets are the boilerplate only and, merged back (:func:`full_sets`),
+    give the full sets the rescue compares. Read in ranges of documents of about ``block``
+    shingles, so the temporaries stay a few MB whatever the corpus.
+
+    >>> a = ShingleSets.from_arrays([np.array(x, dtype=np.uint32) for x in ([1, 2, 3], [2])])
+    >>> k = ShingleSets.from_arrays([np.array(x, dtype=np.uint32) for x in ([1, 3], [2])])
+    >>> r = removed_shingles(a, k, np.array([2], dtype=np.uint32)); r[0].tolist(), r[1].tolist()
+    ([2], [])
+    """
+    n = len(full)
+    lost = full.sizes() - kept.sizes()
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lost, out=offsets[1:])
+    if common.size == 0 or offsets[-1] == 0:
+        return ShingleSets(np.zeros(0, np.uint32), offsets)
+    out = np.empty(int(offsets[-1]), dtype=np.uint32)
+    sizes = full.sizes()
+    bounds = np.searchsorted(full.offsets, np.arange(0, full.hashes.size, max(block, 1)))
+    bounds = np.unique(np.r_[bounds, n])
+    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        h = full.hashes[full.offsets[lo] : full.offsets[hi]]
+        at = np.minimum(np.searchsorted(common, h), common.size - 1)
+        sel = (common[at] == h) & np.repeat(lost[lo:hi] > 0, sizes[lo:hi])
+        out[offsets[lo] : offsets[hi]] = h[sel]
+    return ShingleSets(out, offsets)
+
+
+def full_sets(kept: ShingleSets, removed: ShingleSets, rows: NDArray[np.int64]) -> ShingleSets:
+    """The full shingle sets of the documents ``rows`` (kept plus removed, each sorted), in
+    that order: what :class:`BoilerplateRescue` compares, rebuilt only for the pairs it asks.
+
+    >>> k = ShingleSets.from_arrays([np.array(x, dtype=np.uint32) for x in ([1, 3], [5])])
+    >>> r = ShingleSets.from_arrays([np.array(x, dtype=np.uint32) for x in ([2], [])])
+    >>> f = full_sets(k, r, np.array([1, 0])); f[0].tolist(), f[1].tolist()
+    ([5], [1, 2, 3])
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    n = rows.size
+    parts = []
+    for s in (kept, removed):
+        sz = s.sizes()[rows]
+        start = s.offsets[:-1][rows]
+        local = np.repeat(np.arange(n, dtype=np.int64), sz)
+        base = np.repeat(start - (np.cumsum(sz) - sz), sz)
+        at = base + np.arange(int(sz.sum()), dtype=np.int64)
+        parts.append((local << np.int64(32)) | s.hashes[at].astype(np.int64))
+    # Kept and removed shingles of one document are disjoint: one sort of (row, hash) keys
+    # merges them.
+    key = np.sort(np.concatenate(parts))
+    counts = np.bincount(key >> np.int64(32), minlength=n)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    return ShingleSets((key & np.int64(0xFFFFFFFF)).astype(np.uint32), offsets)
 
 
 def _over_limit(hashes: NDArray[np.uint32], limit: float) -> NDArray[np.uint32]:

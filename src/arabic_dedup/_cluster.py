@@ -255,8 +255,9 @@ def listed_pairs(
 ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     """The document pairs ``DedupResult.pairs`` lists, sorted, with their similarities:
 
-    * every verified pair at or above the threshold of two documents sharing an LSH bucket
-      of at most ``GIANT_BUCKET`` documents (so every such pair when no bucket is bigger);
+    * every verified pair (at or above the threshold, or joined by the boilerplate rescue)
+      of two documents sharing an LSH bucket of at most ``GIANT_BUCKET`` documents (so every
+      such pair when no bucket is bigger);
     * whatever the buckets, each duplicate with its kept document (``duplicate_of``), and
       each exact duplicate (identical shingle set) with the first of its copies in keep order.
 
@@ -373,22 +374,38 @@ def cluster_sizes(representative: NDArray[np.int64]) -> NDArray[np.int64]:
 # shared with the fact check's pair kinds), kept documents ``KEPT``; every output
 # (``DedupResult.match_kind``, ``clusters.jsonl``, ``report.json``) reads the names from there.
 EXACT, NEAR = MATCH_KINDS.index("exact"), MATCH_KINDS.index("near")
-MEMBER_KINDS = (EXACT, NEAR)  # the codes match_kinds gives
+BOILERPLATE = MATCH_KINDS.index("boilerplate")
+MEMBER_KINDS = (EXACT, NEAR, BOILERPLATE)  # the codes match_kinds gives
 KEPT = -1
 
 
-def match_kinds(group: NDArray[np.int64], representative: NDArray[np.int64]) -> NDArray[np.int8]:
+def match_kinds(
+    group: NDArray[np.int64],
+    representative: NDArray[np.int64],
+    rescued: NDArray[np.int64] | None = None,
+) -> NDArray[np.int8]:
     """How each document matches its kept document, as a code into ``MATCH_KINDS`` (``KEPT``
     for kept documents): ``exact`` when the two have the same shingle set as the detector
-    compares them (``group``: after normalisation, boilerplate shingles ignored), ``near``
-    for every other verified match.
+    compares them (``group``: after normalisation, boilerplate shingles ignored),
+    ``boilerplate`` when their groups are a pair of ``rescued`` (rows: group pairs the
+    boilerplate rescue joined), ``near`` for every other verified match.
 
     >>> import numpy as np
     >>> match_kinds(np.array([0, 0, 1, 2]), np.array([0, 0, 0, 3])).tolist()
     [-1, 0, 1, -1]
+    >>> match_kinds(np.array([0, 1, 2]), np.array([0, 0, 0]), np.array([[2, 0]])).tolist()
+    [-1, 1, 7]
     """
     n = representative.size
     out = np.where(group == group[representative], EXACT, NEAR).astype(np.int8)
+    if rescued is not None and rescued.size:
+        m = np.int64(max(int(group.max()), int(rescued.max())) + 1)
+        a, b = group, group[representative]
+        key = np.minimum(a, b) * m + np.maximum(a, b)
+        rkey = np.minimum(rescued[:, 0], rescued[:, 1]) * m + np.maximum(
+            rescued[:, 0], rescued[:, 1]
+        )
+        out[np.isin(key, rkey) & (out == NEAR)] = BOILERPLATE
     out[representative == np.arange(n)] = KEPT
     return out
 

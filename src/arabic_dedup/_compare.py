@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ._atomic import STATS_FILE
 from ._boilerplate import CorpusStats
@@ -19,6 +20,7 @@ from ._config import DedupConfig
 from ._errors import RecordError, UsageError
 from ._facts import explain_pair
 from ._normalize import explain, tokens
+from ._verify import similarity
 
 __all__ = ["compare_report", "load_stats", "print_compare", "read_text"]
 
@@ -75,6 +77,21 @@ def compare_report(
         accepted = bool(union) and joined
     else:
         accepted = bool(union) and bool(config.verifier.accept(np.array([score]))[0])
+    # The boilerplate rescue, as Verifier.rescued applies it: only with corpus statistics
+    # (without them nothing was removed, the full sets are the compared ones).
+    rescue = None if stats is None else config.rescue
+    full = _scores(raw[0], raw[1])[config.similarity == "containment"]
+    rescued = False
+    if rescue is not None and not accepted and (not decides or kind == "different"):
+        f, g = np.array([score]), np.array([full])
+        rescued = bool(rescue.asks(f, config.cutoff)[0] & rescue.accepts(f, g, config.cutoff)[0])
+        if rescued and decides:  # judged again on the full similarity, as in dedup
+            rescued, kind, why = explain_pair(
+                toks[0], toks[1], full, threshold=config.cutoff,
+                containment=config.similarity == "containment", normalizer=config.normalizer,
+                rule=config.fact_rule,
+            )  # fmt: skip
+        accepted = rescued
     sides = []
     for text, r, f in zip(texts, (raw[0], raw[1]), (a, b), strict=True):
         changes = explain(text, config=config.normalizer).changes
@@ -93,10 +110,19 @@ def compare_report(
         "shared": shared, "union": int(union), "jaccard": jac, "containment": con,
         "similarity": config.similarity, "threshold": config.cutoff,
         "verdict": "duplicates" if accepted else "not duplicates",
+        "boilerplate_rescue": None if rescue is None else {
+            "ratio": rescue.ratio, "full_similarity": full,
+            "kept_share": score / full if full else 0.0, "rescued": rescued,
+        },
         "facts": {"kind": kind, "explanation": why, "decides": decides},
         "lsh": {"bands": bands, "rows": rows,
                 "probability": 1 - (1 - jac**rows) ** bands},
     }  # fmt: skip
+
+
+def _scores(a: NDArray[np.uint32], b: NDArray[np.uint32]) -> tuple[float, float]:
+    """(Jaccard, containment) of two sorted distinct hash arrays."""
+    return similarity(a, b, "jaccard"), similarity(a, b, "containment")
 
 
 def print_compare(rep: dict[str, Any], max_changes: int) -> None:
@@ -128,6 +154,17 @@ def print_compare(rep: dict[str, Any], max_changes: int) -> None:
     print(f"containment  {rep['containment']:.4f}")
     score = rep[rep["similarity"]]
     facts = rep["facts"]
+    resc = rep["boilerplate_rescue"]
+    if resc is not None:
+        how = (
+            "joins the pair (copies sharing a boilerplate block)" if resc["rescued"]
+            else "does not apply" if score >= rep["threshold"]
+            else "does not join the pair"
+        )  # fmt: skip
+        print(f"rescue       {rep['similarity']} on the full shingle sets "
+              f"{resc['full_similarity']:.4f}, the filter keeps {resc['kept_share']:.0%} of it "
+              f"(rescue at >= threshold "
+              f"{rep['threshold']} and >= {resc['ratio']:.0%}): {how}")  # fmt: skip
     if facts["decides"]:
         print(f"verdict      {rep['verdict']} (fact check: {facts['kind']}; {rep['similarity']} "
               f"{score:.4f}, threshold {rep['threshold']})")  # fmt: skip
@@ -135,7 +172,8 @@ def print_compare(rep: dict[str, Any], max_changes: int) -> None:
     else:
         op = ">=" if score >= rep["threshold"] else "<"
         print(f"verdict      {rep['verdict']} ({rep['similarity']} {score:.4f} {op} threshold "
-              f"{rep['threshold']})")  # fmt: skip
+              f"{rep['threshold']}" + (", boilerplate rescue" if resc and resc["rescued"] else "")
+              + ")")  # fmt: skip
         print(f"facts        (not deciding: --facts off) {facts['explanation']}")
     lsh = rep["lsh"]
     print(f"LSH ({lsh['bands']} bands x {lsh['rows']} rows) proposes a pair this similar with "

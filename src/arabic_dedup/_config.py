@@ -12,7 +12,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ._boilerplate import BoilerplateRule
+from ._boilerplate import RESCUE_RATIO, BoilerplateRescue, BoilerplateRule
 from ._errors import ConfigError
 from ._facts import FactRule
 from ._lsh import check_banding, optimal_params
@@ -81,6 +81,12 @@ class DedupConfig:
     """Ignore shingles found in more than this many documents (a fraction if < 1) when
     comparing: boilerplate such as outlet headers, footers and template formulas; auto =
     max(30, 0.1 % of the documents); none keeps every shingle."""
+    boilerplate_rescue: float | None = RESCUE_RATIO
+    """Copies that share a boilerplate block: a pair under the threshold once max_df removed
+    the common shingles is still a duplicate when it is at the threshold on the full shingle
+    sets and the filter left it at least this share of that similarity (same-template texts
+    keep little once the formula is removed); 0 (None in Python) = off. Such a pair's
+    reported similarity stays the filtered one and its match kind is boilerplate."""
     facts: FactMode = "off"
     """Fact check on candidate pairs: two texts whose shared slots hold different numbers,
     ordinals, dates or places (same formula, different events) are not joined, and an
@@ -112,6 +118,7 @@ class DedupConfig:
             raise ConfigError(f"lsh_threshold must be in (0, 1), got {lt!r}")
         if self.max_df is not None:
             BoilerplateRule.of(self.max_df)  # validates max_df
+        BoilerplateRescue.of(self.boilerplate_rescue)  # validates boilerplate_rescue
         if self.facts not in FACT_MODES:
             raise ConfigError(f"facts must be one of {', '.join(FACT_MODES)}, got {self.facts!r}")
         if not isinstance(self.normalizer, NormalizerConfig):
@@ -126,9 +133,16 @@ class DedupConfig:
         return None if self.max_df is None else BoilerplateRule.of(self.max_df)
 
     @property
+    def rescue(self) -> BoilerplateRescue | None:
+        """The boilerplate rescue in force (None: off, or no max_df: nothing is removed)."""
+        if self.max_df is None:
+            return None
+        return BoilerplateRescue.of(self.boilerplate_rescue)
+
+    @property
     def verifier(self) -> Verifier:
         """The verify stage's decision for these options."""
-        return Verifier(self.similarity, self.cutoff, self.fact_rule)
+        return Verifier(self.similarity, self.cutoff, self.fact_rule, self.rescue)
 
     def require_no_facts(self, where: str) -> None:
         """Refuse the fact check on a path that does not apply it yet (streams, Spark), so

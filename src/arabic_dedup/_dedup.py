@@ -162,8 +162,10 @@ class DedupResult:
                   duplicate's pair with its kept text, and each exact copy's pair (1.0)
                   with its first copy in keep order (see ``_cluster.listed_pairs``).
     match_kind:   how each duplicate matches its kept text: "exact" (the same shingles after
-                  normalisation, boilerplate ignored) or "near"; None for kept texts (the
-                  names are ``_cluster.MATCH_KINDS``).
+                  normalisation, boilerplate ignored), "near", or "boilerplate" (a near copy
+                  joined by the boilerplate rescue: its ``similarity``, the filtered one, is
+                  under the threshold); None for kept texts (the names are
+                  ``_cluster.MATCH_KINDS``).
     """
 
     cluster_ids: NDArray[np.int64]
@@ -344,7 +346,7 @@ class Detection:
     """What the stages after shingling found (see :func:`detect`)."""
 
     clusters: Clusters
-    pairs: NDArray[np.int64]  # verified pairs (i < j) at or above the threshold
+    pairs: NDArray[np.int64]  # verified pairs (i < j): at the threshold, or rescued
     pair_similarity: NDArray[np.float64]
     pair_kind: NDArray[np.int8] | None  # match kinds (MATCH_KINDS), None: no fact check
     params: dict[str, Any]
@@ -407,7 +409,7 @@ def detect(
     stats = None
     if rule is not None:
         with stage("boilerplate"):
-            stats = src.drop_boilerplate(rule)
+            stats = src.drop_boilerplate(rule, keep_removed=verifier.rescue is not None)
     n = len(src)
     bands, rows = config.banding()
     with stage("signatures"):
@@ -427,9 +429,10 @@ def detect(
             limit=GIANT_BUCKET if giant_bucket is None else giant_bucket,
         )
     with stage("verify"):
-        sims, ok, cand_kinds = src.judge(verifier, cands.pairs)
+        sims, ok, cand_kinds, rescued = src.judge(verifier, cands.pairs)
         if on_verify:
             on_verify(cands.pairs, sims, ok, rows_g)
+        rescued_pairs = cands.pairs[rescued]
         cands = replace(cands, pairs=cands.pairs[ok])
         psims = sims[ok]
         cand_kinds = None if cand_kinds is None else cand_kinds[ok]
@@ -446,7 +449,7 @@ def detect(
         pairs, psims = listed_pairs(order, group, psims, cands, clusters)
         kinds = _listed_kinds(verifier, src, group[pairs], psims, cands.pairs, cand_kinds)
     params = {**config.as_dict(), **hasher.params}
-    member_kinds = match_kinds(group, clusters.representative)
+    member_kinds = match_kinds(group, clusters.representative, rescued_pairs)
     return Detection(clusters, pairs, psims, kinds, params, timings, stats, member_kinds)
 
 

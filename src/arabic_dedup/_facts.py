@@ -91,9 +91,13 @@ KIND_MASK: Final = (1 << KIND_BITS) - 1
 
 #: The one vocabulary of match kinds, in code order. How a cluster member matches its kept
 #: document by wording (``_cluster.match_kinds``): ``exact`` (the same shingle set as the
-#: detector compares them) or ``near``. What the fact check judged a pair (``judge``, only with
-#: ``DedupConfig.facts`` on): ``copy``, ``partial``, ``update``, ``template``, ``different``.
-MatchKind = Literal["exact", "near", "copy", "partial", "update", "template", "different"]
+#: detector compares them), ``near``, or ``boilerplate`` (a near copy joined by the boilerplate
+#: rescue: under the threshold once the common shingles are removed, at it on the full sets).
+#: What the fact check judged a pair (``judge``, only with ``DedupConfig.facts`` on):
+#: ``copy``, ``partial``, ``update``, ``template``, ``different``.
+MatchKind = Literal[
+    "exact", "near", "copy", "partial", "update", "template", "different", "boilerplate"
+]
 MATCH_KINDS: Final[tuple[MatchKind, ...]] = (
     "exact",
     "near",
@@ -102,6 +106,7 @@ MATCH_KINDS: Final[tuple[MatchKind, ...]] = (
     "update",
     "template",
     "different",
+    "boilerplate",  # last: the codes before it are unchanged
 )
 
 # At most this many fact occurrences per document (bottom-k). SaudiNewsNet articles have 10.6

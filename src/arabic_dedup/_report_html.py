@@ -498,7 +498,8 @@ def render(
     t = config.cutoff
     hist_note = (
         "Joined: the verified pairs at or above the threshold (the ones counted as verified "
-        "pairs). Kept apart: the LSH candidates whose verified similarity was below it."
+        "pairs), and those the boilerplate rescue joined below it. Kept apart: the other LSH "
+        "candidates, whose verified similarity was below it."
         if b.verified
         else "Only the joined pairs are shown: the similarities of candidates kept apart "
         "were not recorded in this run."

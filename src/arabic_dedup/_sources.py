@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from ._boilerplate import BoilerplateRule, CorpusStats
+from ._boilerplate import BoilerplateRule, CorpusStats, removed_shingles
 from ._interrupt import check
 from ._lsh import (
     BucketPart,
@@ -46,14 +46,16 @@ from ._lsh import (
 from ._memory import MemoryPlan, SetArena, SpillDir, release_free
 from ._minhash import MinHasher
 from ._shingle import ShingleSets
-from ._verify import Verifier
+from ._verify import Verifier, full_pair_scores
 
 __all__ = ["MemorySets", "SetSource", "SpilledSets"]
 
 I64 = NDArray[np.int64]
 #: ``progress(stage, done, total)`` while a spilled stage reads its windows.
 Tick = Callable[[str, int, int], None]
-Judged = tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.int8] | None]
+#: Each candidate pair's similarity, whether it is a duplicate, its fact-check kind (None:
+#: check off) and whether the boilerplate rescue made it one.
+Judged = tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.int8] | None, NDArray[np.bool_]]
 
 
 class MemorySets:
@@ -64,6 +66,8 @@ class MemorySets:
         self.facts = facts
         self._n = len(sets)
         self._sigs: NDArray[np.uint32] | None = None
+        # What the boilerplate filter removed from each row (kept only for the rescue).
+        self.removed: ShingleSets | None = None
 
     def _s(self) -> ShingleSets:
         assert self.sets is not None, "the sets were released"
@@ -75,8 +79,11 @@ class MemorySets:
     def sizes(self) -> I64:
         return self._s().sizes()
 
-    def drop_boilerplate(self, rule: BoilerplateRule) -> CorpusStats:
-        self.sets, stats = rule.apply_with_stats(self._s())
+    def drop_boilerplate(self, rule: BoilerplateRule, *, keep_removed: bool) -> CorpusStats:
+        full = self._s()
+        self.sets, stats = rule.apply_with_stats(full)
+        if keep_removed:
+            self.removed = removed_shingles(full, self.sets, stats.common)
         return stats
 
     def identical(self) -> I64:
@@ -88,6 +95,8 @@ class MemorySets:
             self.sets = take_sets(self._s(), rows)
             if self.facts is not None:
                 self.facts = take_sets(self.facts, rows)
+            if self.removed is not None:
+                self.removed = take_sets(self.removed, rows)
         self._n = int(rows.size)
 
     def signatures(self, hasher: MinHasher, bands: int, rows: int) -> None:
@@ -100,9 +109,18 @@ class MemorySets:
         return candidates(sigs, bands, rows, active=active, weights=weights, limit=limit)
 
     def judge(self, verifier: Verifier, pairs: I64) -> Judged:
-        sims = verifier.scores(self._s(), pairs)
+        sets = self._s()
+        sims = verifier.scores(sets, pairs)
         ok, kinds = verifier.decide(sims, pairs, self.facts)
-        return sims, ok, kinds
+        removed = self.removed
+        rescued = np.zeros(ok.shape, dtype=bool)
+        if removed is not None:
+            rescued = verifier.rescued(
+                sims, ok, kinds, pairs,
+                lambda at: full_pair_scores(sets, removed, pairs[at], verifier.similarity),
+                self.facts,
+            )  # fmt: skip
+        return sims, ok, kinds, rescued
 
     def sets_for(self, rows: I64) -> ShingleSets:
         """Sets holding at least the rows ``rows`` (here: all of them)."""
@@ -115,6 +133,7 @@ class MemorySets:
     def release(self) -> None:
         """The sets are no longer needed (the facts may still be)."""
         self.sets = None
+        self.removed = None
 
     def tidy(self) -> None:
         """A stage ended. In memory the next stage reuses the freed heap: returning it to the
@@ -137,6 +156,7 @@ class SpilledSets:
         self.rows = np.arange(len(arena), dtype=np.int64)  # row r is document rows[r]
         self._hashes: NDArray[np.uint64] | None = None  # set hashes, computed while filtering
         self._bands: list[Path] = []
+        self.rarena: SetArena | None = None  # what the filter removed (for the rescue)
 
     def __len__(self) -> int:
         return int(self.rows.size)
@@ -154,18 +174,22 @@ class SpilledSets:
                 self.tick(stage, lo + len(w), n)
 
     # -- boilerplate ------------------------------------------------------------------------
-    def drop_boilerplate(self, rule: BoilerplateRule) -> CorpusStats:
+    def drop_boilerplate(self, rule: BoilerplateRule, *, keep_removed: bool) -> CorpusStats:
         n = len(self.arena)
         reads = iter(("boilerplate 1/3", "boilerplate 2/3"))
         filt = rule.streamed(lambda: (w for _, w in self._windows(next(reads))), n)
         out = SetArena(self.spill, "filtered.u32")
+        rout = SetArena(self.spill, "removed.u32") if keep_removed else None
         hashes = []
         for _, w in self._windows("boilerplate 3/3"):
             kept = filt.filter(w)
             out.append(kept)
+            if rout is not None:
+                rout.append(removed_shingles(w, kept, filt.common))
             hashes.append(set_hashes(kept))
         self.spill.remove(self.arena.path)
         self.arena = out.finish()
+        self.rarena = None if rout is None else rout.finish()
         self._hashes = np.concatenate(hashes) if hashes else None
         return CorpusStats(rule, n, filt.common)
 
@@ -265,6 +289,7 @@ class SpilledSets:
         m = pairs.shape[0]
         sims = np.empty(m, dtype=np.float64)
         ok = np.empty(m, dtype=bool)
+        rescued = np.zeros(m, dtype=bool)
         kinds = None if verifier.facts is None else np.empty(m, dtype=np.int8)
         self.spill.passes += 1
         for lo, hi in self._blocks(pairs[:, 0], pairs[:, 1], self.sizes()):
@@ -272,13 +297,24 @@ class SpilledSets:
             block = pairs[lo:hi]
             sets, facts = self.sets_for(block.ravel()), self.facts_for(block.ravel())
             sims[lo:hi] = verifier.scores(sets, block)
-            ok[lo:hi], k = verifier.decide(sims[lo:hi], block, facts)
+            bok, k = verifier.decide(sims[lo:hi], block, facts)
+            rarena = self.rarena
+            if rarena is not None:
+                removed = self._gather(rarena, block.ravel())
+                rescued[lo:hi] = verifier.rescued(
+                    sims[lo:hi], bok, k, block,
+                    lambda at: full_pair_scores(
+                        sets, removed, block[at], verifier.similarity  # noqa: B023
+                    ),
+                    facts,
+                )  # fmt: skip
+            ok[lo:hi] = bok
             if kinds is not None and k is not None:
                 kinds[lo:hi] = k
             release_free()
             if self.tick:
                 self.tick("verify", hi, m)
-        return sims, ok, kinds
+        return sims, ok, kinds, rescued
 
     def sets_for(self, rows: I64) -> ShingleSets:
         """Sets indexed by row, holding the rows ``rows`` (the others empty)."""
@@ -293,6 +329,9 @@ class SpilledSets:
 
     def release(self) -> None:
         self.spill.remove(self.arena.path)
+        if self.rarena is not None:
+            self.spill.remove(self.rarena.path)
+            self.rarena = None
         release_free()
 
     def tidy(self) -> None:

@@ -28,7 +28,7 @@ from ._config import DedupConfig, resolve_config
 from ._errors import ConfigError, InputError
 from ._lsh import band_hashes, in_buckets
 from ._shingle import ShingleSets
-from ._verify import intersections, pairs_with_first, similarities_to_first
+from ._verify import intersections, pairs_with_first, similarities_to_first, verify_pairs
 from .stores import (
     STORE_FORMAT,
     Decision,
@@ -59,6 +59,7 @@ INDEX_PARAMS = (
     "threshold",
     "similarity",
     "max_df",
+    "boilerplate_rescue",
 )
 _BATCH = 1024
 
@@ -176,7 +177,9 @@ class Deduplicator:
             bound = inter / mine.size
         else:
             bound = inter / np.minimum(mine.size, sets.sizes()[1:] * (1 - rule.exempt_share))
-        cut = self._verifier.threshold * (1 - 1e-9)
+        verifier = self._verifier
+        floor = 1.0 if verifier.rescue is None else verifier.rescue.ratio
+        cut = verifier.threshold * floor * (1 - 1e-9)
         alive = [cands[i] for i in np.flatnonzero(bound >= cut)]
         if not alive:
             return []
@@ -184,7 +187,10 @@ class Deduplicator:
         sets = ShingleSets.from_arrays([hashes, *(c.hashes for c in alive)])
         common = found.common(alive)
         sims = similarities_to_first(drop_common(sets, common, rule), kind)
-        hits = np.flatnonzero(self._verifier.accept(sims))
+        ok = verifier.accept(sims)
+        pairs = pairs_with_first(len(alive))
+        verifier.rescued(sims, ok, None, pairs, lambda at: verify_pairs(sets, pairs[at], kind))
+        hits = np.flatnonzero(ok)
         # Most similar first; ties go to the earliest kept text, the same in every store.
         order = sorted(hits.tolist(), key=lambda i: (-sims[i], alive[i].seq))
         return [Match(alive[i].key, float(sims[i])) for i in order]

@@ -11,21 +11,25 @@ reported similarity is exact (up to 32-bit hash collisions, about 1e-5 for a pai
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
+from ._boilerplate import BoilerplateRescue, full_sets
 from ._engine import kernels
 from ._errors import InputError
-from ._facts import FactRule, judge
+from ._facts import MATCH_KINDS, FactRule, judge
+from ._lsh import sorted_unique
 from ._shingle import ShingleSets
 
 __all__ = [
     "SIMILARITIES",
     "Similarity",
     "Verifier",
+    "full_pair_scores",
     "pairs_with_first",
     "similarities_to_first",
     "similarity",
@@ -58,6 +62,9 @@ class Verifier:
     facts: FactRule | None = None
     """The fact check (:mod:`._facts`) every candidate pair also passes; None: the threshold
     alone decides."""
+    rescue: BoilerplateRescue | None = None
+    """The boilerplate rescue (:class:`BoilerplateRescue`): a pair under the threshold on its
+    filtered sets may still be one on its full sets (:meth:`rescued`); None: off."""
 
     def scores(self, sets: ShingleSets, pairs: NDArray[np.int64]) -> NDArray[np.float64]:
         """Exact similarity of every candidate pair (rows of ``pairs``)."""
@@ -96,6 +103,44 @@ class Verifier:
             containment=self.similarity == "containment", rule=self.facts,
         )  # fmt: skip
         return j.duplicate, j.kind
+
+    def rescued(
+        self,
+        sims: NDArray[np.float64],
+        ok: NDArray[np.bool_],
+        kinds: NDArray[np.int8] | None,
+        pairs: NDArray[np.int64],
+        full: Callable[[NDArray[np.int64]], NDArray[np.float64]],
+        fact_sets: ShingleSets | None = None,
+    ) -> NDArray[np.bool_]:
+        """Which pairs the boilerplate rescue accepts beyond :meth:`decide`'s ``ok`` (updates
+        ``ok``, and ``kinds`` with the fact check, in place; returns the rescued mask).
+        ``full(idx)`` gives the full-set similarity of the pairs ``pairs[idx]``: it is asked
+        only for the pairs :meth:`BoilerplateRescue.asks` names that were not accepted (nor,
+        with the fact check, vetoed as template or update). With the fact check the pair
+        is judged again on its full similarity and must still be a duplicate; its kind is
+        that judgement's. Reported similarities stay the filtered ones."""
+        out = np.zeros(ok.shape, dtype=bool)
+        if self.rescue is None or ok.size == 0:
+            return out
+        asked = ~ok & self.rescue.asks(sims, self.threshold)
+        if kinds is not None:
+            asked &= kinds == MATCH_KINDS.index("different")
+        idx = np.flatnonzero(asked)
+        if idx.size == 0:
+            return out
+        full_sims = full(idx)
+        hit = self.rescue.accepts(sims[idx], full_sims, self.threshold)
+        if kinds is not None and self.facts is not None and fact_sets is not None:
+            j = judge(
+                fact_sets, pairs[idx], full_sims, threshold=self.threshold,
+                containment=self.similarity == "containment", rule=self.facts,
+            )  # fmt: skip
+            hit &= j.duplicate
+            kinds[idx[hit]] = j.kind[hit]
+        out[idx[hit]] = True
+        ok |= out
+        return out
 
     def __call__(
         self, sets: ShingleSets, pairs: NDArray[np.int64], fact_sets: ShingleSets | None = None
@@ -152,6 +197,19 @@ def verify_pairs(
     sizes = sets.sizes()
     inter = intersections(sets, pairs)
     return _from_counts(inter, sizes[pairs[:, 0]], sizes[pairs[:, 1]], kind)
+
+
+def full_pair_scores(
+    kept: ShingleSets, removed: ShingleSets, pairs: NDArray[np.int64], kind: Similarity
+) -> NDArray[np.float64]:
+    """Exact similarity of each pair on the documents' full sets, rebuilt from the filtered
+    sets ``kept`` and what the boilerplate filter removed (``removed``, same rows): only the
+    documents ``pairs`` name are rebuilt (what :meth:`Verifier.rescued` asks for)."""
+    if len(pairs) == 0:
+        return np.zeros(0, dtype=np.float64)
+    rows = sorted_unique(np.asarray(pairs, dtype=np.int64).ravel())
+    local = np.searchsorted(rows, pairs)
+    return verify_pairs(full_sets(kept, removed, rows), local, kind)
 
 
 def similarities_to_first(sets: ShingleSets, kind: Similarity = "jaccard") -> NDArray[np.float64]:

@@ -127,7 +127,7 @@ def _normalizer(args: argparse.Namespace) -> NormalizerConfig:
 # help (the field's docstring) come from the code, so help and docs cannot drift from it.
 _NOT_FLAGS = ("normalizer",)  # it has its own generated group
 _METAVARS = {"threshold": "T", "num_perm": "N", "seed": "S", "k": "K", "bands": "B", "rows": "R"}
-_METAVARS |= {"lsh_threshold": "J", "max_df": "N"}
+_METAVARS |= {"lsh_threshold": "J", "max_df": "N", "boilerplate_rescue": "R"}
 
 
 @dataclasses.dataclass(frozen=True)
