@@ -749,6 +749,46 @@ def iter_synthetic_v2(n_docs: int) -> Any:
         k += 1
 
 
+def synthetic_v2_parquet(n_docs: int) -> list[Path]:
+    """Parquet copies (columns ``id`` = input index, ``text``) of the chunks holding the first
+    ``n_docs`` v2 documents, written once beside the JSON-lines files: the columnar input a
+    Spark user has, read natively by both Spark and pyarrow."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    ensure_synthetic_v2(n_docs)
+    paths = []
+    for k in range(-(-n_docs // CHUNK_DOCS)):
+        src = synthetic_v2_paths(k)[0]
+        path = src.with_suffix(".parquet")
+        if not path.exists():
+            with src.open("r", encoding="utf-8") as f:
+                texts = [json.loads(line) for line in f]
+            first = k * CHUNK_DOCS
+            table = pa.table(
+                {"id": pa.array(range(first, first + len(texts)), pa.int64()), "text": texts}
+            )
+            tmp = path.with_suffix(f".tmp{os.getpid()}.parquet")
+            pq.write_table(table, tmp)
+            tmp.replace(path)
+        paths.append(path)
+    return paths
+
+
+def iter_synthetic_v2_parquet(n_docs: int) -> Any:
+    """:func:`iter_synthetic_v2` read from the Parquet copies (a batch of texts at a time)."""
+    import pyarrow.parquet as pq
+
+    left = n_docs
+    for path in synthetic_v2_parquet(n_docs):
+        for batch in pq.ParquetFile(path).iter_batches(columns=["text"]):
+            texts = batch.column(0).to_pylist()[:left]
+            yield from texts
+            left -= len(texts)
+            if left == 0:
+                return
+
+
 def synthetic_v2_groups(n_docs: int) -> Any:
     """Group id (index of the base document) of each of the first ``n_docs`` v2 documents."""
     import numpy as np

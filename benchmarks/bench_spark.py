@@ -131,25 +131,10 @@ def profile(spark: Any, before: set[int]) -> dict[str, Any]:
 
 
 def v2_frame(spark: Any, n_docs: int) -> Any:
-    """The first ``n_docs`` v2 documents as a DataFrame (id = input index), read from the
-    chunk files by the executors (one partition per chunk), not through the driver."""
-    import pandas as pd
-
-    paths = [str(c.synthetic_v2_paths(k)[0]) for k in range(-(-n_docs // c.CHUNK_DOCS))]
-    chunk = c.CHUNK_DOCS  # the workers cannot import _common: give them plain values
-
-    def read(batches: Any) -> Any:
-        for pdf in batches:
-            for k in pdf["id"].tolist():
-                with open(paths[k], encoding="utf-8") as f:
-                    texts = [json.loads(line) for line in f]
-                first = k * chunk
-                texts = texts[: max(0, n_docs - first)]
-                yield pd.DataFrame({"id": range(first, first + len(texts)), "text": texts})
-
-    return spark.range(0, len(paths), numPartitions=len(paths)).mapInPandas(
-        read, "id long, text string"
-    )
+    """The first ``n_docs`` v2 documents as a DataFrame (id = input index), read by Spark
+    itself from their Parquet copies (as the single process reads them, with pyarrow)."""
+    df = spark.read.parquet(*(str(p) for p in c.synthetic_v2_parquet(n_docs)))
+    return df.where(df["id"] < n_docs) if n_docs % c.CHUNK_DOCS else df
 
 
 def run_spark(spark: Any, make_df: Any, n: int) -> dict[str, Any]:
@@ -213,11 +198,12 @@ def main() -> None:
     else:
         n = args.docs or (10_000 if args.quick else 100_000)
         c.ensure_synthetic_v2(n)
-        note = f"generator v2 ({n:,} documents, read from its chunk files)"
+        c.synthetic_v2_parquet(n)
+        note = f"generator v2 ({n:,} documents, read from Parquet copies of its chunk files)"
         entry = f"v2-{n}"
 
         def docs() -> Any:
-            return c.iter_synthetic_v2(n)
+            return c.iter_synthetic_v2_parquet(n)
 
     partitions = args.partitions or max(8, n // 20_000)
     load_single = os.getloadavg()

@@ -149,6 +149,37 @@ def test_max_df_exempts_widely_copied_texts(spark: Any) -> None:
     assert_same(spark, texts, max_df=2, min_duplicates=4)
 
 
+def test_boilerplate_rescue(spark: Any) -> None:
+    """Two copies sharing a common footer fall under the threshold once it is filtered and are
+    joined on their full sets, as on one machine; with the rescue off they stay apart."""
+    from test_boilerplate_rescue import COPY, rescue_corpus
+
+    texts = rescue_corpus()
+    single = assert_same(spark, texts)
+    assert single.duplicate_of[COPY[1]] == COPY[0]
+    # Two exact copies appended, so that the run without the rescue has a duplicate to compare.
+    off = assert_same(spark, texts + texts[:2], boilerplate_rescue=None)
+    assert off.duplicate_of[COPY[1]] is None
+
+
+def test_kernels_run_on_the_task_cores(spark: Any) -> None:
+    """Each task runs the kernels on ``spark.task.cpus`` threads (1 here), not the machine's:
+    the executor runs other tasks on its other cores."""
+    import numba
+    import pandas as pd
+
+    from arabic_dedup import spark as ads
+    from arabic_dedup.spark.udfs import shingle_fn
+
+    assert ads._task_cpus(spark.sparkContext) == 1
+    cores: int = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]
+    assert cores > 1, "the test needs a machine of 2+ cores"
+    numba.set_num_threads(cores)
+    shingle_fn(arabic_dedup.DedupConfig(), "text", cpus=1)(pd.Series([0]), pd.Series(["نص"]))
+    assert numba.get_num_threads() == 1
+    numba.set_num_threads(cores)
+
+
 def test_empty_and_whitespace_texts(spark: Any) -> None:
     base = SEEDS[2].read_text(encoding="utf-8")
     texts = ["", "   ", base, "\n\t", base + " ", "", "ـ"]

@@ -28,7 +28,7 @@ from .._engine import use_threads
 from .._errors import InputError
 from .._lsh import band_hashes, in_buckets
 from .._shingle import ShingleSets
-from .._verify import Verifier
+from .._verify import Verifier, verify_pairs
 
 __all__ = [
     "CELL_BITS",
@@ -262,7 +262,12 @@ def bucket_verify_fn(
     """Members (bucket, id, keys, shingles) of one or more buckets -> every verified pair
     within a bucket: columns ``a``, ``b`` (ids), ``a<key>``, ``b<key>`` and ``sim_col``, in no
     particular orientation. Many buckets share one call (a pandas frame costs milliseconds,
-    most buckets hold two documents); their pairs are listed per bucket size, vectorised."""
+    most buckets hold two documents); their pairs are listed per bucket size, vectorised.
+    The rows carry full shingle sets: ``prune`` filters them, and the verifier's boilerplate
+    rescue scores the pairs it asks about on the full sets, as on one machine."""
+
+    def full_scores(full: ShingleSets, pairs: NDArray[np.int64]) -> NDArray[np.float64]:
+        return verify_pairs(full, pairs, verifier.similarity)
 
     def verify(pdf: pd.DataFrame) -> pd.DataFrame:
         use_threads(cpus)
@@ -277,7 +282,10 @@ def bucket_verify_fn(
             ii, jj = np.triu_indices(size, k=1)
             chunks.append(np.stack([(first + ii).ravel(), (first + jj).ravel()], axis=1))
         pairs = np.concatenate(chunks).astype(np.int64)
-        sims, ok = verifier(_pruned(to_sets(pdf[sh_col]), prune), pairs)
+        full = to_sets(pdf[sh_col])
+        sims, ok = verifier(_pruned(full, prune), pairs)
+        if prune is not None:  # the boilerplate rescue, on the full sets these rows carry
+            verifier.rescued(sims, ok, None, pairs, lambda at: full_scores(full, pairs[at]))
         a, b = pairs[ok, 0], pairs[ok, 1]
         ids = pdf[id_col].to_numpy()
         out = {"a": ids[a], "b": ids[b]}
