@@ -89,4 +89,5 @@ def use_threads(n: int) -> None:
         return
     import numba
 
-    numba.set_num_threads(max(1, min(int(n), numba.config.NUMBA_NUM_THREADS)))
+    cores: int = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]
+    numba.set_num_threads(max(1, min(int(n), cores)))
