@@ -6,14 +6,17 @@ Needs the ``spark`` extra (``pip install 'arabic-dedup[spark]'``); pyspark is im
 :func:`arabic_dedup.find_duplicates` gives on the same texts in the same keep order:
 
 1. shingles:   ``MinHasher.shingle_sets`` in a pandas UDF, one ``binary`` value per document
-   (its sorted uint32 hashes; cached);
-2. ``max_df``: document frequencies counted per partition in ``mapInPandas`` (cell counts,
+   (its sorted uint32 hashes; cached beside an internal long index per document);
+2. ``max_df``: document frequencies counted per partition in ``mapInArrow`` (cell counts,
    then exact counts in the cells above the limit: counts are shuffled, not shingles); the
-   common hashes are filtered out of each set by ``drop_common``, the rule object's own code;
-3. banding:    ``signatures_from_sets`` + ``band_hashes`` in ``mapInPandas`` (one row per
-   band), then a ``groupBy`` on the band hash (which mixes in the band index);
+   common hashes go to the later stages, which drop them from each set they read by
+   ``drop_common``, the rule object's own code;
+3. banding:    ``signatures_from_sets`` + ``band_hashes`` in ``mapInArrow`` (one row per
+   band), repartitioned by band hash (which mixes in the band index) and grouped into
+   buckets by a numpy sort per partition;
 4. verify:     buckets with the same members are verified once, each in one ``applyInPandas``
-   group that gets its members' shingles once and scores every pair with ``Verifier``; a
+   group that gets its members' full shingles once (memberships broadcast to the cached
+   documents) and scores every pair with ``Verifier``, boilerplate rescue included; a
    bucket of more than ``GIANT_BUCKET`` documents pairs each member with its first
    ``GIANT_HEADS`` members in keep order only (see :func:`_verified_edges`);
 5. clusters:   ``star_clusters``' sequential visit in one ``applyInPandas`` task when at most
@@ -73,7 +76,10 @@ SPARK_EXTRA = "pip install 'arabic-dedup[spark]'"
 
 # Internal column names, prefixed so they cannot clash with the caller's.
 _ID, _ORD, _TXT, _SH, _K = "_ad_id", "_ad_order", "_ad_text", "_ad_shingles", "_ad_k"
-_IX = "_ad_ix"  # an internal long per document (the caller's ids can be of any type)
+# An internal long per document (the caller's ids can be of any type): numpy sorts band rows
+# of longs. It is ``monotonically_increasing_id`` on the cached documents (memory and disk,
+# so recomputed only when an executor is lost, and then the same for a deterministic input).
+_IX = "_ad_ix"
 _FIRST, _LATER, _SIM, _V = "_ad_first", "_ad_later", "_ad_sim", "_ad_v"
 
 
