@@ -219,8 +219,9 @@ def removed_shingles(
     """What the filter dropped from each document: its shingles in ``common`` (sorted), for
     the documents that lost any (``kept`` is the filter of ``full``; an exempt document lost
     none). The removed sets are the boilerplate only and, merged back (:func:`full_sets`),
-    give the full sets the rescue compares. Read in ranges of documents of about ``block``
-    shingles, so the temporaries stay a few MB whatever the corpus.
+    give the full sets the rescue compares. The compiled kernel merges each document's two
+    sorted sets (no temporaries); the reference reads ranges of documents of about ``block``
+    shingles, so its temporaries stay a few MB whatever the corpus.
 
     >>> a = ShingleSets.from_arrays([np.array(x, dtype=np.uint32) for x in ([1, 2, 3], [2])])
     >>> k = ShingleSets.from_arrays([np.array(x, dtype=np.uint32) for x in ([1, 3], [2])])
@@ -233,15 +234,20 @@ def removed_shingles(
     np.cumsum(lost, out=offsets[1:])
     if common.size == 0 or offsets[-1] == 0:
         return ShingleSets(np.zeros(0, np.uint32), offsets)
+    k = kernels()
+    if k is not None:  # one merge of each document's two sorted sets (the binary search
+        # below cost 0.18-0.37 s of a 1.5 s SaudiNewsNet run; the merge ~0.01 s)
+        out = k.removed_of(full.hashes, full.offsets, kept.hashes, kept.offsets, offsets)
+        return ShingleSets(out, offsets)
     out = np.empty(int(offsets[-1]), dtype=np.uint32)
     sizes = full.sizes()
     bounds = np.searchsorted(full.offsets, np.arange(0, full.hashes.size, max(block, 1)))
     bounds = np.unique(np.r_[bounds, n])
     for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
         h = full.hashes[full.offsets[lo] : full.offsets[hi]]
+        h = h[np.repeat(lost[lo:hi] > 0, sizes[lo:hi])]  # exempt documents lost nothing
         at = np.minimum(np.searchsorted(common, h), common.size - 1)
-        sel = (common[at] == h) & np.repeat(lost[lo:hi] > 0, sizes[lo:hi])
-        out[offsets[lo] : offsets[hi]] = h[sel]
+        out[offsets[lo] : offsets[hi]] = h[common[at] == h]
     return ShingleSets(out, offsets)
 
 

@@ -11,7 +11,14 @@ from __future__ import annotations
 
 # First: drops stale builds before any kernel module sets up its cache (see _cache).
 from . import _cache  # noqa: F401
-from .boilerplate import boilerplate_filter, cell_counts, common_of, filter_common, hot_hashes
+from .boilerplate import (
+    boilerplate_filter,
+    cell_counts,
+    common_of,
+    filter_common,
+    hot_hashes,
+    removed_of,
+)
 from .cluster import grouped_stars
 from .facts import build_lexicon_table, fact_evidence
 from .lsh import bucket_pairs, set_hashes, sets_equal
@@ -31,6 +38,7 @@ __all__ = [
     "hot_hashes",
     "intersect_counts",
     "intersect_counts_serial",
+    "removed_of",
     "set_hashes",
     "sets_equal",
     "shingle_batch",

@@ -148,3 +148,28 @@ def filter_common(
     if common.size == 0:
         return hashes, np.diff(offsets)
     return _filter_docs(hashes, offsets, cells, limit, common, exempt_share)
+
+
+@njit(nogil=True, parallel=True, cache=True)
+def _removed(full_h, full_off, kept_h, kept_off, out_off):  # type: ignore[no-untyped-def]
+    out = np.empty(out_off[-1], dtype=np.uint32)
+    for d in prange(full_off.size - 1):
+        w = out_off[d]
+        if out_off[d + 1] == w:
+            continue
+        j = kept_off[d]
+        jb = kept_off[d + 1]
+        for i in range(full_off[d], full_off[d + 1]):
+            h = full_h[i]
+            if j < jb and kept_h[j] == h:
+                j += 1
+            else:
+                out[w] = h
+                w += 1
+    return out
+
+
+def removed_of(full_h: Any, full_off: Any, kept_h: Any, kept_off: Any, out_off: Any) -> Any:
+    """Each document's shingles that its filtered set lacks (``out_off``: where each one's
+    start), by one merge of the two sorted sets (the kept ones are a subsequence)."""
+    return _removed(full_h, full_off, kept_h, kept_off, out_off)
