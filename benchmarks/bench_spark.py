@@ -88,7 +88,10 @@ def profile(spark: Any, before: set[int]) -> dict[str, Any]:
     steps: dict[str, dict[str, Any]] = {}
     rows = []
     for j in sorted(jobs, key=lambda j: int(j["jobId"])):
-        name = (j.get("description") or "result (to driver)").removeprefix(STAGE_PREFIX)
+        desc = j.get("description") or "result (to driver)"
+        # Spark's own jobs (listing the Parquet input's files) carry Spark's description.
+        name = "input (file listing)" if desc.startswith("Listing leaf files") else desc
+        name = name.removeprefix(STAGE_PREFIX)
         step = steps.setdefault(
             name,
             {"jobs": 0, "stages": 0, "wall_s": 0.0, "executor_s": 0.0, "shuffle_read_mb": 0.0,
