@@ -11,7 +11,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from arabic_dedup import Deduplicator, Match
-from arabic_dedup._boilerplate import EXEMPT_SHARE
+from arabic_dedup._boilerplate import EXEMPT_SHARE, RESCUE_RATIO
 from arabic_dedup._verify import similarity
 from arabic_dedup.stores import Candidate, Found
 
@@ -26,7 +26,8 @@ def brute_force(
     text: np.ndarray, cands: list[Candidate], common: np.ndarray, kind: str, t: float
 ) -> list[Match]:
     """Every candidate scored on its own, both sides without the common shingles (each side
-    keeps them all if it would lose 75 % or more) — the rule written out plainly."""
+    keeps them all if it would lose 75 % or more), and the boilerplate rescue on the full
+    sets (at the threshold there, keeping RESCUE_RATIO of it) — the rules written out plainly."""
 
     def kept(h: np.ndarray) -> np.ndarray:
         hit = np.isin(h, common)
@@ -36,7 +37,8 @@ def brute_force(
     scored = []
     for c in cands:
         s = similarity(kept(text), kept(c.hashes), kind)  # type: ignore[arg-type]
-        if s >= t:
+        full = similarity(text, c.hashes, kind)  # type: ignore[arg-type]
+        if s >= t or (full >= t and s >= RESCUE_RATIO * full):
             scored.append((-s, c.seq, Match(c.key, s)))
     scored.sort(key=lambda x: (x[0], x[1]))
     return [m for _, _, m in scored]
