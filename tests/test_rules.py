@@ -103,9 +103,9 @@ def test_spark_sql_engine(spark: Any, sets: ShingleSets, max_df: Any) -> None:
     # Spark counts the document frequencies; each later stage filters with the rule it hands on.
     rule = BoilerplateRule.of(max_df)
     docs = spark.createDataFrame([(b,) for b in to_bytes(sets)], f"{ads._SH} binary")
-    prune = ads._common_shingles(docs, rule, len(sets), F)
-    assert prune is None or prune[0] is rule
-    got = sets if prune is None else drop_common(sets, prune[1], rule)
+    stats = ads._common_shingles(docs, rule, len(sets), F)
+    assert stats is None or (stats.rule is rule and stats.n_docs == len(sets))
+    got = sets if stats is None else stats.filter(sets)
     assert as_lists(got) == owner(sets, max_df)
 
 

@@ -9,8 +9,8 @@ Needs the ``spark`` extra (``pip install 'arabic-dedup[spark]'``); pyspark is im
    (its sorted uint32 hashes; cached beside an internal long index per document);
 2. ``max_df``: document frequencies counted per partition in ``mapInArrow`` (cell counts,
    then exact counts in the cells above the limit: counts are shuffled, not shingles); the
-   common hashes go to the later stages, which drop them from each set they read by
-   ``drop_common``, the rule object's own code;
+   common hashes go to the later stages as a ``CorpusStats``, whose ``filter`` (the rule
+   object's own ``drop_common``) they apply to each set they read;
 3. banding:    ``signatures_from_sets`` + ``band_hashes`` in ``mapInArrow`` (one row per
    band), repartitioned by band hash (which mixes in the band index) and grouped into
    buckets by a numpy sort per partition;
@@ -36,7 +36,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
-from .._boilerplate import BoilerplateRule
+from .._boilerplate import BoilerplateRule, CorpusStats
 from .._cluster import KeepPolicy
 from .._config import DedupConfig, resolve_config
 from .._errors import ConfigError, InputError
@@ -44,8 +44,6 @@ from .._lsh import GIANT_BUCKET
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
-
-    from .udfs import Prune
 
 __all__ = [
     "BROADCAST_MEMBERS",
@@ -272,11 +270,13 @@ def _validate(docs: DataFrame, F: Any, id_col: str, order_col: str | None, order
     return n
 
 
-def _common_shingles(docs: DataFrame, rule: BoilerplateRule, n_docs: int, F: Any) -> Prune | None:
-    """``rule.apply(sets)``'s common shingles without leaving Spark: the same limit and the
-    same document frequencies, and the rule, which later stages apply (with its exemption for
-    documents that are mostly common) to each set where they read it; None when nothing is
-    common.
+def _common_shingles(
+    docs: DataFrame, rule: BoilerplateRule, n_docs: int, F: Any
+) -> CorpusStats | None:
+    """``rule.apply_with_stats(sets)``'s statistics without leaving Spark: the same limit and
+    the same document frequencies, as a :class:`CorpusStats` whose ``filter`` the later
+    stages apply (with the rule's exemption for documents that are mostly common) to each set
+    where they read it; None when nothing is common.
 
     Frequencies are counted in two passes that ship counts, not shingles: per cell of hashes
     (each partition sends its ``2**CELL_BITS`` cell counts in ``CELL_SLICES`` binary rows),
@@ -309,14 +309,15 @@ def _common_shingles(docs: DataFrame, rule: BoilerplateRule, n_docs: int, F: Any
     )
     if not common_rows:
         return None
-    return rule, np.sort(np.array([r[0] for r in common_rows], dtype=np.int32).view(np.uint32))
+    common = np.sort(np.array([r[0] for r in common_rows], dtype=np.int32).view(np.uint32))
+    return CorpusStats(rule, n_docs, common)
 
 
 def _verified_edges(
     docs: DataFrame,
     keys: list[str],
     cfg: DedupConfig,
-    prune: Prune | None,
+    prune: CorpusStats | None,
     F: Any,
     cached: list[DataFrame],
     cpus: int,

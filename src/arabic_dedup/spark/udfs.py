@@ -22,17 +22,16 @@ import pandas as pd
 import pyarrow as pa
 from numpy.typing import NDArray
 
-from .._boilerplate import BoilerplateRule, drop_common
+from .._boilerplate import CorpusStats
 from .._config import DedupConfig
 from .._engine import use_threads
 from .._errors import InputError
 from .._lsh import band_hashes, in_buckets
 from .._shingle import ShingleSets
-from .._verify import Verifier, verify_pairs
+from .._verify import Verifier
 
 __all__ = [
     "CELL_BITS",
-    "Prune",
     "arrow_sets",
     "band_rows_fn",
     "bucket_verify_fn",
@@ -91,13 +90,10 @@ def arrow_sets(blobs: pa.Array | pa.ChunkedArray) -> ShingleSets:
     return ShingleSets(hashes.astype(np.uint32, copy=False), offsets)
 
 
-Prune = tuple[BoilerplateRule, NDArray[np.uint32]]
-"""A corpus's common shingles (sorted) and the rule that drops them: what the ``max_df`` pass
-hands the later stages, which filter each set where they read it (``drop_common``)."""
-
-
-def _pruned(sets: ShingleSets, prune: Prune | None) -> ShingleSets:
-    return sets if prune is None else drop_common(sets, prune[1], prune[0])
+def _pruned(sets: ShingleSets, stats: CorpusStats | None) -> ShingleSets:
+    """``sets`` without the corpus's common shingles (the ``max_df`` pass's ``stats``; None:
+    nothing is common)."""
+    return sets if stats is None else stats.filter(sets)
 
 
 def shingle_fn(
@@ -190,7 +186,7 @@ def hot_counts_fn(
 
 
 def band_rows_fn(
-    cfg: DedupConfig, ix_col: str, sh_col: str, *, prune: Prune | None = None, cpus: int = 1
+    cfg: DedupConfig, ix_col: str, sh_col: str, *, prune: CorpusStats | None = None, cpus: int = 1
 ) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
     """documents (``mapInArrow``: internal index, shingles) -> one row (``bh``, index) per band
     of every document with shingles after ``prune``; as on one machine, empty sets take part
@@ -256,7 +252,7 @@ def bucket_verify_fn(
     key_cols: Sequence[str],
     sim_col: str,
     *,
-    prune: Prune | None = None,
+    prune: CorpusStats | None = None,
     cpus: int = 1,
 ) -> Callable[[pd.DataFrame], pd.DataFrame]:
     """Members (bucket, id, keys, shingles) of one or more buckets -> every verified pair
@@ -265,9 +261,6 @@ def bucket_verify_fn(
     most buckets hold two documents); their pairs are listed per bucket size, vectorised.
     The rows carry full shingle sets: ``prune`` filters them, and the verifier's boilerplate
     rescue scores the pairs it asks about on the full sets, as on one machine."""
-
-    def full_scores(full: ShingleSets, pairs: NDArray[np.int64]) -> NDArray[np.float64]:
-        return verify_pairs(full, pairs, verifier.similarity)
 
     def verify(pdf: pd.DataFrame) -> pd.DataFrame:
         use_threads(cpus)
@@ -285,7 +278,7 @@ def bucket_verify_fn(
         full = to_sets(pdf[sh_col])
         sims, ok = verifier(_pruned(full, prune), pairs)
         if prune is not None:  # the boilerplate rescue, on the full sets these rows carry
-            verifier.rescued(sims, ok, None, pairs, lambda at: full_scores(full, pairs[at]))
+            verifier.rescued(sims, ok, None, pairs, lambda at: verifier.scores(full, pairs[at]))
         a, b = pairs[ok, 0], pairs[ok, 1]
         ids = pdf[id_col].to_numpy()
         out = {"a": ids[a], "b": ids[b]}
@@ -303,7 +296,7 @@ REJECTED = -1.0
 
 
 def verify_fn(
-    verifier: Verifier, *, prune: Prune | None = None, cpus: int = 1
+    verifier: Verifier, *, prune: CorpusStats | None = None, cpus: int = 1
 ) -> Callable[[pd.Series, pd.Series], pd.Series]:
     """two shingle columns -> each row's exact similarity if ``verifier`` accepts the pair,
     else REJECTED: the same decision as on one machine."""
