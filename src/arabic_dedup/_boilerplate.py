@@ -195,7 +195,12 @@ class BoilerplateRescue:
         under the threshold but at ``ratio * threshold`` or more (``full >= threshold`` and
         ``filtered >= ratio * full`` imply it). Only these need their full-set similarity."""
         f = np.asarray(filtered, dtype=np.float64)
-        return np.asarray((f < threshold) & (f >= self.ratio * threshold))
+        return np.asarray((f < threshold) & (f >= self.lowest(threshold)))
+
+    def lowest(self, threshold: float) -> float:
+        """The lowest filtered similarity the rule can accept (``ratio * threshold``): a
+        stream bounds its candidates with it before scoring them exactly."""
+        return self.ratio * threshold
 
     def accepts(
         self, filtered: NDArray[np.float64], full: NDArray[np.float64], threshold: float

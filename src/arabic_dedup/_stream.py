@@ -28,7 +28,7 @@ from ._config import DedupConfig, resolve_config
 from ._errors import ConfigError, InputError
 from ._lsh import band_hashes, in_buckets
 from ._shingle import ShingleSets
-from ._verify import intersections, pairs_with_first, similarities_to_first, verify_pairs
+from ._verify import intersections, pairs_with_first, similarities_to_first
 from .stores import (
     STORE_FORMAT,
     Decision,
@@ -178,8 +178,9 @@ class Deduplicator:
         else:
             bound = inter / np.minimum(mine.size, sets.sizes()[1:] * (1 - rule.exempt_share))
         verifier = self._verifier
-        floor = 1.0 if verifier.rescue is None else verifier.rescue.ratio
-        cut = verifier.threshold * floor * (1 - 1e-9)
+        rescue = verifier.rescue
+        lowest = verifier.threshold if rescue is None else rescue.lowest(verifier.threshold)
+        cut = lowest * (1 - 1e-9)
         alive = [cands[i] for i in np.flatnonzero(bound >= cut)]
         if not alive:
             return []
@@ -189,7 +190,7 @@ class Deduplicator:
         sims = similarities_to_first(drop_common(sets, common, rule), kind)
         ok = verifier.accept(sims)
         pairs = pairs_with_first(len(alive))
-        verifier.rescued(sims, ok, None, pairs, lambda at: verify_pairs(sets, pairs[at], kind))
+        verifier.rescued(sims, ok, None, pairs, lambda at: verifier.scores(sets, pairs[at]))
         hits = np.flatnonzero(ok)
         # Most similar first; ties go to the earliest kept text, the same in every store.
         order = sorted(hits.tolist(), key=lambda i: (-sims[i], alive[i].seq))
