@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 from ._engine import kernels
 from ._errors import ConfigError, InputError
 from ._facts import MATCH_KINDS
-from ._lsh import Candidates, decode_pairs
+from ._lsh import Candidates, decode_pairs, encode_pairs
 from ._shingle import ShingleSets
 from ._verify import Verifier
 
@@ -288,12 +288,12 @@ def listed_pairs(
     # Each duplicate with its kept document; each copy with its first copy in keep order.
     rep = clusters.representative
     dup = np.flatnonzero(rep != np.arange(n))
-    codes.append(np.minimum(rep[dup], dup) * n + np.maximum(rep[dup], dup))
+    codes.append(encode_pairs(rep[dup], dup, n))
     values.append(clusters.similarity[dup])
     lead_rank = leader_ranks(order, group, sizes.size)
     lead = order[np.minimum(lead_rank, n - 1)][group] if n else group
     copy = np.flatnonzero(lead != np.arange(n))
-    codes.append(np.minimum(lead[copy], copy) * n + np.maximum(lead[copy], copy))
+    codes.append(encode_pairs(lead[copy], copy, n))
     values.append(np.ones(copy.size))
     del dup, lead_rank, lead, copy
     code = np.concatenate(codes)
@@ -399,12 +399,9 @@ def match_kinds(
     n = representative.size
     out = np.where(group == group[representative], EXACT, NEAR).astype(np.int8)
     if rescued is not None and rescued.size:
-        m = np.int64(max(int(group.max()), int(rescued.max())) + 1)
-        a, b = group, group[representative]
-        key = np.minimum(a, b) * m + np.maximum(a, b)
-        rkey = np.minimum(rescued[:, 0], rescued[:, 1]) * m + np.maximum(
-            rescued[:, 0], rescued[:, 1]
-        )
+        m = max(int(group.max()), int(rescued.max())) + 1
+        key = encode_pairs(group, group[representative], m)
+        rkey = encode_pairs(rescued[:, 0], rescued[:, 1], m)
         out[np.isin(key, rkey) & (out == NEAR)] = BOILERPLATE
     out[representative == np.arange(n)] = KEPT
     return out

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from ._atomic import STATS_FILE
 from ._boilerplate import CorpusStats
@@ -80,7 +79,7 @@ def compare_report(
     # The boilerplate rescue, as Verifier.rescued applies it: only with corpus statistics
     # (without them nothing was removed, the full sets are the compared ones).
     rescue = None if stats is None else config.rescue
-    full = _scores(raw[0], raw[1])[config.similarity == "containment"]
+    full = similarity(raw[0], raw[1], config.similarity)
     rescued = False
     if rescue is not None and not accepted and (not decides or kind == "different"):
         f, g = np.array([score]), np.array([full])
@@ -118,11 +117,6 @@ def compare_report(
         "lsh": {"bands": bands, "rows": rows,
                 "probability": 1 - (1 - jac**rows) ** bands},
     }  # fmt: skip
-
-
-def _scores(a: NDArray[np.uint32], b: NDArray[np.uint32]) -> tuple[float, float]:
-    """(Jaccard, containment) of two sorted distinct hash arrays."""
-    return similarity(a, b, "jaccard"), similarity(a, b, "containment")
 
 
 def print_compare(rep: dict[str, Any], max_changes: int) -> None:

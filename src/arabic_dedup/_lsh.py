@@ -32,6 +32,7 @@ __all__ = [
     "candidates",
     "check_banding",
     "decode_pairs",
+    "encode_pairs",
     "group_identical",
     "identical_sets",
     "in_buckets",
@@ -54,6 +55,16 @@ def sorted_unique(values: NDArray[Any]) -> NDArray[Any]:
     keep[0] = True
     np.not_equal(s[1:], s[:-1], out=keep[1:])
     return s[keep]
+
+
+def encode_pairs(a: NDArray[np.int64], b: NDArray[np.int64], n: int) -> NDArray[np.int64]:
+    """Codes ``min * n + max`` of the unordered pairs ``(a[k], b[k])`` of documents below
+    ``n``: one integer a pair, whichever side is first (:func:`decode_pairs` reads them back).
+
+    >>> encode_pairs(np.array([2, 1]), np.array([1, 2]), 5).tolist()
+    [7, 7]
+    """
+    return np.asarray(np.minimum(a, b) * n + np.maximum(a, b))
 
 
 def decode_pairs(code: NDArray[np.int64], n: int) -> NDArray[np.int64]:
