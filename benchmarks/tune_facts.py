@@ -21,6 +21,7 @@ Runtime: about half a minute on a quiet machine (July 2015: 15,042 articles).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import glob
 import json
 import math
@@ -140,17 +141,13 @@ def decide(
     cfg: ad.DedupConfig,
     rule: FactRule | None,
 ) -> NDArray[np.bool_]:
-    if rule is None:
-        return np.asarray(sims >= cfg.cutoff)
-    j = judge(
-        prep.facts,
-        cand,
-        sims,
-        threshold=cfg.cutoff,
-        containment=cfg.similarity == "containment",
-        rule=rule,
-    )
-    return j.duplicate
+    """Which candidate pairs ``cfg``'s Verifier accepts (with ``rule`` as its fact check),
+    the boilerplate rescue included, as ``find_duplicates`` decides them."""
+    v = dataclasses.replace(cfg.verifier, facts=rule)
+    facts = prep.facts if rule is not None else None
+    ok, kinds = v.decide(sims, cand, facts)
+    v.rescued(sims, ok, kinds, cand, lambda at: v.scores(prep.sets, cand[at]), facts)
+    return ok
 
 
 def clusters(n: int, cand: NDArray[np.int64], sims: NDArray[np.float64], ok: Any) -> Any:
