@@ -45,6 +45,7 @@ from numpy.typing import NDArray
 
 import arabic_dedup as ad
 from arabic_dedup._boilerplate import BoilerplateRule
+from arabic_dedup._cluster import star_clusters
 from arabic_dedup._facts import MATCH_KINDS, FactRule, evidence, judge
 from arabic_dedup._lsh import candidate_pairs, optimal_params
 from arabic_dedup._shingle import ShingleSets
@@ -408,6 +409,14 @@ def designs(
             rows.append({
                 "design": f"star merge: stars bridged by an accepted pair, representatives >= {fl}",
                 **count(star_merge(prep.n, filtered, cand, sims, ok, cfg.similarity, fl)),
+            })  # fmt: skip
+        sizes = prep.sets.sizes()
+        for name, order in (("longest", np.argsort(-sizes, kind="stable")),
+                            ("shortest", np.argsort(sizes, kind="stable"))):  # fmt: skip
+            rep = star_clusters(prep.n, cand[base], sims[base], order).representative
+            rows.append({
+                "design": f"stars built {name} first (most / fewest shingles; not input order)",
+                **count(np.asarray(rep)),
             })  # fmt: skip
         rows.append({"design": "connected components (upper bound)",
                      **count(components(prep.n, cand[ok]))})  # fmt: skip
