@@ -149,6 +149,7 @@ def replay(
         "similarity_filtered": filt,
         "similarity_full": full,
         "candidate": np.array([(i, j) in cand_at for i, j in pairs.tolist()]),
+        "both_kept": (rep[pairs[:, 0]] == pairs[:, 0]) & (rep[pairs[:, 1]] == pairs[:, 1]),
         "lsh_threshold_that_finds_it": lsh_rescue,
     }
     return causes, extra
@@ -508,7 +509,18 @@ def main() -> int:
                         d = boiler.setdefault(lab, {"before": [], "after": []})
                         d["before"].append(round(b, 3))
                         d["after"].append(round(a, 3))
+            # A pair in two clusters leaves a duplicate in the output only when both of its
+            # articles are kept (representatives); otherwise one was removed as a copy of a
+            # third article.
+            left: dict[str, dict[str, int]] = {}
+            for g, c, both in zip(groups, causes, extra["both_kept"].tolist(), strict=True):
+                if c != "merged":
+                    for lab in g:
+                        d = left.setdefault(lab, {"apart": 0, "both kept": 0})
+                        d["apart"] += 1
+                        d["both kept"] += int(both)
             res["modes"][key] = {
+                "apart_pairs_both_kept": left,
                 "threshold": tf.MODES[mode].cutoff,
                 "lsh_threshold": tf.MODES[mode].effective_lsh_threshold(),
                 "banding": list(tf.MODES[mode].banding()),
@@ -626,6 +638,14 @@ def write_doc(res: dict[str, Any]) -> None:
             "representative more similar to it, and whether the two representatives are "
             "at the threshold with each other (so LSH never proposed them) or under it:",
             m["cluster_shape"],
+        )
+        lines += _counts_table(
+            "Pairs kept apart (not merged), and how many of them have both articles kept "
+            "(each is its cluster's representative): only those leave these two texts side "
+            "by side in the output; in the others one of them was removed as a copy of a "
+            "third article, whose representative may still sit beside the other (the "
+            "cluster-shape table says whether the two representatives are at the threshold):",
+            m["apart_pairs_both_kept"],
         )
         boiler = m["boilerplate_similarity_before_after"]
         if boiler:
