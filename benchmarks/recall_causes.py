@@ -194,6 +194,33 @@ def star_link(
     return rep
 
 
+def star_choice(
+    n: int,
+    cand: NDArray[np.int64],
+    sims: NDArray[np.float64],
+    ok: NDArray[np.bool_],
+    choice: str,
+) -> NDArray[np.int64]:
+    """Star clusters in index order where a document that matches several representatives
+    joins the ``"earliest"`` of them or the one with the ``"biggest"`` star so far (ties: the
+    more similar), instead of the most similar one."""
+    rep = np.arange(n, dtype=np.int64)
+    size = np.ones(n, dtype=np.int64)
+    acc: dict[int, list[tuple[float, int]]] = {}
+    for (a, b), x in zip(cand[ok].tolist(), sims[ok].tolist(), strict=True):
+        acc.setdefault(b, []).append((x, a))
+    for d in sorted(acc):
+        opts = [(x, a) for x, a in acc[d] if rep[a] == a]
+        if opts:
+            if choice == "earliest":
+                r = min(a for _, a in opts)
+            else:
+                r = max(opts, key=lambda t: (size[t[1]], t[0], -t[1]))[1]
+            rep[d] = r
+            size[r] += 1
+    return rep
+
+
 def components(n: int, pairs: NDArray[np.int64]) -> NDArray[np.int64]:
     """Connected components (single linkage): the upper bound of any cluster-shape fix."""
     parent = np.arange(n)
@@ -410,6 +437,12 @@ def designs(
             rows.append({
                 "design": f"star merge: stars bridged by an accepted pair, representatives >= {fl}",
                 **count(star_merge(prep.n, filtered, cand, sims, ok, cfg.similarity, fl)),
+            })  # fmt: skip
+        for choice in ("earliest", "biggest"):
+            rows.append({
+                "design": f"a document matching several representatives joins the {choice} "
+                f"(not the most similar)",
+                **count(star_choice(prep.n, cand, sims, base, choice)),
             })  # fmt: skip
         sizes = prep.sets.sizes()
         for name, order in (("longest", np.argsort(-sizes, kind="stable")),
