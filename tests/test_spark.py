@@ -162,6 +162,45 @@ def test_boilerplate_rescue(spark: Any) -> None:
     assert off.duplicate_of[COPY[1]] is None
 
 
+@pytest.mark.parametrize("facts", ["apart", "join"])
+def test_fact_check(spark: Any, facts: str) -> None:
+    """With the fact check on, templates (same formula, other facts) and updates are decided
+    as on one machine: the fingerprints travel beside the shingles."""
+    from test_facts import FLIGHT_5, REPORT, TOLL_10, WIRED
+
+    texts = [*WIRED, REPORT + " " + FLIGHT_5, TOLL_10]
+    on = assert_same(spark, texts, max_df=None, facts=facts)
+    off = _single(texts, "first", max_df=None)
+    assert on.duplicate_of != off.duplicate_of, "the case must be one the fact check decides"
+    assert on.duplicate_of[1] is None  # the 6th relief flight is not the 5th
+
+
+def test_fact_check_with_boilerplate_and_rescue(spark: Any) -> None:
+    """The fact check beside max_df and the boilerplate rescue, on syndicated copies and
+    templates: every decision as on one machine."""
+    from test_boilerplate_rescue import rescue_corpus
+    from test_facts import WIRED
+
+    texts = syndicated_corpus(9) + WIRED + rescue_corpus()
+    random.Random(9).shuffle(texts)
+    assert_same(spark, texts, max_df=3, facts="apart", min_duplicates=10)
+
+
+def test_fact_check_in_giant_buckets(spark: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Buckets over the giant-bucket limit (set to 2 here, on both sides) are verified with the
+    fact check too; with every bucket within Spark's GIANT_HEADS, as on one machine."""
+    import arabic_dedup._dedup as single_machine
+    from arabic_dedup import spark as ads
+    from test_facts import WIRED
+
+    texts = [*WIRED, *WIRED[:4], *WIRED[4:]]
+    assert len(texts) <= ads.GIANT_HEADS
+    monkeypatch.setattr(ads, "GIANT_BUCKET", 2)
+    monkeypatch.setattr(single_machine, "GIANT_BUCKET", 2)
+    on = assert_same(spark, texts, max_df=None, facts="apart", min_duplicates=4)
+    assert on.duplicate_of[1] is None and on.duplicate_of[7] is None  # templates stay apart
+
+
 def test_kernels_run_on_the_task_cores(spark: Any) -> None:
     """Each task runs the kernels on ``spark.task.cpus`` threads (1 here), not the machine's:
     the executor runs other tasks on its other cores."""
@@ -213,11 +252,12 @@ def test_giant_buckets_of_copies(spark: Any) -> None:
 
 
 @pytest.mark.data
-def test_saudinewsnet(spark: Any) -> None:
+@pytest.mark.parametrize("facts", ["off", "apart"])
+def test_saudinewsnet(spark: Any, facts: str) -> None:
     # One day of every outlet: wire copies republished the same day are the duplicates.
     with gzip.open(shared_file(SAUDINEWSNET), "rt", encoding="utf-8") as f:
         day = [r["text"] for r in map(json.loads, f) if r["id"].startswith("2015-07-22")]
-    assert_same(spark, day[::4], min_duplicates=20)
+    assert_same(spark, day[::4], min_duplicates=20, facts=facts)
 
 
 def test_local_stars_is_star_clusters() -> None:

@@ -93,7 +93,7 @@ class DedupConfig:
     edited copy a little below the threshold whose facts all agree is; apart = on, an update
     (same text, one figure changed) is kept apart; join = on, an update is joined and its
     pair marked update; off = the threshold alone decides. In find_duplicates and the file
-    pipeline (streams and Spark: off only, for now)."""
+    pipeline and Spark (streams: off only, for now)."""
     normalizer: NormalizerConfig = field(default_factory=NormalizerConfig)
     """The normaliser configuration (its own flags: one per step)."""
 

@@ -42,8 +42,9 @@ Where it runs: ``DedupConfig.facts`` (off by default; ``apart`` / ``join`` set
 calls :func:`judge` on *all* LSH candidates (not only those above the threshold: the rescue
 needs them) and keeps ``Judgement.duplicate``. Fingerprints are computed beside the shingle
 hashes in the fused kernel (``kernels/facts.py``, fed by :func:`fact_tables`), CSR like
-:class:`ShingleSets` (~11 uint32 per news article). Batch, files and ``compare`` apply it;
-streams and Spark refuse it until they store fingerprints.
+:class:`ShingleSets` (~11 uint32 per news article). Batch, files, Spark and ``compare`` apply
+it (Spark carries the fingerprints beside the shingles, as ``binary``); streams refuse it until
+their stores keep fingerprints.
 """
 
 from __future__ import annotations

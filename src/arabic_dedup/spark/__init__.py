@@ -78,6 +78,7 @@ _ID, _ORD, _TXT, _SH, _K = "_ad_id", "_ad_order", "_ad_text", "_ad_shingles", "_
 # of longs. It is ``monotonically_increasing_id`` on the cached documents (memory and disk,
 # so recomputed only when an executor is lost, and then the same for a deterministic input).
 _IX = "_ad_ix"
+_FA = "_ad_facts"  # fact fingerprints (binary, as shingles), with the fact check only
 _FIRST, _LATER, _SIM, _V = "_ad_first", "_ad_later", "_ad_sim", "_ad_v"
 
 
@@ -159,7 +160,6 @@ def find_duplicates(
     """
     F = _require_spark()
     cfg = resolve_config(config, options)
-    cfg.require_no_facts("Spark (arabic_dedup.spark.find_duplicates)")
     _check_workers(df.sparkSession.sparkContext)
     if keep not in ("first", "longest"):
         raise ConfigError(f"keep must be 'first' or 'longest' on Spark, got {keep!r}")
@@ -169,7 +169,11 @@ def find_duplicates(
     from .udfs import shingle_fn
 
     cpus = _task_cpus(sc)
-    shingles = F.pandas_udf(shingle_fn(cfg, text_col, cpus=cpus), "binary")
+    facts = cfg.fact_rule is not None
+    # With the fact check, one walk over each text gives its shingles and fact fingerprints.
+    shingles = F.pandas_udf(
+        shingle_fn(cfg, text_col, cpus=cpus), "struct<s: binary, f: binary>" if facts else "binary"
+    )
     order = F.col(order_col) if order_col is not None else F.col(id_col)
     docs = df.select(
         F.col(id_col).alias(_ID),
@@ -189,6 +193,10 @@ def find_duplicates(
         shingles(F.col(_ID), F.col(_TXT)).alias(_SH),
     ).persist(_storage_level())
     cached = [docs]
+    if facts:  # read from the cache: the UDF runs once per text
+        docs = docs.select(
+            _ID, _IX, *keys, F.col(f"{_SH}.s").alias(_SH), F.col(f"{_SH}.f").alias(_FA)
+        )
     try:
         sc.setJobDescription(f"{STAGE_PREFIX}shingles")
         n_docs = _validate(docs, F, id_col, order_col, keys[-2])
@@ -376,9 +384,11 @@ def _verified_edges(
     out_fields = [StructField("a", id_type), StructField("b", id_type)]
     out_fields += [StructField(f"{p}{k}", types[k]) for p in "ab" for k in keys]
     out_fields.append(StructField(_SIM, DoubleType()))
+    facts = cfg.fact_rule is not None
     bucket_pairs = bucket_verify_fn(
-        cfg.verifier, "bid", _ID, _SH, keys, _SIM, prune=prune, cpus=cpus
-    )
+        cfg.verifier, "bid", _ID, _SH, keys, _SIM, prune=prune, cpus=cpus,
+        fact_col=_FA if facts else None,
+    )  # fmt: skip
     # Buckets are verified many to a group (band hashes are uniform, so ``bid`` modulo the
     # group count spreads them evenly): one pandas frame per bucket would cost more than
     # the verification itself.
@@ -409,17 +419,20 @@ def _verified_edges(
             .select(F.least("x", "h").alias("a"), F.greatest("x", "h").alias("b"))
             .distinct()
         )
-        side = docs.select(_ID, *keys, _SH)
-        sa = side.select(
-            F.col(_ID).alias("a"), *(F.col(k).alias(f"a{k}") for k in keys), F.col(_SH).alias("sa")
-        )
-        sb = side.select(
-            F.col(_ID).alias("b"), *(F.col(k).alias(f"b{k}") for k in keys), F.col(_SH).alias("sb")
-        )
+
+        def one_side(x: str) -> DataFrame:
+            """Each document as side ``x`` of a pair: id, keys, shingles (and facts)."""
+            cols = [F.col(_ID).alias(x), *(F.col(k).alias(f"{x}{k}") for k in keys)]
+            cols.append(F.col(_SH).alias(f"s{x}"))
+            if facts:
+                cols.append(F.col(_FA).alias(f"f{x}"))
+            return docs.select(*cols)
+
+        scored = ["sa", "sb", "fa", "fb"] if facts else ["sa", "sb"]
         gver = (
-            giant.join(sa, "a")
-            .join(sb, "b")
-            .withColumn(_SIM, verify_udf("sa", "sb"))
+            giant.join(one_side("a"), "a")
+            .join(one_side("b"), "b")
+            .withColumn(_SIM, verify_udf(*scored))
             .where(F.col(_SIM) > F.lit(REJECTED))
             .select(*(f.name for f in out_fields))
         )

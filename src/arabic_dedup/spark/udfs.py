@@ -98,10 +98,14 @@ def _pruned(sets: ShingleSets, stats: CorpusStats | None) -> ShingleSets:
 
 def shingle_fn(
     cfg: DedupConfig, text_col: str, *, cpus: int = 1
-) -> Callable[[pd.Series, pd.Series], pd.Series]:
-    """ids, texts -> each text's sorted distinct shingle hashes (``MinHasher.shingle_sets``)."""
+) -> Callable[[pd.Series, pd.Series], pd.Series] | Callable[[pd.Series, pd.Series], pd.DataFrame]:
+    """ids, texts -> each text's sorted distinct shingle hashes (``MinHasher.shingle_sets``);
+    with the fact check on (``cfg.facts``), a frame of two ``binary`` columns: ``s``, the
+    shingle hashes, and ``f``, the fact fingerprints (``MinHasher.shingle_fact_sets``, one
+    walk over each text). Two closures, each with exact type hints: ``pandas_udf`` reads them
+    to choose the kind of UDF."""
 
-    def shingles(ids: pd.Series, texts: pd.Series) -> pd.Series:
+    def checked(ids: pd.Series, texts: pd.Series) -> list[str]:
         use_threads(cpus)
         # A null would be silently hashed as "None" or crash deep in the kernel: name it instead.
         bad = ids.isna().to_numpy() | texts.isna().to_numpy()
@@ -114,10 +118,17 @@ def shingle_fn(
                 f"{what} is null; every row needs an id and a str text "
                 f"(filter or fill nulls first, e.g. df.na.fill({{{text_col!r}: ''}}))"
             )
-        sets = cfg.hasher().shingle_sets(texts.tolist())
+        return texts.tolist()  # type: ignore[no-any-return]
+
+    def shingles(ids: pd.Series, texts: pd.Series) -> pd.Series:
+        sets = cfg.hasher().shingle_sets(checked(ids, texts))
         return pd.Series(to_bytes(sets), index=texts.index, dtype=object)
 
-    return shingles
+    def shingles_and_facts(ids: pd.Series, texts: pd.Series) -> pd.DataFrame:
+        sets, fsets = cfg.hasher().shingle_fact_sets(checked(ids, texts))
+        return pd.DataFrame({"s": to_bytes(sets), "f": to_bytes(fsets)}, index=texts.index)
+
+    return shingles if cfg.fact_rule is None else shingles_and_facts
 
 
 def _cells(hashes: NDArray[np.uint32], bits: int) -> NDArray[np.int64]:
@@ -254,13 +265,15 @@ def bucket_verify_fn(
     *,
     prune: CorpusStats | None = None,
     cpus: int = 1,
+    fact_col: str | None = None,
 ) -> Callable[[pd.DataFrame], pd.DataFrame]:
     """Members (bucket, id, keys, shingles) of one or more buckets -> every verified pair
     within a bucket: columns ``a``, ``b`` (ids), ``a<key>``, ``b<key>`` and ``sim_col``, in no
     particular orientation. Many buckets share one call (a pandas frame costs milliseconds,
     most buckets hold two documents); their pairs are listed per bucket size, vectorised.
     The rows carry full shingle sets: ``prune`` filters them, and the verifier's boilerplate
-    rescue scores the pairs it asks about on the full sets, as on one machine."""
+    rescue scores the pairs it asks about on the full sets, as on one machine. ``fact_col``:
+    the members' fact fingerprints, for a verifier with the fact check (``Verifier.facts``)."""
 
     def verify(pdf: pd.DataFrame) -> pd.DataFrame:
         use_threads(cpus)
@@ -276,9 +289,13 @@ def bucket_verify_fn(
             chunks.append(np.stack([(first + ii).ravel(), (first + jj).ravel()], axis=1))
         pairs = np.concatenate(chunks).astype(np.int64)
         full = to_sets(pdf[sh_col])
-        sims, ok = verifier(_pruned(full, prune), pairs)
+        facts = None if fact_col is None else to_sets(pdf[fact_col])
+        sims = verifier.scores(_pruned(full, prune), pairs)
+        ok, kinds = verifier.decide(sims, pairs, facts)
         if prune is not None:  # the boilerplate rescue, on the full sets these rows carry
-            verifier.rescued(sims, ok, None, pairs, lambda at: verifier.scores(full, pairs[at]))
+            verifier.rescued(
+                sims, ok, kinds, pairs, lambda at: verifier.scores(full, pairs[at]), facts
+            )
         a, b = pairs[ok, 0], pairs[ok, 1]
         ids = pdf[id_col].to_numpy()
         out = {"a": ids[a], "b": ids[b]}
@@ -297,16 +314,22 @@ REJECTED = -1.0
 
 def verify_fn(
     verifier: Verifier, *, prune: CorpusStats | None = None, cpus: int = 1
-) -> Callable[[pd.Series, pd.Series], pd.Series]:
-    """two shingle columns -> each row's exact similarity if ``verifier`` accepts the pair,
-    else REJECTED: the same decision as on one machine."""
+) -> Callable[..., pd.Series]:
+    """two shingle columns (and, for a verifier with the fact check, two fact fingerprint
+    columns after them) -> each row's exact similarity if ``verifier`` accepts the pair, else
+    REJECTED: the same decision as on one machine (inside giant buckets the threshold and the
+    fact check decide, without the boilerplate rescue, as there)."""
 
-    def verify(a: pd.Series, b: pd.Series) -> pd.Series:
+    def verify(a: pd.Series, b: pd.Series, *fact_cols: pd.Series) -> pd.Series:
         use_threads(cpus)
         m = len(a)
         sets = _pruned(to_sets([*a.tolist(), *b.tolist()]), prune)
+        facts = None
+        if fact_cols:
+            fa, fb = fact_cols
+            facts = to_sets([*fa.tolist(), *fb.tolist()])
         idx = np.arange(m, dtype=np.int64)
-        sims, ok = verifier(sets, np.stack([idx, idx + m], axis=1))
+        sims, ok = verifier(sets, np.stack([idx, idx + m], axis=1), facts)
         return pd.Series(np.where(ok, sims, REJECTED), index=a.index)
 
     return verify
