@@ -140,14 +140,14 @@ def v2_frame(spark: Any, n_docs: int) -> Any:
     return df.where(df["id"] < n_docs) if n_docs % c.CHUNK_DOCS else df
 
 
-def run_spark(spark: Any, make_df: Any, n: int) -> dict[str, Any]:
+def run_spark(spark: Any, make_df: Any, n: int, opts: dict[str, Any]) -> dict[str, Any]:
     from arabic_dedup import spark as ads
 
     rounds: list[tuple[int, int]] = []
     before = job_ids(spark)
     load0 = os.getloadavg()
     t0 = time.perf_counter()
-    out = ads.find_duplicates(make_df(), on_round=lambda r, k: rounds.append((r, k)))
+    out = ads.find_duplicates(make_df(), on_round=lambda r, k: rounds.append((r, k)), **opts)
     pdf = out.orderBy("id").toPandas()
     wall = time.perf_counter() - t0
     load1 = os.getloadavg()
@@ -184,7 +184,13 @@ def main() -> None:
     p.add_argument("--corpus", choices=["saudinewsnet", "v2"], default="saudinewsnet")
     p.add_argument("--docs", type=int, default=None, help="documents (default: all / 100000)")
     p.add_argument("--partitions", type=int, default=None, help="default: max(8, docs/20000)")
+    p.add_argument(
+        "--facts", choices=["off", "apart", "join"], default=None,
+        help="the fact check (DedupConfig.facts) on both sides; given, the entry is named "
+        "after it (to compare off and on in one session)",
+    )  # fmt: skip
     args = p.parse_args()
+    opts = {"facts": args.facts or "off"}
     import arabic_dedup
 
     runs = args.runs or 1
@@ -210,10 +216,12 @@ def main() -> None:
 
     partitions = args.partitions or max(8, n // 20_000)
     load_single = os.getloadavg()
-    single = c.time_runs(lambda: arabic_dedup.find_duplicates(docs()), runs=runs, warmup=0)
+    single = c.time_runs(lambda: arabic_dedup.find_duplicates(docs(), **opts), runs=runs, warmup=0)
     single["load_before"] = [round(x, 2) for x in load_single]
     single["load_after"] = [round(x, 2) for x in os.getloadavg()]
-    ref = arabic_dedup.find_duplicates(docs())
+    ref = arabic_dedup.find_duplicates(docs(), **opts)
+    if args.facts is not None:
+        entry += f"-facts-{args.facts}"
 
     t0 = time.perf_counter()
     spark = spark_session(partitions)
@@ -233,8 +241,8 @@ def main() -> None:
 
     # The first run also starts the Python workers and compiles the numba kernels in them;
     # at 1M documents it is the only run (say so in the docs).
-    warm = run_spark(spark, make_df, n)
-    timed = [run_spark(spark, make_df, n) for _ in range(runs if n <= 200_000 else runs - 1)]
+    warm = run_spark(spark, make_df, n, opts)
+    timed = [run_spark(spark, make_df, n, opts) for _ in range(runs if n <= 200_000 else runs - 1)]
     spark.stop()
     measured = timed or [warm]
     last = measured[-1]
@@ -244,6 +252,7 @@ def main() -> None:
     result = {
         "corpus": note,
         "docs": n,
+        "options": opts,
         "duplicates": ref.n_duplicates,
         "verified_pairs": len(ref.pairs),
         "single": single,
