@@ -189,9 +189,10 @@ def test_fact_check_with_boilerplate_and_rescue(spark: Any) -> None:
 def test_fact_check_in_giant_buckets(spark: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """Buckets over the giant-bucket limit (set to 2 here, on both sides) are verified with the
     fact check too; with every bucket within Spark's GIANT_HEADS, as on one machine."""
+    from test_facts import WIRED
+
     import arabic_dedup._dedup as single_machine
     from arabic_dedup import spark as ads
-    from test_facts import WIRED
 
     texts = [*WIRED, *WIRED[:4], *WIRED[4:]]
     assert len(texts) <= ads.GIANT_HEADS
