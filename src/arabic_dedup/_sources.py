@@ -109,18 +109,14 @@ class MemorySets:
         return candidates(sigs, bands, rows, active=active, weights=weights, limit=limit)
 
     def judge(self, verifier: Verifier, pairs: I64) -> Judged:
-        sets = self._s()
-        sims = verifier.scores(sets, pairs)
-        ok, kinds = verifier.decide(sims, pairs, self.facts)
-        removed = self.removed
-        rescued = np.zeros(ok.shape, dtype=bool)
+        sets, removed = self._s(), self.removed
+        full = None
         if removed is not None:
-            rescued = verifier.rescued(
-                sims, ok, kinds, pairs,
-                lambda at: full_pair_scores(sets, removed, pairs[at], verifier.similarity),
-                self.facts,
-            )  # fmt: skip
-        return sims, ok, kinds, rescued
+
+            def full(at: I64) -> NDArray[np.float64]:
+                return full_pair_scores(sets, removed, pairs[at], verifier.similarity)
+
+        return verifier.verify(sets, pairs, self.facts, full)
 
     def sets_for(self, rows: I64) -> ShingleSets:
         """Sets holding at least the rows ``rows`` (here: all of them)."""
@@ -296,18 +292,15 @@ class SpilledSets:
             check()
             block = pairs[lo:hi]
             sets, facts = self.sets_for(block.ravel()), self.facts_for(block.ravel())
-            sims[lo:hi] = verifier.scores(sets, block)
-            bok, k = verifier.decide(sims[lo:hi], block, facts)
             rarena = self.rarena
+            full = None
             if rarena is not None:
                 removed = self._gather(rarena, block.ravel())
-                rescued[lo:hi] = verifier.rescued(
-                    sims[lo:hi], bok, k, block,
-                    lambda at: full_pair_scores(
-                        sets, removed, block[at], verifier.similarity  # noqa: B023
-                    ),
-                    facts,
-                )  # fmt: skip
+
+                def full(at: I64) -> NDArray[np.float64]:
+                    return full_pair_scores(sets, removed, block[at], verifier.similarity)  # noqa: B023
+
+            sims[lo:hi], bok, k, rescued[lo:hi] = verifier.verify(sets, block, facts, full)
             ok[lo:hi] = bok
             if kinds is not None and k is not None:
                 kinds[lo:hi] = k

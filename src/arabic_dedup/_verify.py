@@ -142,6 +142,24 @@ class Verifier:
         ok |= out
         return out
 
+    def verify(
+        self,
+        sets: ShingleSets,
+        pairs: NDArray[np.int64],
+        fact_sets: ShingleSets | None = None,
+        full: Callable[[NDArray[np.int64]], NDArray[np.float64]] | None = None,
+    ) -> tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.int8] | None, NDArray[np.bool_]]:
+        """The whole verify stage of candidate pairs, as every batch path runs it: their
+        similarities (:meth:`scores`), which are duplicates and their match kinds
+        (:meth:`decide`), and which of those the boilerplate rescue took (:meth:`rescued`;
+        ``full(idx)``: the full-set similarity of ``pairs[idx]``, None when nothing was
+        filtered, so nothing is rescued)."""
+        sims = self.scores(sets, pairs)
+        ok, kinds = self.decide(sims, pairs, fact_sets)
+        if full is None:
+            return sims, ok, kinds, np.zeros(ok.shape, dtype=bool)
+        return sims, ok, kinds, self.rescued(sims, ok, kinds, pairs, full, fact_sets)
+
     def __call__(
         self, sets: ShingleSets, pairs: NDArray[np.int64], fact_sets: ShingleSets | None = None
     ) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:

@@ -290,12 +290,9 @@ def bucket_verify_fn(
         pairs = np.concatenate(chunks).astype(np.int64)
         full = to_sets(pdf[sh_col])
         facts = None if fact_col is None else to_sets(pdf[fact_col])
-        sims = verifier.scores(_pruned(full, prune), pairs)
-        ok, kinds = verifier.decide(sims, pairs, facts)
-        if prune is not None:  # the boilerplate rescue, on the full sets these rows carry
-            verifier.rescued(
-                sims, ok, kinds, pairs, lambda at: verifier.scores(full, pairs[at]), facts
-            )
+        # The boilerplate rescue scores on the full sets these rows carry.
+        rescue = None if prune is None else lambda at: verifier.scores(full, pairs[at])
+        sims, ok, _, _ = verifier.verify(_pruned(full, prune), pairs, facts, rescue)
         a, b = pairs[ok, 0], pairs[ok, 1]
         ids = pdf[id_col].to_numpy()
         out = {"a": ids[a], "b": ids[b]}
