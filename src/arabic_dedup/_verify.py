@@ -75,6 +75,19 @@ class Verifier:
         ``facts`` is None; see :meth:`decide`)."""
         return np.asarray(sims >= self.threshold)
 
+    @property
+    def lowest(self) -> float:
+        """The lowest similarity (on the filtered sets) at which any rule here can still
+        accept a pair: the threshold, the boilerplate rescue's ``lowest`` and (Jaccard, with
+        the fact check) ``FactRule.rescue_similarity``. A stream bounds its candidates with it
+        before scoring them exactly, so it reaches every pair a batch run would accept."""
+        low = self.threshold
+        if self.rescue is not None:
+            low = min(low, self.rescue.lowest(self.threshold))
+        if self.facts is not None:
+            low = min(low, self.facts.lowest(self.threshold, self.similarity == "containment"))
+        return low
+
     def kernel_args(self) -> tuple[bool, float]:
         """This rule's parameters as the compiled kernels take them (``containment``,
         ``threshold``; ``kernels.verify.score`` and ``accepts`` apply them)."""
