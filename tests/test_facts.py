@@ -403,11 +403,11 @@ def test_updates_join_is_joined_and_marked() -> None:
     assert (0, 1) not in kinds  # a template is never joined
 
 
-def test_facts_mode_is_validated_and_refused_where_not_applied() -> None:
+def test_facts_mode_is_validated() -> None:
     with pytest.raises(ConfigError, match="facts must be one of off, apart, join"):
         DedupConfig(facts="yes")  # type: ignore[arg-type]
-    with pytest.raises(ConfigError, match=r"facts='apart': a stream \(Deduplicator\)"):
-        Deduplicator(facts="apart")
+    with pytest.raises(ConfigError, match="facts must be one of off, apart, join"):
+        Deduplicator(facts="yes")
     assert DedupConfig(facts="join").verifier.facts == FactRule(updates="join")
     assert DedupConfig().verifier.facts is None
 
@@ -439,6 +439,56 @@ def test_every_engine_and_the_file_pipeline_decide_alike(tmp_path: Path, facts_m
     }
     want = {str(i): str(d) for i, d in enumerate(results[0].duplicate_of) if d is not None}
     assert dups == want
+
+
+def _batch_matches(texts: list[str], **opts: object) -> list[tuple[int, float, str] | None]:
+    """What find_duplicates says of each text: its kept text, similarity and pair kind."""
+    r = find_duplicates(texts, **opts)  # type: ignore[arg-type]
+    kind = dict(zip(((p.i, p.j) for p in r.pairs), r.pairs.kinds() or [], strict=True))
+    return [
+        None if d is None else (d, float(r.similarity[i]), kind[min(d, i), max(d, i)])
+        for i, d in enumerate(r.duplicate_of)
+    ]
+
+
+@pytest.mark.parametrize("facts_mode", ["apart", "join"])
+def test_a_stream_decides_as_find_duplicates(where: dict[str, object], facts_mode: str) -> None:
+    texts = [*WIRED, REPORT + " " + FLIGHT_5, TOLL_10]
+    keys = [f"t{i}" for i in range(len(texts))]
+    # boilerplate_rescue off: the copy rescue alone reaches REPORT_EDITED (0.26 < 0.3), so the
+    # stream's candidate bound must be cut at the fact rule's rescue_similarity, not above.
+    opts = {"max_df": None, "facts": facts_mode, "boilerplate_rescue": None}
+    want = _batch_matches(texts, **opts)
+    assert want[3] is not None and want[3][1] < 0.3 and want[3][2] == "copy"
+    assert want[1] is None and (want[5] is None) == (facts_mode == "apart")
+    with Deduplicator(**where, **opts) as d:  # type: ignore[arg-type]
+        got = d.add_many(zip(keys, texts, strict=True))
+        looked = [d.lookup(k) for k in keys]
+        asked = d.query(REPORT_EDITED)
+    for i, (w, g, lk) in enumerate(zip(want, got, looked, strict=True)):
+        if w is None:
+            assert g is None and lk is None, i
+        else:
+            assert g is not None and (g.key, g.kind) == (keys[w[0]], w[2]), i
+            assert g.similarity == pytest.approx(w[1]) and lk == g, i
+    assert [(m.key, m.kind) for m in asked] == [("t2", "copy")]
+    with Deduplicator(max_df=None, boilerplate_rescue=None) as off:
+        off_got = off.add_many(zip(keys, texts, strict=True))
+    assert off_got[1] is not None and off_got[1].kind is None  # the threshold alone: joined
+
+
+def test_a_stream_index_records_its_fact_mode(tmp_path: Path) -> None:
+    from arabic_dedup import IndexMismatchError
+
+    path = tmp_path / "facts.index"
+    with Deduplicator(path=path, facts="apart") as d:
+        d.add("a", FLIGHT_5)
+    with pytest.raises(IndexMismatchError, match='facts: stored "apart", requested "off"'):
+        Deduplicator(path=path)
+    with Deduplicator(path=path, facts="apart") as d:  # reopened: fingerprints kept
+        m = d.add("b", FLIGHT_5.replace("اليوم ", ""))
+        assert m is not None and (m.key, m.kind) == ("a", "copy")
+        assert d.add("c", FLIGHT_6) is None  # the template, judged on the stored fingerprint
 
 
 @settings(max_examples=40, deadline=None)

@@ -157,9 +157,9 @@ class CountingDeduplicator(Deduplicator):
         super().__init__(**kw)
         self.seen: list[int] = []
 
-    def _verified(self, hashes, found):  # type: ignore[no-untyped-def]
+    def _verified(self, hashes, facts, found):  # type: ignore[no-untyped-def]
         self.seen.append(len(found.candidates))
-        return super()._verified(hashes, found)
+        return super()._verified(hashes, facts, found)
 
 
 @pytest.mark.slow

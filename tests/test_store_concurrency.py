@@ -15,7 +15,7 @@ import pytest
 from _stream_helpers import news_stream
 
 from arabic_dedup import Deduplicator
-from arabic_dedup.stores import df_cells
+from arabic_dedup.stores import NO_FACTS, df_cells
 
 TESTS = str(Path(__file__).parent)
 
@@ -165,7 +165,7 @@ def _check_four_writers(kw: dict[str, Any], lines: list[list[str]]) -> None:
             m = outcome[k]
             assert m is not None and m.key in kept
         # Document frequencies are exact: every text counted once, whoever added it.
-        probe = np.unique(np.concatenate([d._hashes(t) for _, t in ITEMS]))
+        probe = np.unique(np.concatenate([d._hashes(t)[0] for _, t in ITEMS]))
         with Deduplicator() as ref:
             ref.add_many(ITEMS)
             expected = ref._store.doc_freq(probe)
@@ -253,14 +253,14 @@ def test_redis_layout_is_plain_bytes(redis_url: str, redis_ns: str) -> None:
         assert r.zrange(f"{redis_ns}:band:{band}:{h:016x}", 0, -1) == [b"a"]
     assert r.hgetall(f"{redis_ns}:doc:b") == {b"n": b"2", b"s": b"1.0", b"d": b"a"}
     meta = r.hgetall(f"{redis_ns}:meta")
-    assert meta[b"num_perm"] == b"128" and meta[b"format"] == b"2"
+    assert meta[b"num_perm"] == b"128" and meta[b"format"] == b"3"
     assert meta[b"max_df"] == b'"auto"'
     # Document frequencies: one string of big-endian uint32 cells (BITFIELD u32 #cell).
     assert r.get(f"{redis_ns}:ndocs") == b"2"
     cells = np.frombuffer(r.get(f"{redis_ns}:df"), dtype=">u4")
     assert cells.size <= DF_CELLS
     both = np.concatenate([hashes, d._hashes(
-        "اعلنت وزارة الصحه اليوم عن افتتاح مستشفى جديد فى مدينة الرياض")])  # fmt: skip
+        "اعلنت وزارة الصحه اليوم عن افتتاح مستشفى جديد فى مدينة الرياض")[0]])  # fmt: skip
     expected = np.bincount(df_cells(both), minlength=DF_CELLS)[: cells.size]
     assert cells.tolist() == expected.tolist()
     assert json_ok(meta)
@@ -293,15 +293,15 @@ def test_redis_add_racing_a_near_duplicate_sees_it(redis_url: str, redis_ns: str
     t2 = "اعلنت وزارة الصحه اليوم عن افتتاح مستشفى جديد فى مدينة الرياض بسعة مئتي سرير"
     kw = {"redis_url": redis_url, "namespace": redis_ns}
     with Deduplicator(**kw) as ours, Deduplicator(**kw) as other:
-        hashes = ours._hashes(t2)
+        hashes = ours._hashes(t2)[0]
         seen: list[list[str]] = []
 
         def decide(found: Any) -> Any:
             seen.append([c.key for c in found.candidates])
             if len(seen) == 1:
                 assert other.add("first", t1) is None  # the other worker commits now
-            matches = ours._verified(hashes, found)
-            return (matches[0].key, matches[0].similarity) if matches else None
+            matches = ours._verified(hashes, NO_FACTS, found)
+            return (matches[0].key, matches[0].similarity, None) if matches else None
 
         decision = ours._store.add("second", hashes, ours._band_hashes(hashes), decide, ttl=None)
         assert seen == [[], ["first"]]
@@ -329,10 +329,10 @@ def test_redis_add_racing_the_boilerplate_limit_decides_again(
     kw = {"redis_url": redis_url, "namespace": redis_ns, "max_df": 5}
     with Deduplicator(**kw) as ours, Deduplicator(**kw) as other:
         assert ours.add("kept", story + " " + extra) is None
-        hashes = ours._hashes(story)
-        hot_hashes = ours._hashes(hot)
+        hashes = ours._hashes(story)[0]
+        hot_hashes = ours._hashes(hot)[0]
         commons: list[set[int]] = []
-        added = [ours._hashes(story + " " + extra), hashes]  # every text counted, at the end
+        added = [ours._hashes(story + " " + extra)[0], hashes]  # every text counted, at the end
 
         def decide(found: Any) -> Any:
             assert [c.key for c in found.candidates] == ["kept"]
@@ -340,12 +340,14 @@ def test_redis_add_racing_the_boilerplate_limit_decides_again(
             commons.append(common)
             if len(commons) == 1:  # five more texts carry the sentence: 6 > max_df
                 for i in range(5):  # recorded as duplicates: counted, but in no bucket
-                    h = other._hashes(base_text(rng, 3) + " " + hot)
+                    h = other._hashes(base_text(rng, 3) + " " + hot)[0]
                     added.append(h)
                     bands = other._band_hashes(h)
-                    other._store.add(f"carrier-{i}", h, bands, lambda f: ("kept", 0.5), ttl=None)
-            matches = ours._verified(hashes, found)
-            return (matches[0].key, matches[0].similarity) if matches else None
+                    other._store.add(
+                        f"carrier-{i}", h, bands, lambda f: ("kept", 0.5, None), ttl=None
+                    )
+            matches = ours._verified(hashes, NO_FACTS, found)
+            return (matches[0].key, matches[0].similarity, None) if matches else None
 
         ours._store.add("ours", hashes, ours._band_hashes(hashes), decide, ttl=None)
         assert len(commons) == 2, "the write did not notice the limit was crossed"

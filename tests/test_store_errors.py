@@ -221,6 +221,10 @@ def _break_a(r: Any, ns: str, how: str) -> bytes:
         r.hset(doc, "h", b"\x01\x02\x03\x04\x05")
     elif how == "h unsorted":
         r.hset(doc, "h", bytes(range(16))[::-1])
+    elif how == "f not a multiple of 4":
+        r.hset(doc, "f", b"\x01\x02")
+    elif how == "f unsorted":
+        r.hset(doc, "f", bytes(range(8))[::-1])
     elif how == "n not a number":
         r.hset(doc, "n", b"abc")
     elif how == "doc not a hash":
@@ -238,6 +242,8 @@ def _break_a(r: Any, ns: str, how: str) -> bytes:
 BREAKS = (
     "h not a multiple of 4",
     "h unsorted",
+    "f not a multiple of 4",
+    "f unsorted",
     "n not a number",
     "doc not a hash",
     "member not utf-8",
@@ -266,6 +272,34 @@ def test_redis_foreign_record_is_skipped_with_a_warning_and_poisons_nothing(
             d.query(T1)
         assert d.add("c", T3.replace("جدة", "الدمام")) is not None  # unrelated adds work
         assert d.lookup("other") is None
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "problem"),
+    [
+        ("hashes", b"\x01\x02\x03\x04\x05", "shingle hashes of 5 bytes, not a multiple of 4"),
+        ("hashes", bytes(range(16))[::-1], "shingle hashes that are not sorted and distinct"),
+        ("facts", b"\x01\x02", "fact fingerprint of 2 bytes, not a multiple of 4"),
+        ("facts", 7, "fact fingerprint of type int, not bytes"),
+    ],
+)
+def test_sqlite_foreign_record_is_skipped_with_a_warning(
+    tmp_path: Path, column: str, value: object, problem: str
+) -> None:
+    import sqlite3
+
+    path = tmp_path / "index.sqlite"
+    with Deduplicator(path=path) as d:
+        assert d.add("a", T1) is None
+        d.add("other", T3)
+    with sqlite3.connect(path) as db:
+        db.execute(f"UPDATE docs SET {column} = ? WHERE key = 'a'", (value,))
+    with Deduplicator(path=path) as d:
+        with pytest.warns(IndexCorruptWarning, match=re.escape("key 'a' of the index at")):
+            assert d.add("b", T2) is None  # "a" is left out of the candidates
+        with pytest.warns(IndexCorruptWarning, match=re.escape(problem)):
+            d.query(T1)
+        assert d.add("c", T3.replace("جدة", "الدمام")) is not None  # unrelated adds work
 
 
 @pytest.mark.parametrize(
@@ -413,11 +447,11 @@ def test_sqlite_full_disk_in_add_many_leaves_the_index_as_before_the_batch(
     verified: list[int] = []
 
     class Counting(Deduplicator):
-        def _verified(self, hashes: Any, found: Any) -> Any:
+        def _verified(self, hashes: Any, facts: Any, found: Any) -> Any:
             verified.append(1)
-            return super()._verified(hashes, found)
+            return super()._verified(hashes, facts, found)
 
-    probe = [h for _, t in items for h in Deduplicator()._hashes(t)[:3]]
+    probe = [h for _, t in items for h in Deduplicator()._hashes(t)[0][:3]]
     with Counting(path=path) as d:
         earlier = d.add_many(items[:60])
         before = ([(k, d.lookup(k)) for k in d], d.stats().kept, d._store.doc_freq(probe))  # type: ignore[attr-defined]

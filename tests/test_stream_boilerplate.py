@@ -99,7 +99,7 @@ def test_same_decisions_on_every_backend(tmp_path: Path, redis_url: str) -> None
     for name, kw in backends.items():
         with Deduplicator(max_df=5, **kw) as d:
             results[name] = [d.add(k, t) for k, t in items]
-            hashes = np.unique(np.concatenate([d._hashes(t) for _, t in items]))
+            hashes = np.unique(np.concatenate([d._hashes(t)[0] for _, t in items]))
             results[name + " counts"] = d._store.doc_freq(hashes)[1].tolist()
     assert results["memory"] == results["sqlite"] == results["redis"]
     assert results["memory counts"] == results["sqlite counts"] == results["redis counts"]
@@ -110,7 +110,7 @@ def test_same_decisions_on_every_backend(tmp_path: Path, redis_url: str) -> None
 def _expected_counts(d: Deduplicator, texts: list[str], probe: np.ndarray) -> list[int]:
     cells = np.zeros(1 << 22, dtype=np.int64)
     for t in texts:
-        np.add.at(cells, df_cells(d._hashes(t)), 1)
+        np.add.at(cells, df_cells(d._hashes(t)[0]), 1)
     out: list[int] = cells[df_cells(probe)].tolist()
     return out
 
@@ -120,7 +120,7 @@ def test_counts_persist_across_reopen(stored: dict[str, Any]) -> None:
     with Deduplicator(max_df=5, **stored) as d:
         first = d.add_many(items[:20])
     with Deduplicator(max_df=5, **stored) as d:
-        probe = np.unique(np.concatenate([d._hashes(t) for _, t in items]))
+        probe = np.unique(np.concatenate([d._hashes(t)[0] for _, t in items]))
         n, counts = d._store.doc_freq(probe)
         assert n == 20
         assert counts.tolist() == _expected_counts(d, [t for _, t in items[:20]], probe)
@@ -135,7 +135,7 @@ def test_remove_uncounts_a_kept_text(where: dict[str, Any]) -> None:
     items = template_stream(10, seed=5)
     with Deduplicator(max_df=5, **where) as d:
         d.add_many(items[:9])
-        probe = np.unique(np.concatenate([d._hashes(t) for _, t in items]))
+        probe = np.unique(np.concatenate([d._hashes(t)[0] for _, t in items]))
         before = d._store.doc_freq(probe)
         assert d.add(*items[9]) is None
         n, counts = d._store.doc_freq(probe)
@@ -159,7 +159,7 @@ def test_old_format_index_is_refused(tmp_path: Path) -> None:
     with sqlite3.connect(path) as db:
         db.execute("UPDATE meta SET value = '1' WHERE name = 'format'")
         db.execute("DELETE FROM meta WHERE name = 'max_df'")
-    with pytest.raises(IndexMismatchError, match=r"storage format 1.*reads format 2"):
+    with pytest.raises(IndexMismatchError, match=r"storage format 1.*reads format 3"):
         Deduplicator(path=path)
 
 
@@ -215,7 +215,7 @@ def test_sqlite_counts_exact_across_folds(tmp_path: Path, monkeypatch: pytest.Mo
     texts = [t for k, t in ops if k != "-"]
     with Deduplicator(max_df=5) as ref:
         with Deduplicator(max_df=5, path=path) as d:
-            probe = np.unique(np.concatenate([d._hashes(t) for t in texts]))
+            probe = np.unique(np.concatenate([d._hashes(t)[0] for t in texts]))
             got = _replay(d, ops[:60], ref)
             assert [a for a, _ in got] == [b for _, b in got]  # same decisions as in memory
             _assert_counts(d, ref, probe)
@@ -257,7 +257,7 @@ def test_sqlite_folds_by_another_connection(
         Deduplicator(max_df=5, path=path) as a,
         Deduplicator(max_df=5, path=path) as b,
     ):
-        probe = np.unique(np.concatenate([a._hashes(t) for t in texts]))
+        probe = np.unique(np.concatenate([a._hashes(t)[0] for t in texts]))
         for i in range(0, 90, 3):
             d = a if rng.random() < 0.5 else b
             got = _replay(d, ops[i : i + 3], ref)
@@ -292,7 +292,7 @@ def test_sqlite_fold_rolled_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
     monkeypatch.setattr(SQLiteStore, "_fold", fold_then_fail)
     with Deduplicator(max_df=5) as ref, Deduplicator(max_df=5, path=path) as d:
-        probe = np.unique(np.concatenate([d._hashes(t) for _, t in items]))
+        probe = np.unique(np.concatenate([d._hashes(t)[0] for _, t in items]))
         for key, text in items[:6]:
             assert d.add(key, text) == ref.add(key, text)
         _assert_counts(d, ref, probe)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from arabic_dedup import Deduplicator, Match
 from arabic_dedup._boilerplate import EXEMPT_SHARE, RESCUE_RATIO
 from arabic_dedup._verify import similarity
-from arabic_dedup.stores import Candidate, Found
+from arabic_dedup.stores import NO_FACTS, Candidate, Found
 
 U32 = np.uint32
 
@@ -86,7 +86,7 @@ def test_bound_then_exact_equals_scoring_every_candidate(
         return np.intersect1d(u, common)
 
     d = Deduplicator(threshold=threshold, similarity=kind)
-    got = d._verified(text, Found(cands, common_among))
+    got = d._verified(text, NO_FACTS, Found(cands, common_among))
     want = brute_force(text, cands, common, kind, threshold)
     assert [m.key for m in got] == [m.key for m in want]
     assert [m.similarity for m in got] == [m.similarity for m in want]
@@ -111,6 +111,6 @@ def test_the_bound_rules_out_template_candidates_without_asking_about_them() -> 
         asked.append([str(c.key) for c in cs])
         return np.intersect1d(np.concatenate([text, *(c.hashes for c in cs)]), boiler)
 
-    got = Deduplicator()._verified(text, Found(cands, common_among))
+    got = Deduplicator()._verified(text, NO_FACTS, Found(cands, common_among))
     assert got == [Match("copy", 1.0)]
     assert asked == [[], ["copy"]]

@@ -92,8 +92,8 @@ class DedupConfig:
     ordinals, dates or places (same formula, different events) are not joined, and an
     edited copy a little below the threshold whose facts all agree is; apart = on, an update
     (same text, one figure changed) is kept apart; join = on, an update is joined and its
-    pair marked update; off = the threshold alone decides. In find_duplicates and the file
-    pipeline and Spark (streams: off only, for now)."""
+    pair marked update; off = the threshold alone decides. Every engine applies it:
+    find_duplicates, the file pipeline, streams and Spark."""
     normalizer: NormalizerConfig = field(default_factory=NormalizerConfig)
     """The normaliser configuration (its own flags: one per step)."""
 
@@ -143,15 +143,6 @@ class DedupConfig:
     def verifier(self) -> Verifier:
         """The verify stage's decision for these options."""
         return Verifier(self.similarity, self.cutoff, self.fact_rule, self.rescue)
-
-    def require_no_facts(self, where: str) -> None:
-        """Refuse the fact check on a path that does not apply it yet (streams, Spark), so
-        no path ever decides differently from find_duplicates for the same options."""
-        if self.facts != "off":
-            raise ConfigError(
-                f"facts={self.facts!r}: {where} does not apply the fact check yet (it runs in "
-                "find_duplicates and the file pipeline); use facts='off' here"
-            )
 
     @property
     def fact_rule(self) -> FactRule | None:

@@ -42,9 +42,9 @@ Where it runs: ``DedupConfig.facts`` (off by default; ``apart`` / ``join`` set
 calls :func:`judge` on *all* LSH candidates (not only those above the threshold: the rescue
 needs them) and keeps ``Judgement.duplicate``. Fingerprints are computed beside the shingle
 hashes in the fused kernel (``kernels/facts.py``, fed by :func:`fact_tables`), CSR like
-:class:`ShingleSets` (~11 uint32 per news article). Batch, files, Spark and ``compare`` apply
-it (Spark carries the fingerprints beside the shingles, as ``binary``); streams refuse it until
-their stores keep fingerprints.
+:class:`ShingleSets` (~11 uint32 per news article). Batch, files, Spark, streams and
+``compare`` apply it (Spark carries the fingerprints beside the shingles, as ``binary``; a
+stream's store keeps each kept text's fingerprint and each duplicate's match kind).
 """
 
 from __future__ import annotations
@@ -397,6 +397,11 @@ class FactRule:
         if self.updates not in ("apart", "join"):
             raise ConfigError(f"FactRule.updates must be 'apart' or 'join', got {self.updates!r}")
 
+    def lowest(self, threshold: float, containment: bool) -> float:
+        """The lowest similarity :func:`judge` can join a pair at: ``rescue_similarity`` in
+        Jaccard mode (the copy rescue), the threshold in containment mode (no rescue)."""
+        return threshold if containment else min(threshold, self.rescue_similarity)
+
 
 @dataclass(frozen=True)
 class Judgement:
@@ -566,8 +571,7 @@ def judge(
     # the other's longer list (measured: it merged weather bulletins).
     rescued = (
         ~above
-        & (not containment)
-        & (sim >= r.rescue_similarity)
+        & (sim >= r.lowest(threshold, containment))
         & (agree >= r.rescue_min_shared)
         & (missing == 0)
     )

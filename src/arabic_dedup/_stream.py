@@ -11,6 +11,10 @@ seen so far: the store counts in how many texts each shingle occurs, and a text 
 candidate are compared without the shingles counted in more than ``max_df`` texts (limit
 computed on the texts seen before this one; see :mod:`._boilerplate`). Candidates still come
 from LSH on the full shingle sets.
+
+The fact check (``facts``, off by default) works as in ``find_duplicates``: the store keeps
+each kept text's fact fingerprint, and a new text is judged against each candidate from the
+two fingerprints (:meth:`.Verifier.decide`); a duplicate's match kind is recorded with it.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from __future__ import annotations
 import os
 from collections.abc import Hashable, Iterable, Iterator
 from types import TracebackType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeAlias, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,10 +30,12 @@ from numpy.typing import NDArray
 from ._boilerplate import BoilerplateRule, drop_common
 from ._config import DedupConfig, resolve_config
 from ._errors import ConfigError, InputError
+from ._facts import MATCH_KINDS, MatchKind
 from ._lsh import band_hashes, in_buckets
 from ._shingle import ShingleSets
 from ._verify import intersections, pairs_with_first, similarities_to_first
 from .stores import (
+    NO_FACTS,
     STORE_FORMAT,
     Decision,
     Found,
@@ -60,6 +66,7 @@ INDEX_PARAMS = (
     "similarity",
     "max_df",
     "boilerplate_rescue",
+    "facts",
 )
 _BATCH = 1024
 
@@ -71,11 +78,23 @@ def _check_text(text: object, key: Hashable) -> None:
         raise InputError(f"text{of} must be str, got {type(text).__name__}{hint}")
 
 
+U32: TypeAlias = NDArray[np.uint32]
+
+
 class Match(NamedTuple):
-    """An earlier kept document that a text duplicates, with their verified similarity."""
+    """An earlier kept document that a text duplicates, with their verified similarity and,
+    with the fact check on (``facts``), how the fact check judged the pair: ``copy``,
+    ``partial`` (containment) or ``update`` (only with ``facts="join"``); None when it is off,
+    as in ``DedupResult.pairs.kinds()``."""
 
     key: Hashable
     similarity: float
+    kind: MatchKind | None = None
+
+
+def _match(key: Hashable, similarity: float, kind: str | None) -> Match:
+    """A Match from a store's record (stores keep the kind as the name ``MATCH_KINDS`` has)."""
+    return Match(key, similarity, cast("MatchKind | None", kind))
 
 
 class Deduplicator:
@@ -97,7 +116,7 @@ class Deduplicator:
     >>> d.add("a1", "أعلنت وزارة الصحة اليوم عن افتتاح مستشفى جديد في مدينة الرياض") is None
     True
     >>> d.add("a2", "اعلنت وزارة الصحه اليوم عن افتتاح مستشفى جديد فى مدينة الرياض")
-    Match(key='a1', similarity=1.0)
+    Match(key='a1', similarity=1.0, kind=None)
     >>> len(d), "a2" in d
     (2, True)
     """
@@ -114,7 +133,6 @@ class Deduplicator:
         **options: Any,
     ) -> None:
         self.config = resolve_config(config, options)
-        self.config.require_no_facts("a stream (Deduplicator)")
         df = self.config.boilerplate
         opts = store_options(path=path, redis_url=redis_url, namespace=namespace, store=store)
         if ttl is not None and (
@@ -141,9 +159,13 @@ class Deduplicator:
         return {**self.config.as_dict(), **self._hasher.params}
 
     # -- hashing ------------------------------------------------------------------------------
-    def _hashes(self, text: str, key: Hashable = None) -> NDArray[np.uint32]:
+    def _hashes(self, text: str, key: Hashable = None) -> tuple[U32, U32]:
+        """Shingle hashes and fact fingerprint (``NO_FACTS`` with the fact check off)."""
         _check_text(text, key)
-        return self._hasher.hash_shingles(text)
+        if self._verifier.facts is None:
+            return self._hasher.hash_shingles(text), NO_FACTS
+        sets, facts = self._hasher.shingle_fact_sets([text])
+        return sets[0], facts[0]
 
     def _band_hashes(self, hashes: NDArray[np.uint32]) -> NDArray[np.uint64]:
         if not in_buckets(np.array([hashes.size]))[0]:
@@ -152,7 +174,7 @@ class Deduplicator:
         bh: NDArray[np.uint64] = band_hashes(sig[None, :], self._bands, self._rows)[0]
         return bh
 
-    def _verified(self, hashes: NDArray[np.uint32], found: Found) -> list[Match]:
+    def _verified(self, hashes: U32, facts: U32, found: Found) -> list[Match]:
         """The candidates that ``hashes`` duplicates, most similar first.
 
         Both sides are compared without the shingles common in the snapshot ``found`` was read
@@ -161,7 +183,10 @@ class Deduplicator:
         with the text's own common shingles only: |A' ∩ B'| <= |A' ∩ B|, hence Jaccard
         <= |A' ∩ B| / |A'| and containment <= |A' ∩ B| / min(|A'|, |B| / 4) (an unexempt
         text keeps over a quarter of its shingles). The exact score, which needs each
-        candidate's own common shingles, is computed for the few the bound leaves.
+        candidate's own common shingles, is computed for the few the bound leaves (the bound
+        is cut at ``Verifier.lowest``: the boilerplate and fact rescues accept pairs under the
+        threshold). Then the verifier decides, with ``facts`` and the candidates'
+        fingerprints when the fact check is on.
         """
         cands = found.candidates
         if not cands:
@@ -178,9 +203,7 @@ class Deduplicator:
         else:
             bound = inter / np.minimum(mine.size, sets.sizes()[1:] * (1 - rule.exempt_share))
         verifier = self._verifier
-        rescue = verifier.rescue
-        lowest = verifier.threshold if rescue is None else rescue.lowest(verifier.threshold)
-        cut = lowest * (1 - 1e-9)
+        cut = verifier.lowest * (1 - 1e-9)
         alive = [cands[i] for i in np.flatnonzero(bound >= cut)]
         if not alive:
             return []
@@ -188,24 +211,31 @@ class Deduplicator:
         sets = ShingleSets.from_arrays([hashes, *(c.hashes for c in alive)])
         common = found.common(alive)
         sims = similarities_to_first(drop_common(sets, common, rule), kind)
-        ok = verifier.accept(sims)
         pairs = pairs_with_first(len(alive))
-        verifier.rescued(sims, ok, None, pairs, lambda at: verifier.scores(sets, pairs[at]))
+        fsets = None
+        if verifier.facts is not None:
+            fsets = ShingleSets.from_arrays([facts, *(c.facts for c in alive)])
+        ok, kinds = verifier.decide(sims, pairs, fsets)
+        full = lambda at: verifier.scores(sets, pairs[at])  # noqa: E731
+        verifier.rescued(sims, ok, kinds, pairs, full, fsets)
         hits = np.flatnonzero(ok)
         # Most similar first; ties go to the earliest kept text, the same in every store.
         order = sorted(hits.tolist(), key=lambda i: (-sims[i], alive[i].seq))
-        return [Match(alive[i].key, float(sims[i])) for i in order]
+        names = [None] * len(alive) if kinds is None else [MATCH_KINDS[k] for k in kinds]
+        return [Match(alive[i].key, float(sims[i]), names[i]) for i in order]
 
     # -- the API ------------------------------------------------------------------------------
     def query(self, text: str) -> list[Match]:
         """Every kept text that ``text`` duplicates, most similar first (nothing is recorded)."""
-        return self._query_hashes(self._hashes(text))
+        return self._query_hashes(*self._hashes(text))
 
-    def _query_hashes(self, hashes: NDArray[np.uint32]) -> list[Match]:
+    def _query_hashes(self, hashes: U32, facts: U32) -> list[Match]:
         bands = self._band_hashes(hashes)
         if bands.size == 0:
             return []
-        return self._store.candidates(hashes, bands, lambda found: self._verified(hashes, found))
+        return self._store.candidates(
+            hashes, bands, lambda found: self._verified(hashes, facts, found)
+        )
 
     def add(self, key: Hashable, text: str) -> Match | None:
         """Record ``text`` under ``key``: None if it is new (kept), else its best match.
@@ -213,7 +243,7 @@ class Deduplicator:
         Returns once the record is committed (on disk, or in Redis). KeyError if ``key`` is
         already recorded.
         """
-        return self._add_hashes(key, self._hashes(text, key))
+        return self._add_hashes(key, *self._hashes(text, key))
 
     def add_many(self, items: Iterable[tuple[Hashable, str]]) -> list[Match | None]:
         """``add`` each ``(key, text)`` in order, hashing texts in batches (much faster).
@@ -240,24 +270,34 @@ class Deduplicator:
             return []
         for key, text in batch:
             _check_text(text, key)
-        sets = self._hasher.shingle_sets([t for _, t in batch])
+        texts = [t for _, t in batch]
+        if self._verifier.facts is None:
+            sets, fsets = self._hasher.shingle_sets(texts), None
+        else:
+            sets, fsets = self._hasher.shingle_fact_sets(texts)
         with self._store.batch():
-            return [self._add_hashes(key, sets[i]) for i, (key, _) in enumerate(batch)]
+            return [
+                self._add_hashes(key, sets[i], NO_FACTS if fsets is None else fsets[i])
+                for i, (key, _) in enumerate(batch)
+            ]
 
-    def _add_hashes(self, key: Hashable, hashes: NDArray[np.uint32]) -> Match | None:
+    def _add_hashes(self, key: Hashable, hashes: U32, facts: U32) -> Match | None:
         def decide(found: Found) -> Decision:
-            matches = self._verified(hashes, found)
-            return (matches[0].key, matches[0].similarity) if matches else None
+            matches = self._verified(hashes, facts, found)
+            return (matches[0].key, matches[0].similarity, matches[0].kind) if matches else None
 
-        decision = self._store.add(key, hashes, self._band_hashes(hashes), decide, ttl=self.ttl)
-        return None if decision is None else Match(*decision)
+        bands = self._band_hashes(hashes)
+        decision = self._store.add(key, hashes, bands, decide, ttl=self.ttl, facts=facts)
+        return None if decision is None else _match(*decision)
 
     def lookup(self, key: Hashable) -> Match | None:
         """What ``add`` recorded for ``key``: None if kept, else its match. KeyError if absent."""
         rec = self._store.get(key)
         if rec is None:
             raise KeyError(key)
-        return None if rec.duplicate_of is None else Match(rec.duplicate_of, rec.similarity)
+        if rec.duplicate_of is None:
+            return None
+        return _match(rec.duplicate_of, rec.similarity, rec.kind)
 
     def remove(self, key: Hashable) -> None:
         """Forget ``key``. Duplicates recorded against it keep their record. KeyError if absent."""

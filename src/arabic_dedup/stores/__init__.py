@@ -13,6 +13,7 @@ from __future__ import annotations
 from .._boilerplate import BoilerplateRule
 from ._base import (
     DF_CELLS,
+    NO_FACTS,
     STORE_FORMAT,
     Candidate,
     Decision,
@@ -32,6 +33,7 @@ from .sqlite import SQLiteStore
 
 __all__ = [
     "DF_CELLS",
+    "NO_FACTS",
     "STORE_FORMAT",
     "Candidate",
     "Decision",

@@ -1,19 +1,21 @@
 """What every store shares: the protocol, the record types, the encodings and the key rule.
 
-A store holds one record per key — a *kept* text (its sorted shingle hashes and one LSH band
-hash per band, filed in band buckets) or a *duplicate* (the kept key it matched and the
-similarity) — plus the parameters the index was built with. A store opened with a
-:class:`~arabic_dedup._boilerplate.BoilerplateRule` (``max_df`` not None) also counts documents: how
-many texts it has seen and, per shingle, in how many of them it occurs (kept texts and
+A store holds one record per key — a *kept* text (its sorted shingle hashes, its fact
+fingerprint (:func:`~arabic_dedup._facts.fact_hashes`, empty when the index was built with
+``facts="off"``) and one LSH band hash per band, filed in band buckets) or a *duplicate* (the
+kept key it matched, the similarity and, with the fact check, the match kind) — plus the
+parameters the index was built with. A store opened with a
+:class:`~arabic_dedup._boilerplate.BoilerplateRule` (``max_df`` not None) also counts documents:
+how many texts it has seen and, per shingle, in how many of them it occurs (kept texts and
 duplicates alike). Shingle hashes are counted in ``DF_CELLS`` cells (the hash's low 22 bits),
 not one counter per distinct shingle: almost every shingle occurs in one text only, and exact
-counters would cost ~300 entries per text, forever (10-30 kB per text in Redis or Python).
-A cell's count is its shingles' document frequencies summed, so it can exceed a shingle's own
-by about (texts seen x 300 / 4.2 M) on average — 7 at 100,000 texts, against an "auto" limit of
-100; the excess grows as fast as the "auto" limit does, so it stays ~7 % of it. ``remove`` of
-a kept text takes it back out of the counts; removing a duplicate (whose hashes are not
-stored) and expiry (``ttl``) do not, so the counts cover every text ever added minus the kept
-texts removed. Three implementations:
+counters would cost ~300 entries per text, forever (10-30 kB per text in Redis or Python). A
+cell's count is its shingles' document frequencies summed, so it can exceed a shingle's own by
+about (texts seen x 300 / 4.2 M) on average — 7 at 100,000 texts, against an "auto" limit of
+100; the excess grows as fast as the "auto" limit does, so it stays ~7 % of it. ``remove`` of a
+kept text takes it back out of the counts; removing a duplicate (whose hashes are not stored)
+and expiry (``ttl``) do not, so the counts cover every text ever added minus the kept texts
+removed. Three implementations:
 
 * :class:`~arabic_dedup.stores.memory.MemoryStore` — this process only (the default);
 * :class:`~arabic_dedup.stores.sqlite.SQLiteStore` — an embedded, persistent file;
@@ -46,6 +48,7 @@ from .._errors import IndexMismatchError, InputError
 
 __all__ = [
     "DF_CELLS",
+    "NO_FACTS",
     "STORE_FORMAT",
     "Candidate",
     "Decide",
@@ -71,7 +74,13 @@ __all__ = [
 
 # Bumped whenever the layout of stored records changes; part of the checked parameters.
 # 2: document-frequency counts (boilerplate in streams).
-STORE_FORMAT = 2
+# 3: kept texts' fact fingerprints and duplicates' match kinds (the fact check in streams).
+STORE_FORMAT = 3
+# What each format added, for the message that refuses an index of another format.
+FORMAT_CHANGES = {
+    2: "document-frequency counts for max_df",
+    3: "fact fingerprints for the fact check (facts=)",
+}
 
 U32 = NDArray[np.uint32]
 U64 = NDArray[np.uint64]
@@ -81,12 +90,16 @@ U64 = NDArray[np.uint64]
 DF_CELLS = 1 << DF_CELL_BITS
 
 
+NO_FACTS: U32 = np.empty(0, dtype=np.uint32)
+
+
 class Candidate(NamedTuple):
     """A kept record sharing a band bucket with the text being checked."""
 
     key: Hashable
     seq: int  # commit order; breaks similarity ties in favour of the earliest record
     hashes: U32
+    facts: U32 = NO_FACTS  # its fact fingerprint (empty when the index has the fact check off)
 
 
 class Found(NamedTuple):
@@ -116,10 +129,12 @@ def df_cells(hashes: U32) -> NDArray[np.int64]:
 
 
 class StoredDecision(NamedTuple):
-    """What is stored under a key: ``duplicate_of`` is None for a kept text."""
+    """What is stored under a key: ``duplicate_of`` is None for a kept text; ``kind`` is the
+    fact check's match kind of a duplicate (a ``MATCH_KINDS`` name; None without the check)."""
 
     duplicate_of: Hashable | None
     similarity: float
+    kind: str | None = None
 
 
 @dataclass(frozen=True)
@@ -140,8 +155,9 @@ class IndexCorruptWarning(UserWarning):
 
 T = TypeVar("T")
 
-# ``decide`` gets what the add read and returns (matched key, similarity), or None to keep.
-Decision = tuple[Hashable, float] | None
+# ``decide`` gets what the add read and returns (matched key, similarity, match kind or None),
+# or None to keep.
+Decision = tuple[Hashable, float, str | None] | None
 Decide = Callable[[Found], Decision]
 
 
@@ -158,11 +174,19 @@ class Store(Protocol):
         ...
 
     def add(
-        self, key: Hashable, hashes: U32, bands: U64, decide: Decide, *, ttl: float | None
+        self,
+        key: Hashable,
+        hashes: U32,
+        bands: U64,
+        decide: Decide,
+        *,
+        ttl: float | None,
+        facts: U32 = NO_FACTS,
     ) -> Decision:
         """Atomically: fail with KeyError if ``key`` is live, read the candidates in ``bands``
         (and the common shingles), call ``decide`` (possibly more than once, so it must be
-        pure), write the record, count ``hashes`` as one more document."""
+        pure), write the record (a kept text with its fact fingerprint ``facts``), count
+        ``hashes`` as one more document."""
         ...
 
     def batch(self) -> AbstractContextManager[None]:
@@ -205,6 +229,35 @@ def encode_bands(bands: U64) -> bytes:
     return np.ascontiguousarray(bands, dtype="<u8").tobytes()
 
 
+def _sorted_distinct(a: U32) -> bool:
+    return a.size < 2 or bool((a[1:] > a[:-1]).all())
+
+
+def decode_kept(raw: object, raw_facts: object) -> tuple[U32, U32] | str:
+    """A kept record's shingle hashes and fact fingerprint as stored (little-endian uint32,
+    sorted and distinct), or what is wrong with them: a record something else wrote must not
+    fail the adds that read it (the stores skip it with an :class:`IndexCorruptWarning`)."""
+    arrays = []
+    for name, value in (("shingle hashes", raw), ("fact fingerprint", raw_facts)):
+        if not isinstance(value, bytes):
+            return f"has {name} of type {type(value).__name__}, not bytes"
+        if len(value) % 4:
+            return f"has {name} of {len(value)} bytes, not a multiple of 4"
+        arrays.append(decode_hashes(value))
+        if not _sorted_distinct(arrays[-1]):
+            return f"has {name} that are not sorted and distinct"
+    return arrays[0], arrays[1]
+
+
+def corrupt_record(key: str, where: str, problem: str) -> IndexCorruptWarning:
+    """The warning for a skipped record: its key, the index, what is wrong, what to do."""
+    return IndexCorruptWarning(
+        f"skipping the record under key {key} of the index {where}: it {problem}. Something "
+        "other than arabic-dedup wrote it; it is left out of every candidate list until it is "
+        "deleted (or its text re-added)"
+    )
+
+
 def decode_bands(raw: bytes) -> U64:
     return np.frombuffer(raw, dtype="<u8").astype(np.uint64)
 
@@ -225,9 +278,10 @@ def check_index_params(stored: Mapping[str, str], requested: Mapping[str, str], 
     if stored and stored.get("format") != requested.get("format"):
         raise IndexMismatchError(
             f"the index {where} uses storage format {stored.get('format', '(absent)')}; this "
-            f"version of arabic-dedup reads format {requested.get('format')} (format 2 added "
-            "document-frequency counts for max_df). Re-add the history to a new "
-            "path/namespace, or keep using the version that wrote it"
+            f"version of arabic-dedup reads format {requested.get('format')} ("
+            + "; ".join(f"format {n} added {what}" for n, what in FORMAT_CHANGES.items())
+            + "). Re-add the history to a new path/namespace, or keep using the version "
+            "that wrote it"
         )
     if diffs:
         raise IndexMismatchError(

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from .._boilerplate import BoilerplateRule
 from ._base import (
     DF_CELLS,
+    NO_FACTS,
     U32,
     U64,
     Candidate,
@@ -39,9 +40,11 @@ __all__ = ["MemoryStore"]
 class _Entry:
     seq: int
     hashes: U32 | None
+    facts: U32
     bands: tuple[int, ...]
     duplicate_of: Hashable | None
     similarity: float
+    kind: str | None
     expires: float | None
 
 
@@ -106,10 +109,19 @@ class MemoryStore:
         get, docs = self._buckets.get, self._docs
         keys = dict.fromkeys(chain.from_iterable(get((b, h), ()) for b, h in enumerate(bands)))
         entries = [(key, docs[key]) for key in keys]
-        return [Candidate(key, e.seq, e.hashes) for key, e in entries if e.hashes is not None]
+        return [
+            Candidate(key, e.seq, e.hashes, e.facts) for key, e in entries if e.hashes is not None
+        ]
 
     def add(
-        self, key: Hashable, hashes: U32, bands: U64, decide: Decide, *, ttl: float | None
+        self,
+        key: Hashable,
+        hashes: U32,
+        bands: U64,
+        decide: Decide,
+        *,
+        ttl: float | None,
+        facts: U32 = NO_FACTS,
     ) -> Decision:
         check_key(key)
         with self._lock:
@@ -122,11 +134,12 @@ class MemoryStore:
             self._seq += 1
             expires = None if ttl is None else now + ttl
             if decision is None:
-                entry = _Entry(self._seq, hashes, bs, None, 1.0, expires)
+                entry = _Entry(self._seq, hashes, facts, bs, None, 1.0, None, expires)
                 for band, h in enumerate(bs):
                     self._buckets.setdefault((band, h), {})[key] = None
             else:
-                entry = _Entry(self._seq, None, (), decision[0], decision[1], expires)
+                dup, sim, kind = decision
+                entry = _Entry(self._seq, None, NO_FACTS, (), dup, sim, kind, expires)
             self._docs[key] = entry
             self._count(hashes, 1)
             if expires is not None:
@@ -155,7 +168,7 @@ class MemoryStore:
         with self._lock:
             self._purge(time.time())
             e = self._docs.get(key)
-            return None if e is None else StoredDecision(e.duplicate_of, e.similarity)
+            return None if e is None else StoredDecision(e.duplicate_of, e.similarity, e.kind)
 
     def remove(self, key: Hashable) -> None:
         check_key(key)
@@ -183,9 +196,11 @@ class MemoryStore:
         with self._lock:
             self._purge(time.time())
             kept = sum(1 for e in self._docs.values() if e.hashes is not None)
-            # Payload only: shingle hashes plus a band hash and bucket slot per band.
+            # Payload only: shingle hashes, fact fingerprint, a band hash and bucket slot per band.
             nbytes = sum(
-                (e.hashes.nbytes if e.hashes is not None else 0) + 16 * len(e.bands)
+                (e.hashes.nbytes if e.hashes is not None else 0)
+                + e.facts.nbytes
+                + 16 * len(e.bands)
                 for e in self._docs.values()
             )
             nbytes += self._df.nbytes  # the document-frequency cells

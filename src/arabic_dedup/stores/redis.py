@@ -7,8 +7,10 @@ Keys (``P`` is the namespace, default ``arabic_dedup``)::
     P:keys                zset    every live key, score = expiry time (``inf`` = never)
     P:kept                zset    the kept keys, same scores
     P:doc:<key>           hash    n = seq, s = similarity, and either
-                                  h = shingle hashes (LE uint32), b = band hashes (LE uint64)
+                                  h = shingle hashes (LE uint32), f = fact fingerprint (LE
+                                  uint32, empty with facts off), b = band hashes (LE uint64)
                                   for a kept text, or d = the kept key a duplicate matched
+                                  and m = its match kind (only with the fact check)
     P:band:<b>:<hex>      zset    kept keys whose band ``b`` hashes to ``hex``, same scores
     P:df                  string  DF_CELLS unsigned 32-bit counters (BITFIELD u32 #cell):
                                   documents each cell's shingles occur in (only with max_df;
@@ -67,6 +69,7 @@ from .._errors import (
     IndexUnavailableError,
 )
 from ._base import (
+    NO_FACTS,
     U32,
     U64,
     Candidate,
@@ -79,8 +82,10 @@ from ._base import (
     T,
     all_hashes,
     common_of,
+    corrupt_record,
     decode_bands,
     decode_hashes,
+    decode_kept,
     df_cells,
     encode_bands,
     encode_hashes,
@@ -155,6 +160,8 @@ class WriteArgs(NamedTuple):
     more_cells: bytes
     repeat_cells: bytes
     read_members: bytes
+    facts: bytes
+    match: str
 
 
 class RemoveKeys(NamedTuple):
@@ -174,6 +181,8 @@ class RemoveArgs(NamedTuple):
 
 
 _GLOB_SPECIAL = b"*?[]\\"
+# Fields the read script returns per candidate: member, seq, shingle hashes, facts (read.lua).
+_PER_CANDIDATE = 4
 
 
 def _glob_escape(raw: bytes) -> bytes:
@@ -341,7 +350,9 @@ class RedisStore:
         except UnicodeDecodeError:
             raise self._corrupt(self._meta, "holds fields that are not UTF-8") from None
 
-    def _candidate(self, member: bytes, seq: bytes, raw: bytes) -> Candidate | None:
+    def _candidate(
+        self, member: bytes, seq: bytes, raw: bytes, raw_facts: bytes
+    ) -> Candidate | None:
         """A candidate as the read script returned it, or None (with a warning) if the record
         does not decode: someone else wrote it, and it must not fail unrelated adds."""
         problem, key = "", ""
@@ -355,30 +366,20 @@ class RedisStore:
             problem = f"is not a hash ({raw.decode('utf-8', 'replace')})"
         elif not seq.isdigit():
             problem = f"has a seq field n of {seq!r}, not a number"
-        elif len(raw) % 4:
-            problem = f"has a shingle-hash field h of {len(raw)} bytes, not a multiple of 4"
         else:
-            hashes = decode_hashes(raw)
-            if hashes.size > 1 and not bool((hashes[1:] > hashes[:-1]).all()):
-                problem = "has shingle hashes that are not sorted and distinct"
-            else:
-                return Candidate(key, int(seq), hashes)
+            kept = decode_kept(raw, raw_facts)
+            if not isinstance(kept, str):
+                return Candidate(key, int(seq), *kept)
+            problem = kept
         name = (self._docp + member).decode("utf-8", "replace")
-        warnings.warn(
-            IndexCorruptWarning(
-                f"skipping the record under key {name} of the index {self._opts.where}: it "
-                f"{problem}. Something other than arabic-dedup wrote it; it is left out of "
-                "every candidate list until it is deleted (or its text re-added)"
-            ),
-            stacklevel=4,
-        )
+        warnings.warn(corrupt_record(name, self._opts.where, problem), stacklevel=4)
         return None
 
     def _parse(self, raw: list[bytes], hashes: U32, text: _TextCells) -> tuple[Found, _Asked]:
         cands = [
             c
-            for i in range(4, len(raw), 3)
-            if (c := self._candidate(raw[i], raw[i + 1], raw[i + 2])) is not None
+            for i in range(4, len(raw), _PER_CANDIDATE)
+            if (c := self._candidate(*raw[i : i + _PER_CANDIDATE])) is not None
         ]
         asked = _Asked(text, bytes(raw[3]))
         if not self._floor or not cands:
@@ -406,7 +407,14 @@ class RedisStore:
             return list(self._read(keys=[*keys, *buckets], args=args))
 
     def add(
-        self, key: Hashable, hashes: U32, bands: U64, decide: Decide, *, ttl: float | None
+        self,
+        key: Hashable,
+        hashes: U32,
+        bands: U64,
+        decide: Decide,
+        *,
+        ttl: float | None,
+        facts: U32 = NO_FACTS,
     ) -> Decision:
         member = _member(key)
         doc = self._docp + member
@@ -440,7 +448,11 @@ class RedisStore:
                 text_cells=text.offsets,
                 more_cells=asked.more,
                 repeat_cells=text.repeats,
-                read_members=b"".join([raw[i] + b"\xff" for i in range(4, len(raw), 3)]),
+                read_members=b"".join(
+                    [raw[i] + b"\xff" for i in range(4, len(raw), _PER_CANDIDATE)]
+                ),
+                facts=encode_hashes(facts) if kept else b"",
+                match="" if decision is None or decision[2] is None else decision[2],
             )
             with self._guard():
                 seq = int(self._write(keys=keys, args=args))
@@ -482,13 +494,19 @@ class RedisStore:
     def get(self, key: Hashable) -> StoredDecision | None:
         doc = self._docp + _member(key)
         with self._guard(doc):
-            dup, sim, n = self._r.hmget(doc, ["d", "s", "n"])
+            dup, sim, n, kind = self._r.hmget(doc, ["d", "s", "n", "m"])
         if n is None:
             return None
         try:
-            return StoredDecision(None if dup is None else dup.decode("utf-8"), float(sim))
+            return StoredDecision(
+                None if dup is None else dup.decode("utf-8"),
+                float(sim),
+                None if kind is None else kind.decode("ascii"),
+            )
         except (ValueError, TypeError):  # UnicodeDecodeError is a ValueError
-            raise self._corrupt(doc, f"has fields d={dup!r} s={sim!r} that do not decode") from None
+            raise self._corrupt(
+                doc, f"has fields d={dup!r} s={sim!r} m={kind!r} that do not decode"
+            ) from None
 
     def remove(self, key: Hashable) -> None:
         member = _member(key)

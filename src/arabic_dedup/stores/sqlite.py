@@ -1,12 +1,14 @@
 """The embedded, persistent store: one SQLite file in WAL mode.
 
-Layout (``STORE_FORMAT`` 2)::
+Layout (``STORE_FORMAT`` 3)::
 
     meta(name TEXT PRIMARY KEY, value TEXT)            parameters, as canonical JSON
     docs(seq INTEGER PRIMARY KEY, key TEXT UNIQUE,
          hashes BLOB,      -- kept: sorted distinct shingle hashes, little-endian uint32
+         facts BLOB,       -- kept: its fact fingerprint, little-endian uint32 (empty: facts off)
          bands BLOB,       -- kept: one band hash per LSH band, little-endian uint64
          dup_of TEXT,      -- duplicate: the kept key it matched
+         kind TEXT,        -- duplicate: the fact check's match kind (NULL: facts off)
          similarity REAL, expires REAL)                 expires: unix time, NULL = never
     buckets(band, h, seq) PRIMARY KEY (band, h, seq) WITHOUT ROWID
     df(cell INTEGER PRIMARY KEY, n INTEGER)            documents the cell's shingles occur in
@@ -53,6 +55,7 @@ import os
 import sqlite3
 import threading
 import time
+import warnings
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
@@ -71,6 +74,7 @@ from .._errors import (
 )
 from ._base import (
     DF_CELLS,
+    NO_FACTS,
     U32,
     U64,
     Candidate,
@@ -82,7 +86,9 @@ from ._base import (
     T,
     all_hashes,
     common_of,
+    corrupt_record,
     decode_hashes,
+    decode_kept,
     df_cells,
     encode_bands,
     encode_hashes,
@@ -99,8 +105,10 @@ CREATE TABLE IF NOT EXISTS docs (
     seq INTEGER PRIMARY KEY,
     key TEXT NOT NULL UNIQUE,
     hashes BLOB,
+    facts BLOB,
     bands BLOB,
     dup_of TEXT,
+    kind TEXT,
     similarity REAL NOT NULL,
     expires REAL
 );
@@ -146,6 +154,7 @@ class SQLiteStore:
 
     def __init__(self, options: SQLiteOptions, *, df: BoilerplateRule | None = None) -> None:
         self.path = os.fspath(options.path)
+        self._where = options.where
         busy_timeout, synchronous = options.busy_timeout, options.synchronous
         self._df_limit = df
         self._lock = threading.RLock()
@@ -366,15 +375,19 @@ class SQLiteStore:
         values = ",".join(["(?,?)"] * len(keys))
         sql = (
             f"WITH k(band, h) AS (VALUES {values}) "
-            "SELECT DISTINCT d.seq, d.key, d.hashes FROM k "
+            "SELECT DISTINCT d.seq, d.key, d.hashes, d.facts FROM k "
             "CROSS JOIN buckets b ON b.band = k.band AND b.h = k.h "
             f"JOIN docs d ON d.seq = b.seq WHERE {_LIVE} ORDER BY d.seq"
         )
         params = [x for pair in keys for x in pair]
-        return [
-            Candidate(key, seq, decode_hashes(raw))
-            for seq, key, raw in db.execute(sql, (*params, now))
-        ]
+        out = []
+        for seq, key, raw, facts in db.execute(sql, (*params, now)):
+            kept = decode_kept(raw, facts)
+            if isinstance(kept, str):
+                warnings.warn(corrupt_record(repr(key), self._where, kept), stacklevel=5)
+            else:
+                out.append(Candidate(key, seq, *kept))
+        return out
 
     @staticmethod
     def _n_docs(db: sqlite3.Connection) -> int:
@@ -470,7 +483,14 @@ class SQLiteStore:
         db.executemany(_MARK, [("folded", seq), ("pruned", folded)])
 
     def add(
-        self, key: Hashable, hashes: U32, bands: U64, decide: Decide, *, ttl: float | None
+        self,
+        key: Hashable,
+        hashes: U32,
+        bands: U64,
+        decide: Decide,
+        *,
+        ttl: float | None,
+        facts: U32 = NO_FACTS,
     ) -> Decision:
         skey = str_key(key)
         with self._guard(), self._write() as db:
@@ -489,9 +509,15 @@ class SQLiteStore:
             expires = None if ttl is None else now + ttl
             if decision is None:
                 cur = db.execute(
-                    "INSERT INTO docs (key, hashes, bands, similarity, expires) "
-                    "VALUES (?, ?, ?, 1.0, ?)",
-                    (skey, encode_hashes(hashes), encode_bands(bands), expires),
+                    "INSERT INTO docs (key, hashes, facts, bands, similarity, expires) "
+                    "VALUES (?, ?, ?, ?, 1.0, ?)",
+                    (
+                        skey,
+                        encode_hashes(hashes),
+                        encode_hashes(facts),
+                        encode_bands(bands),
+                        expires,
+                    ),
                 )
                 seq = cur.lastrowid
                 db.executemany(
@@ -499,9 +525,11 @@ class SQLiteStore:
                     [(b, h, seq) for b, h in enumerate(_signed(bands))],
                 )
             else:
+                dup, sim, kind = decision
                 db.execute(
-                    "INSERT INTO docs (key, dup_of, similarity, expires) VALUES (?, ?, ?, ?)",
-                    (skey, str_key(decision[0]), decision[1], expires),
+                    "INSERT INTO docs (key, dup_of, kind, similarity, expires) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (skey, str_key(dup), kind, sim, expires),
                 )
             self._count(db, hashes, 1)
         return decision
@@ -533,10 +561,10 @@ class SQLiteStore:
         skey = str_key(key)
         with self._lock, self._guard():
             row = self._db.execute(
-                f"SELECT d.dup_of, d.similarity FROM docs d WHERE d.key = ? AND {_LIVE}",
+                f"SELECT d.dup_of, d.similarity, d.kind FROM docs d WHERE d.key = ? AND {_LIVE}",
                 (skey, time.time()),
             ).fetchone()
-        return None if row is None else StoredDecision(row[0], float(row[1]))
+        return None if row is None else StoredDecision(row[0], float(row[1]), row[2])
 
     def remove(self, key: Hashable) -> None:
         skey = str_key(key)

@@ -26,11 +26,14 @@
 --   repeat_cells  a repeat's cell for each hash whose cell an earlier hash of the text has
 --   read_members  every candidate member the read returned, each followed by byte 0xFF
 --                 (never in UTF-8)
+--   facts         kept: its fact fingerprint, little-endian uint32 (empty: facts off)
+--   match         duplicate: the fact check's match kind ('' = facts off)
 -- Returns -1 if the key is live already, -2 if what the decision rests on has changed since
 -- the read — a kept record the read did not see has joined one of the buckets, or a cell the
 -- decision asked about has crossed the boilerplate limit — else the commit's seq.
 local member, expires_ms, kind, hashes, bands, dup_of, similarity, doc_prefix, floor,
-  fraction, asked_flags, text_cells, more_cells, repeat_cells, read_members = unpack(ARGV)
+  fraction, asked_flags, text_cells, more_cells, repeat_cells, read_members, facts,
+  match = unpack(ARGV)
 local doc, keys_z, kept_z, seq_key, df_key, ndocs_key = unpack(KEYS, 1, 6)
 if redis.call('EXISTS', doc) == 1 then return -1 end
 local at_ms = tonumber(expires_ms)
@@ -66,7 +69,7 @@ local seq = call('INCR', seq_key)
 call('ZREMRANGEBYSCORE', keys_z, '-inf', now)
 call('ZADD', keys_z, score, member)
 if kind == 'k' then
-  redis.call('HSET', doc, 'n', seq, 's', '1.0', 'h', hashes, 'b', bands)
+  redis.call('HSET', doc, 'n', seq, 's', '1.0', 'h', hashes, 'f', facts, 'b', bands)
   call('ZREMRANGEBYSCORE', kept_z, '-inf', now)
   call('ZADD', kept_z, score, member)
   for i = 7, #KEYS do
@@ -86,6 +89,7 @@ if kind == 'k' then
   end
 else
   redis.call('HSET', doc, 'n', seq, 's', similarity, 'd', dup_of)
+  if match ~= '' then redis.call('HSET', doc, 'm', match) end
 end
 if at_ms > 0 then redis.call('PEXPIREAT', doc, at_ms) end
 return seq
