@@ -10,9 +10,12 @@ Also reported: index size per document (SQLite file after a checkpoint; Redis ``
 growth; memory: the stored payload).
 
 Run: ``python benchmarks/bench_index.py [--quick] [--n N] [--large] [--redis-url URL]
-[--max-df auto|none]``. ``--max-df`` compares the cost of document-frequency counting (the
-default, "auto") with none; its results go to ``results/index_max_df_<value>.json`` and the
-markdown page is left alone.
+[--max-df auto|none] [--facts apart|join]``. ``--max-df`` compares the cost of
+document-frequency counting (the default, "auto") with none; its results go to
+``results/index_max_df_<value>.json`` and the markdown page is left alone. ``--facts MODE``
+runs every store twice in the same process, fact check off and ``MODE`` (fingerprints hashed
+up front beside the shingles), and reports the ratio; results to
+``results/index_facts_<mode>.json``.
 Without ``--redis-url`` a private ``redis-server`` is started on a free loopback port (and
 killed at the end); if none is installed the Redis row is skipped and says so.
 """
@@ -65,8 +68,13 @@ def _pct(lat: np.ndarray, q: float) -> float:
 
 
 def bench_store(name: str, kw: dict[str, Any], sets: Any, n: int, qidx: np.ndarray,
-                qsets: Any, max_df: Any = "auto", code: str = "") -> dict[str, Any]:  # fmt: skip
+                qsets: Any, max_df: Any = "auto", code: str = "", facts: str = "off",
+                fsets: Any = None) -> dict[str, Any]:  # fmt: skip
     from arabic_dedup import Deduplicator
+    from arabic_dedup.stores import NO_FACTS
+
+    def fp(i: int) -> Any:  # a document's fact fingerprint (none with the check off)
+        return NO_FACTS if facts == "off" else fsets[i]
 
     redis_before = 0
     if name == "redis":
@@ -79,7 +87,7 @@ def bench_store(name: str, kw: dict[str, Any], sets: Any, n: int, qidx: np.ndarr
             r.ping()
         ping_ms = time.perf_counter() - t0  # seconds for 1000 = ms per ping
         redis_before = int(r.info("memory")["used_memory"])
-    d = Deduplicator(max_df=max_df, **kw)
+    d = Deduplicator(max_df=max_df, facts=facts, **kw)
     lat = np.empty(n)
     cpu = np.empty(n)
     dups = 0
@@ -88,7 +96,7 @@ def bench_store(name: str, kw: dict[str, Any], sets: Any, n: int, qidx: np.ndarr
         h = sets[i]
         c0 = time.thread_time()
         t0 = time.perf_counter()
-        m = d._add_hashes(f"doc-{i:07d}", h)
+        m = d._add_hashes(f"doc-{i:07d}", h, fp(i))
         lat[i] = time.perf_counter() - t0
         cpu[i] = time.thread_time() - c0
         dups += m is not None
@@ -98,9 +106,10 @@ def bench_store(name: str, kw: dict[str, Any], sets: Any, n: int, qidx: np.ndarr
     qlat = np.empty(len(qidx))
     hits = 0
     for j in range(len(qidx)):
-        h = sets[int(qidx[j])] if j % 2 == 0 else qsets[j // 2]
+        at = int(qidx[j]) if j % 2 == 0 else n + j // 2  # qsets: the documents after n
+        h = sets[at] if j % 2 == 0 else qsets[j // 2]
         t0 = time.perf_counter()
-        hits += bool(d._query_hashes(h))
+        hits += bool(d._query_hashes(h, fp(at)))
         qlat[j] = time.perf_counter() - t0
     st = d.stats() if name != "redis" else None
     if name == "sqlite":
@@ -120,6 +129,7 @@ def bench_store(name: str, kw: dict[str, Any], sets: Any, n: int, qidx: np.ndarr
     return {
         **extra,
         "store": name,
+        "facts": facts,
         "machine": c.machine_info(),  # stores may run in separate (even concurrent) processes
         "code_commit": code,  # the commit this process imported (HEAD may move during a run)
         "n_docs": n,
@@ -162,6 +172,9 @@ def main() -> None:
     p.add_argument("--max-df", choices=("auto", "none"), default=None,
                    help="index max_df (default: the library default, 'auto'); results to "
                         "index_max_df_<value>.json")  # fmt: skip
+    p.add_argument("--facts", choices=("apart", "join"), default=None,
+                   help="also run each store with this fact check, in the same process; "
+                        "results to index_facts_<mode>.json")  # fmt: skip
     args = p.parse_args()
     max_df = "auto" if args.max_df in (None, "auto") else None
     if args.docs_only:
@@ -192,6 +205,11 @@ def main() -> None:
     t0 = time.perf_counter()
     all_sets = hasher.shingle_sets(texts)
     hash_s = time.perf_counter() - t0
+    all_facts, fact_hash_s = None, None
+    if args.facts is not None:
+        t0 = time.perf_counter()
+        all_facts = hasher.shingle_fact_sets(texts)[1]  # the fused kernel, as add_many runs it
+        fact_hash_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     for t in texts[:200]:
         hasher.hash_shingles(t)
@@ -223,22 +241,37 @@ def main() -> None:
                 kw = {"redis_url": url, "namespace": "bench"}
             else:
                 raise SystemExit(f"unknown store {name!r}")
-            print(f"  {name} ...", file=sys.stderr, flush=True)
-            res = bench_store(name, kw, all_sets, n, qidx, qsets, max_df, code)
-            results.append(res)
-            print(
-                f"  {name}: add {res['add']['per_s']:,.0f}/s p50 {res['add']['p50_ms']:.3f} ms "
-                f"p99 {res['add']['p99_ms']:.3f} ms; query {res['query']['per_s']:,.0f}/s "
-                f"p99 {res['query']['p99_ms']:.3f} ms; {res['bytes_per_doc']:,.0f} B/doc"
-                + (f"; PING {res['redis_ping_ms']:.3f} ms" if "redis_ping_ms" in res else ""),
-                file=sys.stderr,
-                flush=True,
-            )
+            for facts in ("off",) if args.facts is None else ("off", args.facts):
+                print(f"  {name} facts={facts} ...", file=sys.stderr, flush=True)
+                if name == "sqlite":  # a fresh file per run (the index records facts)
+                    kw = {"path": str(tmp / f"index_{facts}.sqlite")}
+                res = bench_store(name, kw, all_sets, n, qidx, qsets, max_df, code, facts,
+                                  all_facts)  # fmt: skip
+                results.append(res)
+                _print_store(name, res)
     finally:
         if proc is not None:
             proc.kill()
             proc.wait()
         shutil.rmtree(tmp, ignore_errors=True)
+    _finish(args, n, corpus, max_df, texts, hash_s, ref_ms, fact_hash_s, results, skipped)
+
+
+def _print_store(name: str, res: dict[str, Any]) -> None:
+    print(
+        f"  {name}: add {res['add']['per_s']:,.0f}/s p50 {res['add']['p50_ms']:.3f} ms "
+        f"p99 {res['add']['p99_ms']:.3f} ms; query {res['query']['per_s']:,.0f}/s "
+        f"p99 {res['query']['p99_ms']:.3f} ms; {res['bytes_per_doc']:,.0f} B/doc"
+        + (f"; PING {res['redis_ping_ms']:.3f} ms" if "redis_ping_ms" in res else ""),
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def _finish(args: Any, n: int, corpus: Any, max_df: Any, texts: list[str], hash_s: float,
+            ref_ms: float, fact_hash_s: float | None, results: list[dict[str, Any]],
+            skipped: dict[str, str]) -> None:  # fmt: skip
+    from arabic_dedup import DedupConfig
 
     payload = {
         "n_docs": n,
@@ -255,6 +288,26 @@ def main() -> None:
         "skipped": skipped,
         "note": payload_note(),
     }
+    if args.facts is not None:
+        assert fact_hash_s is not None
+        payload["hashing"]["with_facts_docs_per_s"] = len(texts) / fact_hash_s
+        by = {(s["store"], s["facts"]): s for s in results}
+        payload["facts_cost"] = {
+            store: {
+                "add_per_s_ratio": by[store, args.facts]["add"]["per_s"] / s["add"]["per_s"],
+                "add_cpu_p50_ratio": by[store, args.facts]["add"]["cpu_p50_ms"]
+                / s["add"]["cpu_p50_ms"],
+                "query_per_s_ratio": by[store, args.facts]["query"]["per_s"]
+                / s["query"]["per_s"],
+                "bytes_per_doc_ratio": by[store, args.facts]["bytes_per_doc"] / s["bytes_per_doc"],
+                "duplicates_off_on": [s["duplicates_found"],
+                                      by[store, args.facts]["duplicates_found"]],
+            }
+            for (store, facts), s in by.items()
+            if facts == "off" and (store, args.facts) in by
+        }  # fmt: skip
+        c.write_results(f"index_facts_{args.facts}", payload)
+        return
     if args.max_df is not None:
         c.write_results(f"index_max_df_{args.max_df}", payload)
         return
