@@ -349,7 +349,8 @@ class SQLiteStore:
 
     def _delete(self, db: sqlite3.Connection, seq: int, bands: bytes | None) -> None:
         db.execute("DELETE FROM docs WHERE seq = ?", (seq,))
-        if bands:
+        if isinstance(bands, bytes) and bands and len(bands) % 8 == 0:  # else: foreign, left
+            # to dangle (a bucket row whose doc is gone is never a candidate: JOIN docs)
             hs = _signed(np.frombuffer(bands, dtype="<u8"))
             db.executemany(
                 "DELETE FROM buckets WHERE band = ? AND h = ? AND seq = ?",
@@ -576,8 +577,16 @@ class SQLiteStore:
             if row is None:
                 raise KeyError(key)
             self._delete(db, row[0], row[1])
-            if row[2] is not None:  # a kept text: its hashes are known, uncount them
-                self._count(db, decode_hashes(row[2]), -1)
+            if row[2] is None:  # a duplicate: its hashes were never stored
+                return
+            kept = decode_kept(row[2], b"")
+            if isinstance(kept, str):  # the remedy for a corrupt record: remove it
+                warnings.warn(
+                    corrupt_record(repr(skey), self._where, kept + "; removed, its counts not "
+                                   "taken back"), stacklevel=3,
+                )  # fmt: skip
+            else:  # a kept text: its hashes are known, uncount them
+                self._count(db, kept[0], -1)
 
     def keys(self) -> Iterator[Hashable]:
         # Pages by seq, so adds and removals during iteration never break it.
