@@ -160,12 +160,18 @@ class Deduplicator:
 
     # -- hashing ------------------------------------------------------------------------------
     def _hashes(self, text: str, key: Hashable = None) -> tuple[U32, U32]:
-        """Shingle hashes and fact fingerprint (``NO_FACTS`` with the fact check off)."""
+        """Shingle hashes and fact fingerprint of one text."""
         _check_text(text, key)
-        if self._verifier.facts is None:
-            return self._hasher.hash_shingles(text), NO_FACTS
-        sets, facts = self._hasher.shingle_fact_sets([text])
+        sets, facts = self._hash_all([text])
         return sets[0], facts[0]
+
+    def _hash_all(self, texts: list[str]) -> tuple[ShingleSets, ShingleSets]:
+        """Shingle hashes and fact fingerprints of ``texts`` (with the fact check off, every
+        fingerprint is empty, ``NO_FACTS``, and none is computed)."""
+        if self._verifier.facts is not None:
+            return self._hasher.shingle_fact_sets(texts)
+        sets = self._hasher.shingle_sets(texts)
+        return sets, ShingleSets(NO_FACTS, np.zeros(len(sets) + 1, dtype=np.int64))
 
     def _band_hashes(self, hashes: NDArray[np.uint32]) -> NDArray[np.uint64]:
         if not in_buckets(np.array([hashes.size]))[0]:
@@ -216,8 +222,7 @@ class Deduplicator:
         if verifier.facts is not None:
             fsets = ShingleSets.from_arrays([facts, *(c.facts for c in alive)])
         ok, kinds = verifier.decide(sims, pairs, fsets)
-        full = lambda at: verifier.scores(sets, pairs[at])  # noqa: E731
-        verifier.rescued(sims, ok, kinds, pairs, full, fsets)
+        verifier.rescued(sims, ok, kinds, pairs, lambda at: verifier.scores(sets, pairs[at]), fsets)
         hits = np.flatnonzero(ok)
         # Most similar first; ties go to the earliest kept text, the same in every store.
         order = sorted(hits.tolist(), key=lambda i: (-sims[i], alive[i].seq))
@@ -270,16 +275,9 @@ class Deduplicator:
             return []
         for key, text in batch:
             _check_text(text, key)
-        texts = [t for _, t in batch]
-        if self._verifier.facts is None:
-            sets, fsets = self._hasher.shingle_sets(texts), None
-        else:
-            sets, fsets = self._hasher.shingle_fact_sets(texts)
+        sets, facts = self._hash_all([t for _, t in batch])
         with self._store.batch():
-            return [
-                self._add_hashes(key, sets[i], NO_FACTS if fsets is None else fsets[i])
-                for i, (key, _) in enumerate(batch)
-            ]
+            return [self._add_hashes(key, sets[i], facts[i]) for i, (key, _) in enumerate(batch)]
 
     def _add_hashes(self, key: Hashable, hashes: U32, facts: U32) -> Match | None:
         def decide(found: Found) -> Decision:

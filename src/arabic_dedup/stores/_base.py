@@ -229,32 +229,44 @@ def encode_bands(bands: U64) -> bytes:
     return np.ascontiguousarray(bands, dtype="<u8").tobytes()
 
 
-def _sorted_distinct(a: U32) -> bool:
-    return a.size < 2 or bool((a[1:] > a[:-1]).all())
+def decode_sorted(name: str, value: object) -> U32 | str:
+    """A stored array of sorted distinct little-endian uint32 (shingle hashes, a fact
+    fingerprint), or what is wrong with it (``name`` says which it is): a record something
+    else wrote must not fail the calls that read it (see :func:`corrupt_record`)."""
+    if not isinstance(value, bytes):
+        return f"has {name} of type {type(value).__name__}, not bytes"
+    if len(value) % 4:
+        return f"has {name} of {len(value)} bytes, not a multiple of 4"
+    a = decode_hashes(value)
+    if a.size > 1 and not bool((a[1:] > a[:-1]).all()):
+        return f"has {name} that are not sorted and distinct"
+    return a
 
 
 def decode_kept(raw: object, raw_facts: object) -> tuple[U32, U32] | str:
-    """A kept record's shingle hashes and fact fingerprint as stored (little-endian uint32,
-    sorted and distinct), or what is wrong with them: a record something else wrote must not
-    fail the adds that read it (the stores skip it with an :class:`IndexCorruptWarning`)."""
-    arrays = []
-    for name, value in (("shingle hashes", raw), ("fact fingerprint", raw_facts)):
-        if not isinstance(value, bytes):
-            return f"has {name} of type {type(value).__name__}, not bytes"
-        if len(value) % 4:
-            return f"has {name} of {len(value)} bytes, not a multiple of 4"
-        arrays.append(decode_hashes(value))
-        if not _sorted_distinct(arrays[-1]):
-            return f"has {name} that are not sorted and distinct"
-    return arrays[0], arrays[1]
+    """A kept record's shingle hashes and fact fingerprint, or what is wrong with them."""
+    hashes = decode_sorted("shingle hashes", raw)
+    if isinstance(hashes, str):
+        return hashes
+    facts = decode_sorted("fact fingerprint", raw_facts)
+    return facts if isinstance(facts, str) else (hashes, facts)
 
 
-def corrupt_record(key: str, where: str, problem: str) -> IndexCorruptWarning:
-    """The warning for a skipped record: its key, the index, what is wrong, what to do."""
+def corrupt_record(
+    key: str, where: str, problem: str, *, removed: bool = False
+) -> IndexCorruptWarning:
+    """The warning for a record that does not decode: its key, the index, what is wrong and
+    what happened to it — skipped by a read (left out of the candidates until it is deleted),
+    or ``removed`` by ``remove`` (whose shingle counts it could not take back)."""
+    head = f"the record under key {key} of the index {where}: it {problem}"
+    if removed:
+        return IndexCorruptWarning(
+            f"{head}; removed, its counts not taken back (something other than arabic-dedup "
+            "wrote it)"
+        )
     return IndexCorruptWarning(
-        f"skipping the record under key {key} of the index {where}: it {problem}. Something "
-        "other than arabic-dedup wrote it; it is left out of every candidate list until it is "
-        "deleted (or its text re-added)"
+        f"skipping {head}. Something other than arabic-dedup wrote it; it is left out of every "
+        "candidate list until it is deleted (or its text re-added)"
     )
 
 

@@ -89,6 +89,7 @@ from ._base import (
     corrupt_record,
     decode_hashes,
     decode_kept,
+    decode_sorted,
     df_cells,
     encode_bands,
     encode_hashes,
@@ -579,14 +580,13 @@ class SQLiteStore:
             self._delete(db, row[0], row[1])
             if row[2] is None:  # a duplicate: its hashes were never stored
                 return
-            kept = decode_kept(row[2], b"")
-            if isinstance(kept, str):  # the remedy for a corrupt record: remove it
+            hashes = decode_sorted("shingle hashes", row[2])
+            if isinstance(hashes, str):  # removing is the remedy for a corrupt record
                 warnings.warn(
-                    corrupt_record(repr(skey), self._where, kept + "; removed, its counts not "
-                                   "taken back"), stacklevel=3,
-                )  # fmt: skip
+                    corrupt_record(repr(skey), self._where, hashes, removed=True), stacklevel=3
+                )
             else:  # a kept text: its hashes are known, uncount them
-                self._count(db, kept[0], -1)
+                self._count(db, hashes, -1)
 
     def keys(self) -> Iterator[Hashable]:
         # Pages by seq, so adds and removals during iteration never break it.
