@@ -324,8 +324,11 @@ def fact_pass(normalizer: NormalizerConfig) -> FactPass:
     )
 
 
+@functools.lru_cache(maxsize=8)
 def fact_tables(normalizer: NormalizerConfig) -> FactTables:
-    """The compiled pass's tables for ``normalizer`` (cached); needs the kernels."""
+    """The compiled pass's tables for ``normalizer``; needs the kernels. Cached: building them
+    hashes the whole lexicon (~30 ms), which every hashing call (one text for a stream's
+    ``add``) would otherwise pay again."""
     k = kernels()
     if k is None:
         raise ConfigError("fact_tables needs the compiled kernels (numba); none are loaded")
