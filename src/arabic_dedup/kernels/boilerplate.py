@@ -18,20 +18,35 @@ def _cell_counts(hashes, cell_bits):  # type: ignore[no-untyped-def]
     return cells
 
 
-@njit(nogil=True, cache=True)
+# _hot splits its input in blocks of this many hashes, a fixed split (not one per thread), so
+# the output, in input order, never depends on the thread count.
+HOT_BLOCK = 1 << 16
+
+
+@njit(nogil=True, parallel=True, cache=True)
 def _hot(hashes, cells, limit):  # type: ignore[no-untyped-def]
-    """The hashes that sit in cells counted above ``limit`` (only they can be common)."""
+    """The hashes that sit in cells counted above ``limit`` (only they can be common), in
+    input order. Two passes over fixed blocks (count, then copy), each block on any thread."""
     mask = np.uint32(cells.size - 1)
-    n = 0
-    for i in range(hashes.size):
-        if cells[hashes[i] & mask] > limit:
-            n += 1
-    out = np.empty(n, dtype=np.uint32)
-    w = 0
-    for i in range(hashes.size):
-        if cells[hashes[i] & mask] > limit:
-            out[w] = hashes[i]
-            w += 1
+    n = hashes.size
+    blocks = (n + HOT_BLOCK - 1) // HOT_BLOCK
+    found = np.zeros(blocks, dtype=np.int64)
+    for b in prange(blocks):
+        k = 0
+        for i in range(b * HOT_BLOCK, min(n, (b + 1) * HOT_BLOCK)):
+            if cells[hashes[i] & mask] > limit:
+                k += 1
+        found[b] = k
+    starts = np.zeros(blocks + 1, dtype=np.int64)
+    for b in range(blocks):
+        starts[b + 1] = starts[b] + found[b]
+    out = np.empty(starts[blocks], dtype=np.uint32)
+    for b in prange(blocks):
+        w = starts[b]
+        for i in range(b * HOT_BLOCK, min(n, (b + 1) * HOT_BLOCK)):
+            if cells[hashes[i] & mask] > limit:
+                out[w] = hashes[i]
+                w += 1
     return out
 
 
