@@ -336,7 +336,7 @@ def designs(
         calm = conflict.sum(axis=1) == 0
         j = judge(
             prep.facts, cand, sims, threshold=cut, containment=containment,
-            rule=FactRule(rescue_similarity=1.0),
+            rule=FactRule(rescue_share=1.0),
         )  # fmt: skip
         veto = np.isin(j.kind, [MATCH_KINDS.index("template"), MATCH_KINDS.index("update")])
         rows: list[dict[str, Any]] = []
@@ -362,12 +362,12 @@ def designs(
         ) -> NDArray[np.bool_]:
             return tf.decide(prep, cand, sims, dataclasses.replace(cfg, **change), None)
 
-        add("defaults", base)
+        add("facts off", base)
         add("boilerplate rescue off", sims >= cut)
         for r in (0.45, 0.65):
             add(f"boilerplate rescue at {r} (not {cfg.boilerplate_rescue})",
                 at(boilerplate_rescue=r))  # fmt: skip
-        add("fact check on (FactRule defaults)", tf.decide(prep, cand, sims, cfg, FactRule()))
+        add("defaults (fact check on)", tf.decide(prep, cand, sims, cfg, FactRule()))
         add("fact check veto only (no fact rescue)", base & ~veto)
         lows = (0.28, 0.26, 0.25, 0.22) if not containment else (0.5, 0.45, 0.4)
         for t in lows:
@@ -426,7 +426,7 @@ def designs(
             })  # fmt: skip
         nj = judge(
             prep.facts, ncand, nsims, threshold=cut, containment=containment,
-            rule=FactRule(rescue_similarity=1.0),
+            rule=FactRule(rescue_share=1.0),
         )  # fmt: skip
         nveto = np.isin(nj.kind, [MATCH_KINDS.index("template"), MATCH_KINDS.index("update")])
         rows.append({
@@ -509,7 +509,7 @@ def main() -> int:
         for n, r in enumerate(recs)
     ]
     for mode in tf.MODES:
-        for name, rule in (("defaults", None), ("facts", FactRule())):
+        for name, rule in (("facts off", None), ("defaults", FactRule())):
             causes, extra = replay(prep, mode, rule, pairs)
             key = f"{mode}, {name}"
             sims = extra["similarity_filtered"]
@@ -564,7 +564,7 @@ def main() -> int:
                 "cluster_shape": shape,
             }
             for n, p in enumerate(per_pair):
-                if name == "facts":  # the figures are the defaults row's
+                if name == "defaults":  # the figures are the facts-off row's
                     p[key] = causes[n]
                     continue
                 p[key] = {

@@ -301,7 +301,7 @@ def test_compare_texts_and_files(tmp_path: Path, capsys: pytest.CaptureFixture[s
               "--threshold", "0.5")  # fmt: skip
     assert res.returncode == 0, res.stderr
     assert "jaccard      1.0000" in res.stdout
-    assert "verdict      duplicates (jaccard 1.0000 >= threshold 0.5)" in res.stdout
+    assert "verdict      duplicates (fact check: copy; jaccard 1.0000, threshold 0.5)" in res.stdout
     assert "alef_maksura" in res.stdout and "hamza" in res.stdout
 
     texts = dict(corpus())
@@ -309,7 +309,7 @@ def test_compare_texts_and_files(tmp_path: Path, capsys: pytest.CaptureFixture[s
     a.write_text(texts["a0"], encoding="utf-8")
     b.write_text(texts["a1"], encoding="utf-8")
     assert main(["compare", str(a), str(b), "--threshold", "0.8"]) == 1  # the verdict
-    assert "verdict      not duplicates (jaccard " in capsys.readouterr().out
+    assert "verdict      not duplicates (fact check: different; jaccard " in capsys.readouterr().out
 
 
 def test_progress_bar_draws_and_clears() -> None:

@@ -75,14 +75,20 @@ def test_with_a_runs_statistics_compare_judges_as_dedup_did(tmp_path: Path) -> N
     _, stats = config.boilerplate.apply_with_stats(sets)
     stats.save(tmp_path / STATS_FILE, config.stats_params())
 
-    without = run("--text", "--json", A, B)
+    # The wording alone (--facts off): the statistics decide.
+    without = run("--text", "--json", "--facts", "off", A, B)
     assert json.loads(without.stdout)["verdict"] == "duplicates"
-    with_stats = run("--text", "--json", "--stats", str(tmp_path), A, B)
+    with_stats = run("--text", "--json", "--facts", "off", "--stats", str(tmp_path), A, B)
     rep = json.loads(with_stats.stdout)
     assert with_stats.returncode == 1, with_stats.stderr
     assert rep["verdict"] == "not duplicates"
     assert rep["corpus_stats"]["documents"] == 40
     assert rep["a"]["boilerplate_shingles"] > 0
+
+    # By default the fact check sees the template without any statistics: 46 vs 41 degrees,
+    # الرياض vs تبوك in the formula's slots.
+    default = json.loads(run("--text", "--json", A, B).stdout)
+    assert default["verdict"] == "not duplicates" and default["facts"]["kind"] == "template"
 
     # Statistics made with other hashing settings are refused, saying which.
     res = run("--text", "--stats", str(tmp_path), "--k", "3", A, B)

@@ -69,10 +69,14 @@ def check_consistent(r: DedupResult, texts: list[str], **options) -> None:  # ty
             rep = r.duplicate_of[i]
             assert rep is not None and r.keep[rep]
             assert r.cluster_ids[i] == rep
-            assert r.similarity[i] >= threshold
-    for p in r.pairs:
+            assert r.similarity[i] >= cfg.verifier.lowest
+    # Under the threshold only a rescue joins a pair: the fact check's (a copy whose facts all
+    # agree, down to FactRule.lowest) or the boilerplate rescue's.
+    kinds = r.pairs.kinds() or [None] * len(r.pairs)
+    for p, kind in zip(r.pairs, kinds, strict=True):
         assert 0 <= p.i < p.j < n
-        assert p.similarity >= threshold
+        assert p.similarity >= cfg.verifier.lowest
+        assert p.similarity >= threshold or kind in ("copy", "boilerplate"), (p, kind)
         if exact:  # verified, not estimated
             a, b = hasher.hash_shingles(texts[p.i]), hasher.hash_shingles(texts[p.j])
             assert p.similarity == similarity(a, b, cfg.similarity)
@@ -408,11 +412,11 @@ def test_deduplicator_add_query_len_contains_iter() -> None:
     assert d.add("a", SEEDS[0]) is None
     assert d.add("b", SEEDS[1]) is None
     copy = copy_of(0, ["prefix", "alef_maksura"], rng)
-    assert d.query(copy) == [Match("a", exact_similarity(SEEDS[0], copy))]
+    assert d.query(copy) == [Match("a", exact_similarity(SEEDS[0], copy), "copy")]
     assert len(d) == 2 and "c" not in d  # query records nothing
     m = d.add("c", copy)
     assert isinstance(m, Match)
-    assert m == Match("a", exact_similarity(SEEDS[0], copy))
+    assert m == Match("a", exact_similarity(SEEDS[0], copy), "copy")
     assert len(d) == 3
     assert "a" in d and "b" in d and "c" in d and "z" not in d
     assert sorted(d) == ["a", "b", "c"]
@@ -440,7 +444,7 @@ def test_deduplicator_matches_only_kept_texts() -> None:
     assert exact_similarity(a, c) < 0.5
     d = Deduplicator(threshold=0.5)
     assert d.add("a", a) is None
-    assert d.add("b", b) == Match("a", exact_similarity(a, b))
+    assert d.add("b", b) == Match("a", exact_similarity(a, b), "copy")
     assert d.query(c) == []
     assert d.add("c", c) is None
     assert find_duplicates([a, b, c], threshold=0.5).duplicate_of == [None, 0, None]

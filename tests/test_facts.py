@@ -396,8 +396,8 @@ def _joined(result: object) -> set[tuple[int, int]]:
 
 
 def test_facts_option_decides_find_duplicates() -> None:
-    off = find_duplicates(WIRED, max_df=None)
-    on = find_duplicates(WIRED, max_df=None, facts="apart")
+    off = find_duplicates(WIRED, max_df=None, facts="off")
+    on = find_duplicates(WIRED, max_df=None)  # facts="apart", the default
     # The threshold alone joins the templates and the update; the fact check does not.
     assert {(0, 1), (4, 5), (6, 7)} <= _joined(off)
     assert off.pairs.kinds() is None
@@ -421,7 +421,8 @@ def test_facts_mode_is_validated() -> None:
     with pytest.raises(ConfigError, match="facts must be one of off, apart, join"):
         Deduplicator(facts="yes")
     assert DedupConfig(facts="join").verifier.facts == FactRule(updates="join")
-    assert DedupConfig().verifier.facts is None
+    assert DedupConfig().verifier.facts == FactRule()  # on by default: "apart"
+    assert DedupConfig(facts="off").verifier.facts is None
 
 
 def test_verifier_needs_fingerprints_when_it_checks_facts() -> None:
@@ -468,7 +469,7 @@ def test_a_stream_decides_as_find_duplicates(where: dict[str, object], facts_mod
     texts = [*WIRED, REPORT + " " + FLIGHT_5, TOLL_10]
     keys = [f"t{i}" for i in range(len(texts))]
     # boilerplate_rescue off: the copy rescue alone reaches REPORT_EDITED (0.26 < 0.3), so the
-    # stream's candidate bound must be cut at the fact rule's rescue_similarity, not above.
+    # stream's candidate bound must be cut at FactRule.lowest (0.2 here), not above.
     opts = {"max_df": None, "facts": facts_mode, "boilerplate_rescue": None}
     want = _batch_matches(texts, **opts)
     assert want[3] is not None and want[3][1] < 0.3 and want[3][2] == "copy"
@@ -484,7 +485,7 @@ def test_a_stream_decides_as_find_duplicates(where: dict[str, object], facts_mod
             assert g is not None and (g.key, g.kind) == (keys[w[0]], w[2]), i
             assert g.similarity == pytest.approx(w[1]) and lk == g, i
     assert [(m.key, m.kind) for m in asked] == [("t2", "copy")]
-    with Deduplicator(max_df=None, boilerplate_rescue=None) as off:
+    with Deduplicator(max_df=None, boilerplate_rescue=None, facts="off") as off:
         off_got = off.add_many(zip(keys, texts, strict=True))
     assert off_got[1] is not None and off_got[1].kind is None  # the threshold alone: joined
 
@@ -496,7 +497,9 @@ def test_a_stream_index_records_its_fact_mode(tmp_path: Path) -> None:
     with Deduplicator(path=path, facts="apart") as d:
         d.add("a", FLIGHT_5)
     with pytest.raises(IndexMismatchError, match='facts: stored "apart", requested "off"'):
-        Deduplicator(path=path)
+        Deduplicator(path=path, facts="off")
+    with pytest.raises(IndexMismatchError, match='facts: stored "apart", requested "join"'):
+        Deduplicator(path=path, facts="join")
     with Deduplicator(path=path, facts="apart") as d:  # reopened: fingerprints kept
         m = d.add("b", FLIGHT_5.replace("اليوم ", ""))
         assert m is not None and (m.key, m.kind) == ("a", "copy")
@@ -530,8 +533,8 @@ def test_compare_decides_by_the_fact_check_when_it_is_on(
 ) -> None:
     from arabic_dedup._compare import compare_report, print_compare
 
-    off = compare_report([FLIGHT_5, FLIGHT_6], DedupConfig(), None)
-    on = compare_report([FLIGHT_5, FLIGHT_6], DedupConfig(facts="apart"), None)
+    off = compare_report([FLIGHT_5, FLIGHT_6], DedupConfig(facts="off"), None)
+    on = compare_report([FLIGHT_5, FLIGHT_6], DedupConfig(), None)  # facts="apart", the default
     assert off["verdict"] == "duplicates" and not off["facts"]["decides"]
     assert on["verdict"] == "not duplicates" and on["facts"]["decides"]
     assert on["facts"]["kind"] == "template"

@@ -251,7 +251,7 @@ def test_redis_layout_is_plain_bytes(redis_url: str, redis_ns: str) -> None:
     assert doc[b"b"] == bh.astype("<u8").tobytes()
     for band, h in enumerate(bh.tolist()):
         assert r.zrange(f"{redis_ns}:band:{band}:{h:016x}", 0, -1) == [b"a"]
-    assert r.hgetall(f"{redis_ns}:doc:b") == {b"n": b"2", b"s": b"1.0", b"d": b"a"}
+    assert r.hgetall(f"{redis_ns}:doc:b") == {b"n": b"2", b"s": b"1.0", b"d": b"a", b"m": b"copy"}
     meta = r.hgetall(f"{redis_ns}:meta")
     assert meta[b"num_perm"] == b"128" and meta[b"format"] == b"3"
     assert meta[b"max_df"] == b'"auto"'

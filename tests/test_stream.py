@@ -87,7 +87,7 @@ def test_persistent_keys_must_be_str(stored: dict[str, Any]) -> None:
 def test_memory_keeps_hashable_keys() -> None:
     d = Deduplicator()
     assert d.add(("feed", 1), T1) is None
-    assert d.add(2, T2) == Match(("feed", 1), d.query(T2)[0].similarity)
+    assert d.add(2, T2) == Match(("feed", 1), d.query(T2)[0].similarity, "copy")
 
 
 def test_reopen_restores_everything(stored: dict[str, Any]) -> None:

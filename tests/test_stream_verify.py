@@ -85,7 +85,7 @@ def test_bound_then_exact_equals_scoring_every_candidate(
         u = np.concatenate([text, *(c.hashes for c in cs)])
         return np.intersect1d(u, common)
 
-    d = Deduplicator(threshold=threshold, similarity=kind)
+    d = Deduplicator(threshold=threshold, similarity=kind, facts="off")
     got = d._verified(text, NO_FACTS, Found(cands, common_among))
     want = brute_force(text, cands, common, kind, threshold)
     assert [m.key for m in got] == [m.key for m in want]
@@ -111,6 +111,6 @@ def test_the_bound_rules_out_template_candidates_without_asking_about_them() -> 
         asked.append([str(c.key) for c in cs])
         return np.intersect1d(np.concatenate([text, *(c.hashes for c in cs)]), boiler)
 
-    got = Deduplicator()._verified(text, NO_FACTS, Found(cands, common_among))
+    got = Deduplicator(facts="off")._verified(text, NO_FACTS, Found(cands, common_among))
     assert got == [Match("copy", 1.0)]
     assert asked == [[], ["copy"]]

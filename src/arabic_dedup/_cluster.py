@@ -165,13 +165,17 @@ def grouped_star_clusters(
     gg_bucket = bucket[by]
     gg_off = np.zeros(m + 1, dtype=np.int64)
     np.cumsum(np.bincount(gb_mem, minlength=m), out=gg_off[1:])
+    if verifier.facts is not None and facts is None and cands.n_giant:
+        raise InputError(
+            "grouped_star_clusters: the verifier applies the fact check but no fact "
+            "fingerprints were given for the giant buckets' documents"
+        )
     k = kernels()
-    # The compiled loop decides by the threshold alone: with the fact check, giant buckets
-    # (rare) take the reference loop, which asks the verifier.
-    if k is not None and (verifier.facts is None or cands.n_giant == 0):
+    if k is not None:
         rep, sim = k.grouped_stars(
             order, group, leader_rank, adj_off, adj_dst, adj_sim, gb_off, gg_off, gg_bucket,
             sets.hashes, sets.offsets, *verifier.kernel_args(),
+            verifier.fact_kernel_args(facts),
         )  # fmt: skip
         return Clusters(rep, sim)
     return _grouped_stars(

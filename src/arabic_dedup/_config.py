@@ -87,7 +87,7 @@ class DedupConfig:
     sets and the filter left it at least this share of that similarity (same-template texts
     keep little once the formula is removed); 0 (None in Python) = off. Such a pair's
     reported similarity stays the filtered one and its match kind is boilerplate."""
-    facts: FactMode = "off"
+    facts: FactMode = "apart"
     """Fact check on candidate pairs: two texts whose shared slots hold different numbers,
     ordinals, dates or places (same formula, different events) are not joined, and an
     edited copy a little below the threshold whose facts all agree is; apart = on, an update

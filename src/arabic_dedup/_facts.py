@@ -37,11 +37,13 @@ from the fingerprints alone. Measured on the labelled SaudiNewsNet pairs
 templates from copies once ``max_df`` has removed the boilerplate (AUC COPY vs TEMPLATE 0.992
 plain, 0.992 IDF-weighted): syndicated wire copies recur across outlets as often as formulas.
 
-Where it runs: ``DedupConfig.facts`` (off by default; ``apart`` / ``join`` set
-``FactRule.updates``) gives the ``Verifier`` a :class:`FactRule`, and ``Verifier.decide``
-calls :func:`judge` on *all* LSH candidates (not only those above the threshold: the rescue
-needs them) and keeps ``Judgement.duplicate``. Fingerprints are computed beside the shingle
-hashes in the fused kernel (``kernels/facts.py``, fed by :func:`fact_tables`), CSR like
+Where it runs: ``DedupConfig.facts`` (``apart`` by default, ``join``: both set
+``FactRule.updates``; ``off``: none) gives the ``Verifier`` a :class:`FactRule`, and
+``Verifier.decide`` calls :func:`judge` on *all* LSH candidates (not only those above the
+threshold: the rescue needs them) and keeps ``Judgement.duplicate``; inside giant LSH buckets
+the compiled cluster loop judges each pair it compares the same way
+(``kernels.facts.judge_one``). Fingerprints are computed beside the shingle hashes in the
+fused kernel (``kernels/facts.py``, fed by :func:`fact_tables`), CSR like
 :class:`ShingleSets` (~11 uint32 per news article). Batch, files, Spark, streams and
 ``compare`` apply it (Spark carries the fingerprints beside the shingles, as ``binary``; a
 stream's store keeps each kept text's fingerprint and each duplicate's match kind).
@@ -82,6 +84,7 @@ __all__ = [
     "fact_tables",
     "facts",
     "judge",
+    "judge_kernel_args",
     "render",
 ]
 
@@ -374,10 +377,11 @@ class FactRule:
     الخامسة التي / الطائرة السادسة التي). A fact that differs in a rewritten sentence is no
     conflict: its neighbours differ too. A pair with conflicts is a template when they are at
     least ``min_conflict_share`` of the facts compared (conflicts + facts both texts have), an
-    update instead when its similarity is at least ``update_similarity``. A pair below the
-    similarity threshold (but at least ``rescue_similarity``) is still a copy when at least
-    ``rescue_min_shared`` facts agree and no fact of either text is missing from the other
-    (Jaccard mode only).
+    update instead when its similarity is at least ``update_similarity`` (and the threshold).
+    A pair below the similarity threshold (but at least ``rescue_share`` of it: 0.2 at the
+    default 0.3, 0.6 at 0.9) is still a copy when at least ``rescue_min_shared`` facts agree
+    and no fact of either text is missing from the other (Jaccard mode only). A share, not a
+    fixed similarity, so that a stricter threshold keeps a proportionally narrower band.
 
     updates: ``"apart"`` (default: an update is never joined, so it is never hidden) or
              ``"join"`` (joined, and reported with match kind ``update``).
@@ -385,12 +389,12 @@ class FactRule:
 
     min_conflict_share: float = 0.1
     update_similarity: float = 0.8
-    rescue_similarity: float = 0.2
+    rescue_share: float = 2 / 3
     rescue_min_shared: int = 6
     updates: Literal["apart", "join"] = "apart"
 
     def __post_init__(self) -> None:
-        for name in ("min_conflict_share", "update_similarity", "rescue_similarity"):
+        for name in ("min_conflict_share", "update_similarity", "rescue_share"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int | float) or not 0.0 <= v <= 1.0:
                 raise ConfigError(f"FactRule.{name} must be a number in [0, 1], got {v!r}")
@@ -401,9 +405,40 @@ class FactRule:
             raise ConfigError(f"FactRule.updates must be 'apart' or 'join', got {self.updates!r}")
 
     def lowest(self, threshold: float, containment: bool) -> float:
-        """The lowest similarity :func:`judge` can join a pair at: ``rescue_similarity`` in
-        Jaccard mode (the copy rescue), the threshold in containment mode (no rescue)."""
-        return threshold if containment else min(threshold, self.rescue_similarity)
+        """The lowest similarity :func:`judge` can join a pair at: ``rescue_share`` of the
+        threshold in Jaccard mode (the copy rescue; rounded to 12 decimals, so that 2/3 of 0.3
+        is 0.2), the threshold in containment mode (no rescue).
+
+        >>> FactRule().lowest(0.3, False), FactRule().lowest(0.3, True)
+        (0.2, 0.3)
+        """
+        return threshold if containment else round(threshold * self.rescue_share, 12)
+
+    def kernel_args(
+        self, threshold: float, containment: bool
+    ) -> tuple[float, float, float, int, bool]:
+        """The rule as the compiled judgement (``kernels.facts.judge_one``) takes it."""
+        return (
+            float(self.min_conflict_share), float(self.update_similarity),
+            float(self.lowest(threshold, containment)), int(self.rescue_min_shared),
+            self.updates == "join",
+        )  # fmt: skip
+
+
+def judge_kernel_args(
+    rule: FactRule | None, fsets: ShingleSets | None, threshold: float, containment: bool
+) -> tuple[object, ...]:
+    """What a compiled loop judging pairs one at a time (``kernels.facts.pair_evidence`` and
+    ``judge_one``, as the giant-bucket cluster loop does) takes: whether the check is on, the
+    fingerprints, their packing constants and the rule's numbers. Off: empty fingerprints
+    (the types stay the same, so the kernel compiles once)."""
+    on = rule is not None and fsets is not None
+    hashes = fsets.hashes if on and fsets is not None else np.empty(0, dtype=np.uint32)
+    offsets = fsets.offsets if on and fsets is not None else np.zeros(1, dtype=np.int64)
+    return (
+        on, hashes, offsets, MAX_FACTS, SLOT_SHIFT, VALUE_MASK, len(FACT_KINDS),
+        *(rule or FactRule()).kernel_args(threshold, containment),
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -566,10 +601,10 @@ def judge(
     agree = shared.sum(axis=1)
     share = np.divide(n_conf, n_conf + agree, out=np.zeros(len(pairs)), where=n_conf > 0)
     differs = (n_conf > 0) & (share >= r.min_conflict_share)
-    update = differs & (sim >= r.update_similarity)
+    above = sim >= threshold
+    update = differs & above & (sim >= r.update_similarity)
     template = differs & ~update
     missing = only_a.sum(axis=1) + only_b.sum(axis=1)
-    above = sim >= threshold
     # No rescue in containment mode: a short bulletin "inside" another shares its facts with
     # the other's longer list (measured: it merged weather bulletins).
     rescued = (
@@ -632,7 +667,8 @@ def render(
     rest = "none differ" if extra == 0 else f"{extra} only on one side"
     if kind == "different":
         return f"different: similarity {similarity:.2f} below the threshold; {facts_part}, {rest}"
-    return f"{kind}: {facts_part}, {rest}; wording differs (similarity {similarity:.2f})"
+    wording = "same wording" if similarity >= 1.0 else "wording differs"
+    return f"{kind}: {facts_part}, {rest}; {wording} (similarity {similarity:.2f})"
 
 
 def explain_pair(

@@ -12,7 +12,7 @@ candidate are compared without the shingles counted in more than ``max_df`` text
 computed on the texts seen before this one; see :mod:`._boilerplate`). Candidates still come
 from LSH on the full shingle sets.
 
-The fact check (``facts``, off by default) works as in ``find_duplicates``: the store keeps
+The fact check (``facts``, ``"apart"`` by default) works as in ``find_duplicates``: the store keeps
 each kept text's fact fingerprint, and a new text is judged against each candidate from the
 two fingerprints (:meth:`.Verifier.decide`); a duplicate's match kind is recorded with it.
 """
@@ -116,7 +116,7 @@ class Deduplicator:
     >>> d.add("a1", "أعلنت وزارة الصحة اليوم عن افتتاح مستشفى جديد في مدينة الرياض") is None
     True
     >>> d.add("a2", "اعلنت وزارة الصحه اليوم عن افتتاح مستشفى جديد فى مدينة الرياض")
-    Match(key='a1', similarity=1.0, kind=None)
+    Match(key='a1', similarity=1.0, kind='copy')
     >>> len(d), "a2" in d
     (2, True)
     """

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from ._boilerplate import BoilerplateRescue, full_sets
 from ._engine import kernels
 from ._errors import InputError
-from ._facts import MATCH_KINDS, FactRule, judge
+from ._facts import MATCH_KINDS, FactRule, judge, judge_kernel_args
 from ._lsh import sorted_unique
 from ._shingle import ShingleSets
 
@@ -79,8 +79,8 @@ class Verifier:
     def lowest(self) -> float:
         """The lowest similarity (on the filtered sets) at which any rule here can still
         accept a pair: the threshold, the boilerplate rescue's ``lowest`` and (Jaccard, with
-        the fact check) ``FactRule.rescue_similarity``. A stream bounds its candidates with it
-        before scoring them exactly, so it reaches every pair a batch run would accept."""
+        the fact check) ``FactRule.lowest``. A stream bounds its candidates with it before
+        scoring them exactly, so it reaches every pair a batch run would accept."""
         low = self.threshold
         if self.rescue is not None:
             low = min(low, self.rescue.lowest(self.threshold))
@@ -92,6 +92,13 @@ class Verifier:
         """This rule's parameters as the compiled kernels take them (``containment``,
         ``threshold``; ``kernels.verify.score`` and ``accepts`` apply them)."""
         return self.similarity == "containment", float(self.threshold)
+
+    def fact_kernel_args(self, fact_sets: ShingleSets | None) -> tuple[object, ...]:
+        """The fact check as a compiled loop judging one pair at a time takes it
+        (:func:`._facts.judge_kernel_args`; off when ``facts`` is None)."""
+        return judge_kernel_args(
+            self.facts, fact_sets, self.threshold, self.similarity == "containment"
+        )
 
     def decide(
         self,

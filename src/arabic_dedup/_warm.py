@@ -71,8 +71,9 @@ def warm_up() -> float:
         # batch too small for them (their serial twins, called with batch arrays).
         for texts, giant in ((full, None), (full, 50.0), (full[:20], None)):
             order = np.arange(len(texts), dtype=np.int64)
-            sets = hasher.shingle_sets(texts)
-            detect([sets], order, config=cfg, hasher=hasher, giant_bucket=giant)
+            sets, fsets = hasher.shingle_fact_sets(texts)  # the fact check is on by default
+            detect([sets], order, config=cfg, hasher=hasher, giant_bucket=giant, facts=fsets)
+        hasher.shingle_sets(full[:20])  # the shingle kernel without the fact pass
         # Spilled to disk (a run over its memory limit): the windowed boilerplate steps.
         find_duplicates(full, similarity=similarity, memory_limit=MemoryPlan(1, window=20_000))
     with Deduplicator() as d:

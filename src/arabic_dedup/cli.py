@@ -390,7 +390,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_dedup_options(
         p, ["threshold", "similarity", "shingle_unit", "k", "num_perm", "seed", "bands", "rows",
-            "lsh_threshold"]
+            "lsh_threshold", "facts", "boilerplate_rescue"]
     )  # fmt: skip
     _add_normalizer_options(p)
     p.set_defaults(func=_cmd_compare)

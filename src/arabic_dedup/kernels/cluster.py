@@ -3,13 +3,16 @@
 
 The verify rule is not restated here: ``containment`` and ``threshold`` are the Verifier's
 own parameters (``Verifier.kernel_args()``), applied by :mod:`.verify`'s ``pair_score`` and
-``accepts``."""
+``accepts``; with the fact check on, ``fact_args`` (``Verifier.fact_kernel_args``) hands in
+the fingerprints and the rule, applied by :mod:`.facts`' ``pair_evidence`` and
+``judge_one``."""
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
 
+from .facts import judge_one, pair_evidence
 from .verify import accepts, pair_score
 
 
@@ -38,7 +41,13 @@ def grouped_stars(  # type: ignore[no-untyped-def]
     offsets,
     containment,
     threshold,
+    fact_args,
 ):
+    (
+        facts_on, f_hashes, f_offsets, max_facts, slot_shift, value_mask, n_kinds,
+        min_conflict_share, update_similarity, lowest, rescue_min_shared, join_updates,
+    ) = fact_args  # fmt: skip
+    ev = np.zeros((6, n_kinds), dtype=np.int32)  # shared, only a, only b, conflict, scratch x2
     n = order.size
     m = leader_rank.size
     rep = np.arange(n)
@@ -81,7 +90,21 @@ def grouped_stars(  # type: ignore[no-untyped-def]
                     continue
                 stamp[k] = t
                 s = pair_score(hashes, offsets, g, k, containment)
-                if accepts(s, threshold):
+                if facts_on:
+                    ok = False
+                    if s >= lowest:  # FactRule.lowest: no rule joins a pair below it
+                        ev[:4] = 0
+                        pair_evidence(
+                            f_hashes, f_offsets, g, k, max_facts, slot_shift, value_mask,
+                            n_kinds, ev[0], ev[1], ev[2], ev[3], ev[4], ev[5],
+                        )  # fmt: skip
+                        ok = judge_one(
+                            ev[0], ev[1], ev[2], ev[3], s, threshold, min_conflict_share,
+                            update_similarity, lowest, rescue_min_shared, join_updates,
+                        )  # fmt: skip
+                else:
+                    ok = accepts(s, threshold)
+                if ok:
                     _offer(best_sim, best_rank, best, g, s, leader_rank[k], k)
             gg_ptr[q] = p
         if best[g] < 0:

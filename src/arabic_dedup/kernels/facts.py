@@ -205,77 +205,113 @@ def fact_evidence(  # type: ignore[no-untyped-def]
     only_a = np.zeros((m, n_kinds), dtype=np.int32)
     only_b = np.zeros((m, n_kinds), dtype=np.int32)
     conflict = np.zeros((m, n_kinds), dtype=np.int32)
-    kind_mask = np.uint32(n_kinds - 1)
-    vmask = np.uint32(value_mask)
-    shift = np.uint32(slot_shift)
     ca = np.zeros(n_kinds, dtype=np.int32)
     cb = np.zeros(n_kinds, dtype=np.int32)
     for p in range(m):
-        a0, a1 = offsets[pairs[p, 0]], offsets[pairs[p, 0] + 1]
-        b0, b1 = offsets[pairs[p, 1]], offsets[pairs[p, 1] + 1]
-        # Compare only below both documents' bottom-k cut (see _facts._gather).
-        cut = np.int64(1) << np.int64(32)
-        if a1 - a0 >= max_facts:
-            cut = min(cut, np.int64(hashes[a1 - 1]))
-        if b1 - b0 >= max_facts:
-            cut = min(cut, np.int64(hashes[b1 - 1]))
-        while a1 > a0 and np.int64(hashes[a1 - 1]) > cut:
-            a1 -= 1
-        while b1 > b0 and np.int64(hashes[b1 - 1]) > cut:
-            b1 -= 1
-        # Distinct values per side (a value may fill several slots).
-        for side in range(2):
-            s0, s1 = (a0, a1) if side == 0 else (b0, b1)
-            o0, o1 = (b0, b1) if side == 0 else (a0, a1)
-            for i in range(s0, s1):
-                v = hashes[i] & vmask
-                first = True
-                for j in range(s0, i):
-                    if hashes[j] & vmask == v:
-                        first = False
-                        break
-                if not first:
-                    continue
-                both = False
-                for j in range(o0, o1):
-                    if hashes[j] & vmask == v:
-                        both = True
-                        break
-                kind = v & kind_mask
-                if both:
-                    if side == 0:
-                        shared[p, kind] += 1
-                elif side == 0:
-                    only_a[p, kind] += 1
-                else:
-                    only_b[p, kind] += 1
-        # Conflicts: an occurrence whose value the other side lacks, in a slot (same kind)
-        # where the other side has an occurrence whose value this side lacks.
-        ca[:] = 0
-        cb[:] = 0
-        for side in range(2):
-            s0, s1 = (a0, a1) if side == 0 else (b0, b1)
-            o0, o1 = (b0, b1) if side == 0 else (a0, a1)
-            for i in range(s0, s1):
-                h = hashes[i]
-                if _has_value(hashes, o0, o1, h & vmask, vmask):
-                    continue
-                hit = False
-                for j in range(o0, o1):
-                    g = hashes[j]
-                    if (g >> shift) != (h >> shift) or (g & kind_mask) != (h & kind_mask):
-                        continue
-                    if not _has_value(hashes, s0, s1, g & vmask, vmask):
-                        hit = True
-                        break
-                if hit:
-                    if side == 0:
-                        ca[h & kind_mask] += 1
-                    else:
-                        cb[h & kind_mask] += 1
-        for k in range(n_kinds):
-            conflict[p, k] = min(ca[k], cb[k])
+        pair_evidence(
+            hashes, offsets, pairs[p, 0], pairs[p, 1], max_facts, slot_shift, value_mask,
+            n_kinds, shared[p], only_a[p], only_b[p], conflict[p], ca, cb,
+        )  # fmt: skip
     return shared, only_a, only_b, conflict
+
+
+@njit(inline="always")
+def pair_evidence(  # type: ignore[no-untyped-def]
+    hashes, offsets, da, db, max_facts, slot_shift, value_mask, n_kinds,
+    shared, only_a, only_b, conflict, ca, cb,
+):  # fmt: skip
+    """:func:`fact_evidence` of one pair (documents ``da``, ``db``), added into the zeroed
+    per-kind rows ``shared`` .. ``conflict``; ``ca`` / ``cb`` are scratch rows."""
+    kind_mask = np.uint32(n_kinds - 1)
+    vmask = np.uint32(value_mask)
+    shift = np.uint32(slot_shift)
+    a0, a1 = offsets[da], offsets[da + 1]
+    b0, b1 = offsets[db], offsets[db + 1]
+    # Compare only below both documents' bottom-k cut (see _facts._gather).
+    cut = np.int64(1) << np.int64(32)
+    if a1 - a0 >= max_facts:
+        cut = min(cut, np.int64(hashes[a1 - 1]))
+    if b1 - b0 >= max_facts:
+        cut = min(cut, np.int64(hashes[b1 - 1]))
+    while a1 > a0 and np.int64(hashes[a1 - 1]) > cut:
+        a1 -= 1
+    while b1 > b0 and np.int64(hashes[b1 - 1]) > cut:
+        b1 -= 1
+    # Distinct values per side (a value may fill several slots).
+    for side in range(2):
+        s0, s1 = (a0, a1) if side == 0 else (b0, b1)
+        o0, o1 = (b0, b1) if side == 0 else (a0, a1)
+        for i in range(s0, s1):
+            v = hashes[i] & vmask
+            first = True
+            for j in range(s0, i):
+                if hashes[j] & vmask == v:
+                    first = False
+                    break
+            if not first:
+                continue
+            both = False
+            for j in range(o0, o1):
+                if hashes[j] & vmask == v:
+                    both = True
+                    break
+            kind = v & kind_mask
+            if both:
+                if side == 0:
+                    shared[kind] += 1
+            elif side == 0:
+                only_a[kind] += 1
+            else:
+                only_b[kind] += 1
+    # Conflicts: an occurrence whose value the other side lacks, in a slot (same kind)
+    # where the other side has an occurrence whose value this side lacks.
+    ca[:] = 0
+    cb[:] = 0
+    for side in range(2):
+        s0, s1 = (a0, a1) if side == 0 else (b0, b1)
+        o0, o1 = (b0, b1) if side == 0 else (a0, a1)
+        for i in range(s0, s1):
+            h = hashes[i]
+            if _has_value(hashes, o0, o1, h & vmask, vmask):
+                continue
+            hit = False
+            for j in range(o0, o1):
+                g = hashes[j]
+                if (g >> shift) != (h >> shift) or (g & kind_mask) != (h & kind_mask):
+                    continue
+                if not _has_value(hashes, s0, s1, g & vmask, vmask):
+                    hit = True
+                    break
+            if hit:
+                if side == 0:
+                    ca[h & kind_mask] += 1
+                else:
+                    cb[h & kind_mask] += 1
+    for k in range(n_kinds):
+        conflict[k] = min(ca[k], cb[k])
+
+
+@njit(inline="always")
+def judge_one(  # type: ignore[no-untyped-def]
+    shared, only_a, only_b, conflict, sim, threshold, min_conflict_share, update_similarity,
+    lowest, rescue_min_shared, join_updates,
+):  # fmt: skip
+    """Whether one pair is a duplicate: ``_facts.judge``'s ``duplicate`` for one pair from its
+    evidence rows (the rule's numbers come from ``FactRule.kernel_args``, its one owner)."""
+    n_conf = 0
+    agree = 0
+    missing = 0
+    for k in range(shared.size):
+        n_conf += conflict[k]
+        agree += shared[k]
+        missing += only_a[k] + only_b[k]
+    above = sim >= threshold
+    differs = n_conf > 0 and n_conf / (n_conf + agree) >= min_conflict_share
+    if differs:
+        return join_updates and above and sim >= update_similarity
+    if above:
+        return True
+    return sim >= lowest and agree >= rescue_min_shared and missing == 0
 
 
 @njit(inline="always")
