@@ -35,12 +35,12 @@ from arabic_dedup._facts import (
     _facts_reference,
     _lexicon,
     evidence,
-    explain_pair,
     fact_hashes,
     fact_sets,
     facts,
     judge,
 )
+from arabic_dedup._facts_explain import explain_pair
 from arabic_dedup._io import Source, dedup_files
 from arabic_dedup._shingle import ShingleSets
 

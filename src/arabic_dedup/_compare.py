@@ -17,7 +17,7 @@ from ._atomic import STATS_FILE
 from ._boilerplate import CorpusStats
 from ._config import DedupConfig
 from ._errors import RecordError, UsageError
-from ._facts import explain_pair
+from ._facts_explain import explain_pair
 from ._normalize import explain, tokens
 from ._verify import similarity
 

@@ -77,14 +77,12 @@ __all__ = [
     "FactRule",
     "FactTables",
     "Judgement",
-    "explain_pair",
     "fact_hashes",
     "fact_pass",
     "fact_sets",
     "fact_tables",
     "facts",
     "judge",
-    "judge_kernel_args",
     "render",
 ]
 
@@ -425,22 +423,6 @@ class FactRule:
         )  # fmt: skip
 
 
-def judge_kernel_args(
-    rule: FactRule | None, fsets: ShingleSets | None, threshold: float, containment: bool
-) -> tuple[object, ...]:
-    """What a compiled loop judging pairs one at a time (``kernels.facts.pair_evidence`` and
-    ``judge_one``, as the giant-bucket cluster loop does) takes: whether the check is on, the
-    fingerprints, their packing constants and the rule's numbers. Off: empty fingerprints
-    (the types stay the same, so the kernel compiles once)."""
-    on = rule is not None and fsets is not None
-    hashes = fsets.hashes if on and fsets is not None else np.empty(0, dtype=np.uint32)
-    offsets = fsets.offsets if on and fsets is not None else np.zeros(1, dtype=np.int64)
-    return (
-        on, hashes, offsets, MAX_FACTS, SLOT_SHIFT, VALUE_MASK, len(FACT_KINDS),
-        *(rule or FactRule()).kernel_args(threshold, containment),
-    )  # fmt: skip
-
-
 @dataclass(frozen=True)
 class Judgement:
     """The verdict on each of ``m`` candidate pairs, with the evidence it rests on.
@@ -669,62 +651,3 @@ def render(
         return f"different: similarity {similarity:.2f} below the threshold; {facts_part}, {rest}"
     wording = "same wording" if similarity >= 1.0 else "wording differs"
     return f"{kind}: {facts_part}, {rest}; {wording} (similarity {similarity:.2f})"
-
-
-def explain_pair(
-    tokens_a: Sequence[str],
-    tokens_b: Sequence[str],
-    similarity: float,
-    *,
-    threshold: float,
-    containment: bool = False,
-    rule: FactRule | None = None,
-    normalizer: NormalizerConfig | None = None,
-) -> tuple[bool, MatchKind, str]:
-    """Judge one pair whose texts are at hand (``compare A B``) and name the differing words:
-    (duplicate, match kind, explanation). The decision is :func:`judge`'s.
-
-    >>> from arabic_dedup import tokens
-    >>> dup, kind, why = explain_pair(
-    ...     tokens("الرحلة الخامسة تحمل 12 طنا"), tokens("الرحلة السادسة تحمل 11 طنا"),
-    ...     0.4, threshold=0.3)
-    >>> dup, kind, why.split(": ", 2)[2]
-    (False, 'template', 'number 12 vs 11, ordinal الخامسه vs السادسه; 0 agree')
-    """
-    fa = facts(tokens_a, normalizer=normalizer)
-    fb = facts(tokens_b, normalizer=normalizer)
-    fs = ShingleSets.from_arrays(
-        [fact_hashes(tokens_a, normalizer=normalizer), fact_hashes(tokens_b, normalizer=normalizer)]
-    )
-    j = judge(
-        fs,
-        np.array([[0, 1]], dtype=np.int64),
-        np.array([similarity]),
-        threshold=threshold,
-        containment=containment,
-        rule=rule,
-    )
-    kind = j.match_kind(0)
-    va = {(f.kind, f.value) for f in fa}
-    vb = {(f.kind, f.value) for f in fb}
-    words: list[list[tuple[str, str]]] = [[] for _ in FACT_KINDS]
-    for x in fa:
-        if (x.kind, x.value) in vb:
-            continue
-        for y in fb:
-            if (
-                (y.kind, y.value) not in va
-                and (y.kind, y.before, y.after) == (x.kind, x.before, x.after)
-                and (x.word, y.word) not in words[FACT_KINDS.index(x.kind)]
-            ):
-                words[FACT_KINDS.index(x.kind)].append((x.word, y.word))
-    text = render(
-        kind,
-        similarity,
-        j.shared[0].tolist(),
-        j.only_a[0].tolist(),
-        j.only_b[0].tolist(),
-        j.conflict[0].tolist(),
-        words=words,
-    )
-    return bool(j.duplicate[0]), kind, text

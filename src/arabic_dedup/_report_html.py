@@ -34,7 +34,8 @@ from numpy.typing import NDArray
 
 from ._boilerplate import CorpusStats
 from ._config import DedupConfig
-from ._facts import Fact, explain_pair, facts
+from ._facts import Fact, facts
+from ._facts_explain import explain_pair
 from ._normalize import engine_for, tokens_with
 from ._shingle import shingle_hash
 

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from ._boilerplate import BoilerplateRescue, full_sets
 from ._engine import kernels
 from ._errors import InputError
-from ._facts import MATCH_KINDS, FactRule, judge, judge_kernel_args
+from ._facts import FACT_KINDS, MATCH_KINDS, MAX_FACTS, SLOT_SHIFT, VALUE_MASK, FactRule, judge
 from ._lsh import sorted_unique
 from ._shingle import ShingleSets
 
@@ -94,11 +94,19 @@ class Verifier:
         return self.similarity == "containment", float(self.threshold)
 
     def fact_kernel_args(self, fact_sets: ShingleSets | None) -> tuple[object, ...]:
-        """The fact check as a compiled loop judging one pair at a time takes it
-        (:func:`._facts.judge_kernel_args`; off when ``facts`` is None)."""
-        return judge_kernel_args(
-            self.facts, fact_sets, self.threshold, self.similarity == "containment"
-        )
+        """The fact check as a compiled loop judging pairs one at a time takes it
+        (``kernels.facts.pair_evidence`` and ``judge_one``, as the giant-bucket cluster loop
+        does): whether it is on, the fingerprints, their packing constants and the rule's
+        numbers (``FactRule.kernel_args``). Off (``facts`` or ``fact_sets`` None): empty
+        fingerprints, the same types, so the kernel compiles once."""
+        on = self.facts is not None and fact_sets is not None
+        empty = ShingleSets(np.empty(0, dtype=np.uint32), np.zeros(1, dtype=np.int64))
+        fs = fact_sets if on and fact_sets is not None else empty
+        rule = self.facts or FactRule()
+        return (
+            on, fs.hashes, fs.offsets, MAX_FACTS, SLOT_SHIFT, VALUE_MASK, len(FACT_KINDS),
+            *rule.kernel_args(self.threshold, self.similarity == "containment"),
+        )  # fmt: skip
 
     def decide(
         self,
