@@ -205,15 +205,23 @@ def main() -> None:
     t0 = time.perf_counter()
     all_sets = hasher.shingle_sets(texts)
     hash_s = time.perf_counter() - t0
-    all_facts, fact_hash_s = None, None
-    if args.facts is not None:
-        t0 = time.perf_counter()
-        all_facts = hasher.shingle_fact_sets(texts)[1]  # the fused kernel, as add_many runs it
-        fact_hash_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     for t in texts[:200]:
         hasher.hash_shingles(t)
-    ref_ms = (time.perf_counter() - t0) / 200 * 1e3
+    hashing: dict[str, Any] = {
+        "batch_docs_per_s": len(texts) / hash_s,
+        "reference_ms_per_doc": (time.perf_counter() - t0) / 200 * 1e3,
+        "note": "shingle hashing, done before the timed adds (batch fast path)",
+    }
+    all_facts = None
+    if args.facts is not None:
+        t0 = time.perf_counter()
+        all_facts = hasher.shingle_fact_sets(texts)[1]  # the fused kernel, as add_many runs it
+        hashing["with_facts_docs_per_s"] = len(texts) / (time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        for t in texts[:200]:  # one text a call, as Deduplicator.add(key, text) hashes it
+            hasher.shingle_fact_sets([t])
+        hashing["single_text_with_facts_ms_per_doc"] = (time.perf_counter() - t0) / 200 * 1e3
     rng = np.random.default_rng(c.SEED)
     qidx = rng.choice(n, size=N_QUERIES, replace=False)
     qsets = [all_sets[n + j] for j in range(N_QUERIES // 2)]  # never added
@@ -254,7 +262,7 @@ def main() -> None:
             proc.kill()
             proc.wait()
         shutil.rmtree(tmp, ignore_errors=True)
-    _finish(args, n, corpus, max_df, texts, hash_s, ref_ms, fact_hash_s, results, skipped)
+    _finish(args, n, corpus, max_df, hashing, results, skipped)
 
 
 def _print_store(name: str, res: dict[str, Any]) -> None:
@@ -268,9 +276,8 @@ def _print_store(name: str, res: dict[str, Any]) -> None:
     )
 
 
-def _finish(args: Any, n: int, corpus: Any, max_df: Any, texts: list[str], hash_s: float,
-            ref_ms: float, fact_hash_s: float | None, results: list[dict[str, Any]],
-            skipped: dict[str, str]) -> None:  # fmt: skip
+def _finish(args: Any, n: int, corpus: Any, max_df: Any, hashing: dict[str, Any],
+            results: list[dict[str, Any]], skipped: dict[str, str]) -> None:  # fmt: skip
     from arabic_dedup import DedupConfig
 
     payload = {
@@ -279,18 +286,12 @@ def _finish(args: Any, n: int, corpus: Any, max_df: Any, texts: list[str], hash_
         "params": {
             k: v for k, v in DedupConfig(max_df=max_df).as_dict().items() if k != "normalizer"
         },
-        "hashing": {
-            "batch_docs_per_s": len(texts) / hash_s,
-            "reference_ms_per_doc": ref_ms,
-            "note": "shingle hashing, done before the timed adds (batch fast path)",
-        },
+        "hashing": hashing,
         "stores": results,
         "skipped": skipped,
         "note": payload_note(),
     }
     if args.facts is not None:
-        assert fact_hash_s is not None
-        payload["hashing"]["with_facts_docs_per_s"] = len(texts) / fact_hash_s
         by = {(s["store"], s["facts"]): s for s in results}
         payload["facts_cost"] = {
             store: {
