@@ -574,3 +574,44 @@ def test_compiled_evidence_equals_the_reference(fs: ShingleSets) -> None:
         assert f.dtype == r.dtype == np.int32
         assert np.array_equal(f, r)
     assert with_impl(None, _engine.impl) == "fast"
+
+
+@pytest.mark.skipif(importlib.util.find_spec("numba") is None, reason="numba is not installed")
+@settings(max_examples=150, deadline=None)
+@given(
+    _fingerprints(),
+    st.sampled_from([0.3, 0.5, 0.9]),
+    st.booleans(),
+    st.builds(
+        FactRule,
+        min_conflict_share=st.sampled_from([0.0, 0.1, 0.5]),
+        update_similarity=st.sampled_from([0.2, 0.8]),
+        rescue_share=st.sampled_from([0.5, 2 / 3, 1.0]),
+        rescue_min_shared=st.integers(1, 6),
+        updates=st.sampled_from(["apart", "join"]),
+    ),
+    st.integers(0, 2**32 - 1),
+)
+def test_the_compiled_judgement_equals_judge(
+    fs: ShingleSets, threshold: float, containment: bool, rule: FactRule, seed: int
+) -> None:
+    # kernels.facts.judge_one decides the pairs of giant buckets in the compiled cluster loop:
+    # for every pair it must say what judge says, at and around each bound of the rule.
+    from arabic_dedup.kernels.facts import judge_one
+
+    n = len(fs)
+    pairs = np.array([(i, j) for i in range(n) for j in range(n)], dtype=np.int64)
+    lowest = rule.lowest(threshold, containment)
+    bounds = [threshold, lowest, rule.update_similarity, 0.0, 1.0]
+    sims = np.random.default_rng(seed).choice(
+        np.r_[bounds, np.nextafter(bounds, -1.0), np.random.default_rng(seed).random(8)],
+        size=len(pairs),
+    )
+    want = judge(fs, pairs, sims, threshold=threshold, containment=containment, rule=rule)
+    shared, only_a, only_b, conflict = evidence(fs, pairs)
+    args = rule.kernel_args(threshold, containment)
+    got = [
+        judge_one(shared[p], only_a[p], only_b[p], conflict[p], sims[p], threshold, *args)
+        for p in range(len(pairs))
+    ]
+    assert got == want.duplicate.tolist()
