@@ -165,11 +165,8 @@ def grouped_star_clusters(
     gg_bucket = bucket[by]
     gg_off = np.zeros(m + 1, dtype=np.int64)
     np.cumsum(np.bincount(gb_mem, minlength=m), out=gg_off[1:])
-    if verifier.facts is not None and facts is None and cands.n_giant:
-        raise InputError(
-            "grouped_star_clusters: the verifier applies the fact check but no fact "
-            "fingerprints were given for the giant buckets' documents"
-        )
+    if verifier.facts is not None and cands.n_giant:
+        facts = verifier.fingerprints(facts)  # the giant loop judges pairs by them
     k = kernels()
     if k is not None:
         rep, sim = k.grouped_stars(

@@ -108,6 +108,15 @@ class Verifier:
             *rule.kernel_args(self.threshold, self.similarity == "containment"),
         )  # fmt: skip
 
+    def fingerprints(self, fact_sets: ShingleSets | None) -> ShingleSets:
+        """``fact_sets``, which this Verifier's fact check needs: InputError if None."""
+        if fact_sets is None:
+            raise InputError(
+                "this Verifier applies the fact check (facts is set) but no fact fingerprints "
+                "were given; compute them with MinHasher.shingle_fact_sets"
+            )
+        return fact_sets
+
     def decide(
         self,
         sims: NDArray[np.float64],
@@ -121,11 +130,7 @@ class Verifier:
         a little below it."""
         if self.facts is None:
             return self.accept(sims), None
-        if fact_sets is None:
-            raise InputError(
-                "this Verifier applies the fact check (facts is set) but no fact fingerprints "
-                "were given; compute them with MinHasher.shingle_fact_sets"
-            )
+        fact_sets = self.fingerprints(fact_sets)
         j = judge(
             fact_sets, pairs, sims, threshold=self.threshold,
             containment=self.similarity == "containment", rule=self.facts,
