@@ -202,26 +202,35 @@ def main() -> None:
     corpus = c.load_corpus()
     hasher = DedupConfig().hasher()
     hasher.shingle_sets(texts[:100])  # compile / load the kernels before timing
-    t0 = time.perf_counter()
-    all_sets = hasher.shingle_sets(texts)
-    hash_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    for t in texts[:200]:
-        hasher.hash_shingles(t)
+    if args.facts is not None:
+        hasher.shingle_fact_sets(texts[:100])  # the fused kernel with the fact pass, too
+
+    def timed(f: Any) -> tuple[Any, float]:
+        t0 = time.perf_counter()
+        out = f()
+        return out, time.perf_counter() - t0
+
+    def per_text_ms(f: Any) -> float:  # one text a call, as Deduplicator.add(key, text) does
+        return timed(lambda: [f([t]) for t in texts[:200]])[1] / 200 * 1e3
+
+    all_sets, hash_s = timed(lambda: hasher.shingle_sets(texts))
     hashing: dict[str, Any] = {
-        "batch_docs_per_s": len(texts) / hash_s,
-        "reference_ms_per_doc": (time.perf_counter() - t0) / 200 * 1e3,
+        "reference_ms_per_doc": timed(lambda: [hasher.hash_shingles(t) for t in texts[:200]])[1]
+        / 200
+        * 1e3,
         "note": "shingle hashing, done before the timed adds (batch fast path)",
     }
     all_facts = None
     if args.facts is not None:
-        t0 = time.perf_counter()
-        all_facts = hasher.shingle_fact_sets(texts)[1]  # the fused kernel, as add_many runs it
-        hashing["with_facts_docs_per_s"] = len(texts) / (time.perf_counter() - t0)
-        t0 = time.perf_counter()
-        for t in texts[:200]:  # one text a call, as Deduplicator.add(key, text) hashes it
-            hasher.shingle_fact_sets([t])
-        hashing["single_text_with_facts_ms_per_doc"] = (time.perf_counter() - t0) / 200 * 1e3
+        # Each batch twice, alternating, the faster kept: the first big call also pays for
+        # touching fresh memory, which would bias whichever ran first.
+        (_, all_facts), fact_s = timed(lambda: hasher.shingle_fact_sets(texts))
+        hash_s = min(hash_s, timed(lambda: hasher.shingle_sets(texts))[1])
+        fact_s = min(fact_s, timed(lambda: hasher.shingle_fact_sets(texts))[1])
+        hashing["with_facts_docs_per_s"] = len(texts) / fact_s
+        hashing["single_text_ms_per_doc"] = per_text_ms(hasher.shingle_sets)
+        hashing["single_text_with_facts_ms_per_doc"] = per_text_ms(hasher.shingle_fact_sets)
+    hashing["batch_docs_per_s"] = len(texts) / hash_s
     rng = np.random.default_rng(c.SEED)
     qidx = rng.choice(n, size=N_QUERIES, replace=False)
     qsets = [all_sets[n + j] for j in range(N_QUERIES // 2)]  # never added
