@@ -297,6 +297,59 @@ def star_merge(
     return components(n, m)[rep]
 
 
+def member_rescue(
+    prep: tf.Prepared,
+    cfg: ad.DedupConfig,
+    filtered: ShingleSets,
+    cand: NDArray[np.int64],
+    sims: NDArray[np.float64],
+    rule: FactRule | None,
+    floor: float,
+    cap: int = 32,
+) -> tuple[NDArray[np.int64], int]:
+    """Star clusters in index order (``tf.clusters`` with ``rule``'s decisions), and one looser
+    rule a stream could apply: a document that matches no representative joins a
+    representative it is at least ``floor`` similar to (an LSH candidate without a template
+    or update verdict) when it is accepted, verified exactly, with one of that star's first
+    ``cap`` members. Causal: only earlier documents and their stars are consulted. Returns the
+    representatives and how many documents the rule placed."""
+    ok = tf.decide(prep, cand, sims, cfg, rule)
+    j = judge(
+        prep.facts, cand, sims, threshold=cfg.cutoff, containment=cfg.similarity == "containment",
+        rule=FactRule(rescue_share=1.0),
+    )  # fmt: skip
+    veto = np.isin(j.kind, [MATCH_KINDS.index("template"), MATCH_KINDS.index("update")])
+    acc: dict[int, list[tuple[float, int]]] = {}
+    near: dict[int, list[tuple[float, int]]] = {}
+    for (a, b), x, good, v in zip(cand.tolist(), sims.tolist(), ok, veto, strict=True):
+        if good:
+            acc.setdefault(b, []).append((x, a))
+        elif x >= floor and not v:
+            near.setdefault(b, []).append((x, a))
+    rep = np.arange(prep.n, dtype=np.int64)
+    is_rep = np.ones(prep.n, dtype=bool)
+    members: dict[int, list[int]] = {}
+    placed = 0
+    for d in range(prep.n):
+        opts = [(x, -a) for x, a in acc.get(d, ()) if is_rep[a]]
+        r = -max(opts)[1] if opts else None
+        if r is None:
+            for _, a in sorted((-x, a) for x, a in near.get(d, ()) if is_rep[a]):
+                ms = members.get(a, [])[:cap]
+                if not ms:
+                    continue
+                pp = np.array([[m, d] for m in ms], dtype=np.int64)
+                pok = tf.decide(prep, pp, verify_pairs(filtered, pp, cfg.similarity), cfg, rule)
+                if pok.any():
+                    r, placed = a, placed + 1
+                    break
+        if r is not None:
+            rep[d] = r
+            is_rep[d] = False
+            members.setdefault(r, []).append(d)
+    return rep, placed
+
+
 def candidates_with(
     prep: tf.Prepared, cfg: ad.DedupConfig, rule: BoilerplateRule
 ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
@@ -452,6 +505,33 @@ def designs(
                 "design": f"stars built {name} first (most / fewest shingles; not input order)",
                 **count(np.asarray(rep)),
             })  # fmt: skip
+        facts_ok = tf.decide(prep, cand, sims, cfg, FactRule())
+        for fl in floors[:2]:
+            rep, placed = member_rescue(prep, cfg, filtered, cand, sims, FactRule(), fl)
+            rows.append({
+                "design": f"defaults + member rescue, floor {fl} (a document matching no "
+                f"representative joins one >= {fl} similar, no fact conflict, when it matches "
+                f"one of that star's first 32 members; {placed} placed)",
+                **count(rep),
+            })  # fmt: skip
+        weight = np.bincount(
+            cand[facts_ok].ravel(), weights=np.repeat(sims[facts_ok], 2), minlength=prep.n
+        )
+        order = np.lexsort((np.arange(prep.n), -weight))
+        stars = star_clusters(prep.n, cand[facts_ok], sims[facts_ok], order)
+        rep = np.asarray(stars.representative)
+        accepted = set(map(tuple, cand[facts_ok].tolist()))
+        joined = [
+            (int(a), int(b)) for (a, b), g in zip(pairs.tolist(), groups, strict=True)
+            if g[0] == "TEMPLATE" and rep[a] == rep[b]
+        ]  # fmt: skip
+        rows.append({
+            "design": "defaults, stars built most connected first (sum of accepted "
+            "similarities; not causal, batch only; "
+            f"{sum(p in accepted for p in joined)} of the {len(joined)} joined templates are "
+            "accepted pairs)",
+            **count(rep),
+        })  # fmt: skip
         rows.append({"design": "connected components (upper bound)",
                      **count(components(prep.n, cand[ok]))})  # fmt: skip
         out[mode] = rows
