@@ -369,7 +369,9 @@ def designs(
     threshold, a looser star rule and (upper bound) connected components."""
 
     def count(rep: NDArray[np.int64]) -> dict[str, str]:
-        same = rep[pairs[:, 0]] == rep[pairs[:, 1]]
+        return count_same(rep[pairs[:, 0]] == rep[pairs[:, 1]])
+
+    def count_same(same: NDArray[np.bool_]) -> dict[str, str]:
         tot: Counter[str] = Counter()
         hit: Counter[str] = Counter()
         for g, x in zip(groups, same.tolist(), strict=True):
@@ -531,6 +533,13 @@ def designs(
             f"{sum(p in accepted for p in joined)} of the {len(joined)} joined templates are "
             "accepted pairs)",
             **count(rep),
+        })  # fmt: skip
+        alone = tf.decide(
+            prep, pairs, verify_pairs(filtered, pairs, cfg.similarity), cfg, FactRule()
+        )
+        rows.append({
+            "design": "defaults, the verifier on each labelled pair alone (no LSH, no stars)",
+            **count_same(alone),
         })  # fmt: skip
         rows.append({"design": "connected components (upper bound)",
                      **count(components(prep.n, cand[ok]))})  # fmt: skip
