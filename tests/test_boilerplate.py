@@ -46,3 +46,43 @@ def test_filter_removes_common_and_exempts_copied_story() -> None:
     # Documents that are mostly the widely copied story keep every shingle.
     for d in range(0, 400, 9):
         assert np.array_equal(out[d], sets[d])
+
+
+@pytest.mark.parametrize(
+    "values",
+    [[], [7], [3, 3, 3], [0, 2**32 - 1, 65535, 65536, 1, 2**31, 65536]],
+)
+def test_radix_sort_sorts(values: list[int]) -> None:
+    from arabic_dedup.kernels.boilerplate import _radix_sort
+
+    a = np.array(values, dtype=np.uint32)
+    assert _radix_sort(a).tolist() == sorted(values)
+    rng = np.random.default_rng(5)
+    big = rng.integers(0, 2**32, 100_000, dtype=np.uint64).astype(np.uint32)
+    big[::7] = big[0]  # repeats, as hot hashes have
+    assert np.array_equal(_radix_sort(big), np.sort(big))
+
+
+def test_fast_filter_equals_reference_with_many_common_shingles() -> None:
+    """Tens of thousands of common shingles: the filter's 2**18-bit bitmap in front of the
+    common set collides often, and must still keep exactly what the reference keeps."""
+    from arabic_dedup.kernels.boilerplate import boilerplate_filter
+
+    rng = np.random.default_rng(11)
+    vocab = rng.integers(0, 2**32, 60_000, dtype=np.uint64).astype(np.uint32)
+    docs = []
+    for _ in range(3000):
+        words = vocab[np.minimum(rng.zipf(1.2, 120), vocab.size) - 1]
+        own = rng.integers(0, 2**32, 40, dtype=np.uint64).astype(np.uint32)
+        docs.append(np.unique(np.concatenate([words, own])))
+    sets = ShingleSets.from_arrays(docs)
+    rule = BoilerplateRule.of(3)
+    common = rule.common(sets)
+    assert common.size > 1000
+    hashes, counts, fast_common = boilerplate_filter(
+        sets.hashes, sets.offsets, rule.limit(len(sets)), rule.exempt_share, rule.cell_bits
+    )
+    ref = drop_common(sets, common, rule)
+    assert np.array_equal(fast_common, common)
+    assert np.array_equal(counts, ref.sizes())
+    assert np.array_equal(hashes, ref.hashes)

@@ -132,8 +132,9 @@ class BoilerplateRule:
             for w in windows()
         ]
         hot = np.concatenate(picked) if picked else np.zeros(0, np.uint32)
+        del cells32
         common = k.common_of(hot, limit) if k is not None else _over_limit(hot, limit)
-        return WindowFilter(self, limit, cells32, np.asarray(common, dtype=np.uint32))
+        return WindowFilter(self, np.asarray(common, dtype=np.uint32))
 
     def apply(self, sets: ShingleSets) -> ShingleSets:
         """``sets`` without their common shingles (the compiled kernel when there is one)."""
@@ -301,8 +302,6 @@ class WindowFilter:
     sorted), and the filter of any window of its sets."""
 
     rule: BoilerplateRule
-    limit: float
-    cells: NDArray[np.uint32]
     common: NDArray[np.uint32]
 
     def filter(self, sets: ShingleSets) -> ShingleSets:
@@ -310,7 +309,7 @@ class WindowFilter:
         if k is None:
             return drop_common(sets, self.common, self.rule)
         hashes, counts = k.filter_common(
-            sets.hashes, sets.offsets, self.cells, self.limit, self.common, self.rule.exempt_share
+            sets.hashes, sets.offsets, self.common, self.rule.exempt_share
         )
         offsets = np.zeros(len(sets) + 1, dtype=np.int64)
         np.cumsum(counts, out=offsets[1:])
