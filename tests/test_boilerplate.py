@@ -86,3 +86,25 @@ def test_fast_filter_equals_reference_with_many_common_shingles() -> None:
     assert np.array_equal(fast_common, common)
     assert np.array_equal(counts, ref.sizes())
     assert np.array_equal(hashes, ref.hashes)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_hot_hashes_are_the_hashes_in_hot_cells_in_input_order(threads: int) -> None:
+    import numba
+
+    from arabic_dedup.kernels.boilerplate import HOT_BLOCK, cell_counts, hot_hashes
+
+    rng = np.random.default_rng(3)
+    n = 3 * HOT_BLOCK + 77  # several blocks, the last one partial and not a multiple of 64
+    hashes = rng.integers(0, 2**32, n, dtype=np.uint64).astype(np.uint32) & np.uint32(0xFFF)
+    cells = cell_counts(hashes, 10)
+    limit = float(np.median(cells))
+    before = numba.get_num_threads()
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    try:
+        got = hot_hashes(hashes, cells, limit)
+    finally:
+        numba.set_num_threads(before)
+    want = hashes[cells[hashes & np.uint32(1023)] > limit]
+    assert 0 < want.size < n
+    assert np.array_equal(got, want)

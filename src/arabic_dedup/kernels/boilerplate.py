@@ -19,22 +19,27 @@ def _cell_counts(hashes, cell_bits):  # type: ignore[no-untyped-def]
 
 
 # _hot splits its input in blocks of this many hashes, a fixed split (not one per thread), so
-# the output, in input order, never depends on the thread count.
+# the output, in input order, never depends on the thread count. A multiple of 64: no two
+# blocks (threads) share a word of the bit array.
 HOT_BLOCK = 1 << 16
 
 
 @njit(nogil=True, parallel=True, cache=True)
 def _hot(hashes, cells, limit):  # type: ignore[no-untyped-def]
     """The hashes that sit in cells counted above ``limit`` (only they can be common), in
-    input order. Two passes over fixed blocks (count, then copy), each block on any thread."""
+    input order. Two passes over fixed blocks, each block on any thread: the first reads each
+    hash's cell (a random read in 16 MiB) and marks the hot ones in a bit array (one bit a
+    hash), the second copies the marked ones, reading the bits in order."""
     mask = np.uint32(cells.size - 1)
     n = hashes.size
     blocks = (n + HOT_BLOCK - 1) // HOT_BLOCK
     found = np.zeros(blocks, dtype=np.int64)
+    bits = np.zeros((n + 63) // 64, dtype=np.uint64)
     for b in prange(blocks):
         k = 0
         for i in range(b * HOT_BLOCK, min(n, (b + 1) * HOT_BLOCK)):
             if cells[hashes[i] & mask] > limit:
+                bits[i >> 6] |= np.uint64(1) << np.uint64(i & 63)
                 k += 1
         found[b] = k
     starts = np.zeros(blocks + 1, dtype=np.int64)
@@ -44,7 +49,7 @@ def _hot(hashes, cells, limit):  # type: ignore[no-untyped-def]
     for b in prange(blocks):
         w = starts[b]
         for i in range(b * HOT_BLOCK, min(n, (b + 1) * HOT_BLOCK)):
-            if cells[hashes[i] & mask] > limit:
+            if bits[i >> 6] & (np.uint64(1) << np.uint64(i & 63)):
                 out[w] = hashes[i]
                 w += 1
     return out
