@@ -127,11 +127,13 @@ def test_removed_and_full_sets_rebuild_the_full_sets() -> None:
         assert np.array_equal(small.hashes, removed.hashes)
         assert np.array_equal(small.offsets, removed.offsets)
     assert removed.hashes.size == full.hashes.size - kept.hashes.size > 0
-    rows = np.array([43, 0, 41, 40])
-    back = full_sets(kept, removed, rows)
-    for k, r in enumerate(rows.tolist()):
-        assert back[k].tolist() == full[r].tolist()
-        assert np.intersect1d(removed[r], kept[r]).size == 0
+    rows = np.array([43, 0, 41, 40, 0])
+    for impl in ("fast", "reference"):  # the merge kernel, and one sort of (row, hash) keys
+        back = with_impl(impl, full_sets, kept, removed, rows)
+        assert np.array_equal(back.offsets[1:] - back.offsets[:-1], full.sizes()[rows])
+        for k, r in enumerate(rows.tolist()):
+            assert back[k].tolist() == full[r].tolist()
+            assert np.intersect1d(removed[r], kept[r]).size == 0
     pairs = np.array([COPY, TEMPLATE, (0, 1)])
     assert full_pair_scores(kept, removed, pairs, "containment").tolist() == (
         verify_pairs(full, pairs, "containment").tolist()

@@ -267,6 +267,12 @@ def full_sets(kept: ShingleSets, removed: ShingleSets, rows: NDArray[np.int64]) 
     ([5], [1, 2, 3])
     """
     rows = np.asarray(rows, dtype=np.int64)
+    k = kernels()
+    if k is not None:  # one linear merge per document
+        hashes, offsets = k.merge_rows(
+            kept.hashes, kept.offsets, removed.hashes, removed.offsets, rows
+        )
+        return ShingleSets(hashes, offsets)
     n = rows.size
     parts = []
     for s in (kept, removed):

@@ -17,6 +17,7 @@ from .boilerplate import (
     common_of,
     filter_common,
     hot_hashes,
+    merge_rows,
     removed_of,
 )
 from .cluster import grouped_stars
@@ -38,6 +39,7 @@ __all__ = [
     "hot_hashes",
     "intersect_counts",
     "intersect_counts_serial",
+    "merge_rows",
     "removed_of",
     "set_hashes",
     "sets_equal",

@@ -234,3 +234,43 @@ def removed_of(full_h: Any, full_off: Any, kept_h: Any, kept_off: Any, out_off: 
     """Each document's shingles that its filtered set lacks (``out_off``: where each one's
     start), by one merge of the two sorted sets (the kept ones are a subsequence)."""
     return _removed(full_h, full_off, kept_h, kept_off, out_off)
+
+
+@njit(nogil=True, parallel=True, cache=True)
+def _merge_rows(kept_h, kept_off, rem_h, rem_off, rows):  # type: ignore[no-untyped-def]
+    n = rows.size
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    for t in range(n):
+        r = rows[t]
+        offsets[t + 1] = (
+            offsets[t] + (kept_off[r + 1] - kept_off[r]) + (rem_off[r + 1] - rem_off[r])
+        )
+    out = np.empty(offsets[n], dtype=np.uint32)
+    for t in prange(n):
+        r = rows[t]
+        i, ib = kept_off[r], kept_off[r + 1]
+        j, jb = rem_off[r], rem_off[r + 1]
+        w = offsets[t]
+        while i < ib and j < jb:
+            if kept_h[i] < rem_h[j]:
+                out[w] = kept_h[i]
+                i += 1
+            else:
+                out[w] = rem_h[j]
+                j += 1
+            w += 1
+        while i < ib:
+            out[w] = kept_h[i]
+            i += 1
+            w += 1
+        while j < jb:
+            out[w] = rem_h[j]
+            j += 1
+            w += 1
+    return out, offsets
+
+
+def merge_rows(kept_h: Any, kept_off: Any, rem_h: Any, rem_off: Any, rows: Any) -> Any:
+    """The rows ``rows`` of two disjoint sorted set collections merged, row by row, in that
+    order: (hashes, offsets). One linear merge per row, rows on any thread."""
+    return _merge_rows(kept_h, kept_off, rem_h, rem_off, rows)
