@@ -57,10 +57,12 @@ def test_radix_sort_sorts(values: list[int]) -> None:
 
     a = np.array(values, dtype=np.uint32)
     assert _radix_sort(a).tolist() == sorted(values)
+    assert a.tolist() == sorted(values)  # in place
     rng = np.random.default_rng(5)
     big = rng.integers(0, 2**32, 100_000, dtype=np.uint64).astype(np.uint32)
     big[::7] = big[0]  # repeats, as hot hashes have
-    assert np.array_equal(_radix_sort(big), np.sort(big))
+    want = np.sort(big)
+    assert np.array_equal(_radix_sort(big), want)
 
 
 def test_fast_filter_equals_reference_with_many_common_shingles() -> None:

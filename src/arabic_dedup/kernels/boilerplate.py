@@ -142,11 +142,11 @@ def _filter_docs(hashes, offsets, common, exempt_share):  # type: ignore[no-unty
 
 @njit(nogil=True, cache=True)
 def _radix_sort(a):  # type: ignore[no-untyped-def]
-    """``a`` (uint32) sorted: two counting passes of 16 bits (4x np.sort on 2M hashes)."""
+    """Sort ``a`` (uint32) in place: two counting passes of 16 bits, through one scratch
+    array of its size (what np.sort's copy takes; 4x faster on 2M hashes)."""
     buf = np.empty_like(a)
-    out = np.empty_like(a)
     count = np.zeros(1 << 16, dtype=np.int64)
-    for src, dst, shift in ((a, buf, np.uint32(0)), (buf, out, np.uint32(16))):
+    for src, dst, shift in ((a, buf, np.uint32(0)), (buf, a, np.uint32(16))):
         count[:] = 0
         for i in range(src.size):
             count[(src[i] >> shift) & np.uint32(0xFFFF)] += 1
@@ -159,7 +159,7 @@ def _radix_sort(a):  # type: ignore[no-untyped-def]
             k = (src[i] >> shift) & np.uint32(0xFFFF)
             dst[count[k]] = src[i]
             count[k] += 1
-    return out
+    return a
 
 
 def boilerplate_filter(hashes, offsets, limit, exempt_share, cell_bits):  # type: ignore[no-untyped-def]
@@ -194,7 +194,8 @@ def hot_hashes(hashes: Any, cells: Any, limit: float) -> Any:
 
 
 def common_of(hot: Any, limit: float) -> Any:
-    """The sorted distinct hot hashes occurring more than ``limit`` times."""
+    """The sorted distinct hot hashes occurring more than ``limit`` times (sorts ``hot`` in
+    place: callers hand over an array of their own)."""
     if hot.size == 0:
         return hot
     hot = _radix_sort(np.ascontiguousarray(hot, dtype=np.uint32))
