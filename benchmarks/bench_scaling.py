@@ -212,7 +212,7 @@ def child_stages(n: int) -> dict[str, Any]:
 
     from arabic_dedup import DedupConfig, find_duplicates
     from arabic_dedup._cluster import keep_order
-    from arabic_dedup._dedup import Pairs, detect, read_sets
+    from arabic_dedup._dedup import Pairs, detect, read_all
 
     find_duplicates(list(itertools.islice(c.iter_synthetic_v2(200), 200)))
     cfg = DedupConfig()
@@ -220,9 +220,10 @@ def child_stages(n: int) -> dict[str, Any]:
     read = [0.0]
     c0 = time.process_time()
     t0 = time.perf_counter()
-    sets, lengths = read_sets(_timed(c.iter_synthetic_v2(n), read), hasher)
+    texts = _timed(c.iter_synthetic_v2(n), read)
+    sets, lengths, fsets = read_all(texts, hasher, facts=cfg.fact_rule is not None)
     t_sets = time.perf_counter() - t0
-    det = detect(sets, keep_order(lengths, "first"), config=cfg, hasher=hasher)
+    det = detect(sets, keep_order(lengths, "first"), config=cfg, hasher=hasher, facts=fsets)
     t1 = time.perf_counter()
     rep = det.clusters.representative
     keep = rep == np.arange(len(sets))
@@ -232,7 +233,7 @@ def child_stages(n: int) -> dict[str, Any]:
     wall = time.perf_counter() - t0
     stages = {
         "read file + JSON decode": read[0],
-        "normalise + shingle (+ concatenate)": t_sets - read[0],
+        "normalise + shingle + fact fingerprints (+ concatenate)": t_sets - read[0],
         **{k: float(v) for k, v in det.timings.items()},
         "build result": t_result,
     }
@@ -1015,7 +1016,7 @@ def write_doc(r: dict[str, Any] | None, big: dict[str, Any] | None) -> None:
         stage_txt = f"""## Where the time goes
 
 A separate, untimed child runs the same code path as `find_duplicates` stage by stage
-(`read_sets` over the file generator, then `detect`, whose `Detection.timings` give the
+(`read_all` over the file generator, then `detect`, whose `Detection.timings` give the
 stages after shingling; reading is timed inside the generator):
 
 {c.md_table(header, rows)}
