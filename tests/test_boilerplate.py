@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from arabic_dedup._boilerplate import BoilerplateRule, drop_common
+from arabic_dedup._boilerplate import BoilerplateRule, drop_common, removed_shingles
 from arabic_dedup._shingle import ShingleSets
 
 
@@ -34,9 +34,24 @@ def test_fast_filter_equals_reference(
     ref = drop_common(sets, rule.common(sets), rule)
     assert np.array_equal(fast.offsets, ref.offsets)
     assert np.array_equal(fast.hashes, ref.hashes)
+    # split: the filtered and the removed sets in one pass, in place or not (exempt
+    # documents here: the widely copied story keeps everything and loses nothing).
+    ref_removed = removed_shingles(sets, ref, rule.common(sets))
+    for in_place in (False, True):
+        given = ShingleSets(sets.hashes.copy(), sets.offsets)
+        kept, removed, _ = rule.split(given, keep_removed=True, in_place=in_place)
+        assert removed is not None
+        assert np.array_equal(kept.offsets, ref.offsets)
+        assert np.array_equal(kept.hashes, ref.hashes)
+        assert np.array_equal(removed.offsets, ref_removed.offsets)
+        assert np.array_equal(removed.hashes, ref_removed.hashes)
     monkeypatch.setenv("ARABIC_DEDUP_IMPL", "reference")
     forced = rule.apply(sets)
     assert np.array_equal(forced.hashes, ref.hashes)
+    kept, removed, _ = rule.split(sets, keep_removed=True, in_place=True)
+    assert removed is not None
+    assert np.array_equal(kept.hashes, ref.hashes)
+    assert np.array_equal(removed.hashes, ref_removed.hashes)
 
 
 def test_filter_removes_common_and_exempts_copied_story() -> None:
@@ -81,13 +96,24 @@ def test_fast_filter_equals_reference_with_many_common_shingles() -> None:
     rule = BoilerplateRule.of(3)
     common = rule.common(sets)
     assert common.size > 1000
-    hashes, counts, fast_common = boilerplate_filter(
-        sets.hashes, sets.offsets, rule.limit(len(sets)), rule.exempt_share, rule.cell_bits
-    )
     ref = drop_common(sets, common, rule)
-    assert np.array_equal(fast_common, common)
-    assert np.array_equal(counts, ref.sizes())
-    assert np.array_equal(hashes, ref.hashes)
+    ref_removed = removed_shingles(sets, ref, common)
+    assert ref_removed.hashes.size > 0
+    for in_place in (False, True):
+        given = sets.hashes.copy()  # what the in-place filter may overwrite
+        hashes, counts, fast_common, removed, r_counts = boilerplate_filter(
+            given, sets.offsets, rule.limit(len(sets)), rule.exempt_share, rule.cell_bits,
+            with_removed=True, in_place=in_place,
+        )  # fmt: skip
+        assert np.array_equal(fast_common, common)
+        assert np.array_equal(counts, ref.sizes())
+        assert np.array_equal(hashes, ref.hashes)
+        assert np.array_equal(removed, ref_removed.hashes)
+        assert np.array_equal(r_counts, ref_removed.sizes())
+        # In place, the kept hashes are the front of the array handed over; else it is intact.
+        assert np.shares_memory(hashes, given) == in_place
+        if not in_place:
+            assert np.array_equal(given, sets.hashes)
 
 
 @pytest.mark.parametrize("threads", [1, 2])
@@ -110,3 +136,25 @@ def test_hot_hashes_are_the_hashes_in_hot_cells_in_input_order(threads: int) -> 
     want = hashes[cells[hashes & np.uint32(1023)] > limit]
     assert 0 < want.size < n
     assert np.array_equal(got, want)
+
+
+def test_take_sets_in_place_equals_the_copy() -> None:
+    """keep_rows takes the distinct rows of handed-over sets in place: chunk by chunk
+    (TAKE_ROWS rows), over several chunks, the first rows dropped or kept."""
+    from arabic_dedup._lsh import TAKE_ROWS, take_sets
+
+    rng = np.random.default_rng(8)
+    n = 2 * TAKE_ROWS + 123
+    sizes = rng.integers(0, 9, n)
+    hashes = rng.integers(0, 2**32, int(sizes.sum()), dtype=np.uint64).astype(np.uint32)
+    offsets = np.r_[0, np.cumsum(sizes)].astype(np.int64)
+    for keep in (0.5, 0.97):
+        rows = np.flatnonzero(rng.random(n) < keep).astype(np.int64)
+        want = take_sets(ShingleSets(hashes, offsets), rows)
+        given = ShingleSets(hashes.copy(), offsets)
+        got = take_sets(given, rows, in_place=True)
+        assert np.array_equal(got.offsets, want.offsets)
+        assert np.array_equal(got.hashes, want.hashes)
+        assert np.shares_memory(got.hashes, given.hashes)
+    with pytest.raises(ValueError, match="ascending"):
+        take_sets(ShingleSets(hashes.copy(), offsets), np.array([3, 1]), in_place=True)

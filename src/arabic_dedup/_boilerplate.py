@@ -143,18 +143,36 @@ class BoilerplateRule:
     def apply_with_stats(self, sets: ShingleSets) -> tuple[ShingleSets, CorpusStats]:
         """:meth:`apply`, and the corpus statistics it used (to judge other texts the same
         way later: ``arabic-dedup compare --stats``)."""
+        kept, _, stats = self.split(sets)
+        return kept, stats
+
+    def split(
+        self, sets: ShingleSets, *, keep_removed: bool = False, in_place: bool = False
+    ) -> tuple[ShingleSets, ShingleSets | None, CorpusStats]:
+        """The filtered sets, what the filter removed from each (``keep_removed``; else None;
+        what :class:`BoilerplateRescue` compares beside them) and the statistics, in one pass.
+        ``in_place``: the caller hands ``sets`` over (nothing else reads them afterwards),
+        and the compiled filter writes the kept shingles into its hash array, so the full
+        and the filtered sets are never held side by side (1.3 GB each at 1M documents)."""
         k = kernels()
         if k is None:
             common = self.common(sets)
-            out = drop_common(sets, common, self)
+            kept = drop_common(sets, common, self)
+            removed = removed_shingles(sets, kept, common) if keep_removed else None
         else:
-            hashes, counts, common = k.boilerplate_filter(
-                sets.hashes, sets.offsets, self.limit(len(sets)), self.exempt_share, self.cell_bits
-            )
-            offsets = np.zeros(len(sets) + 1, dtype=np.int64)
-            np.cumsum(counts, out=offsets[1:])
-            out = ShingleSets(hashes, offsets)
-        return out, CorpusStats(self, len(sets), np.asarray(common, dtype=np.uint32))
+            hashes, counts, common, r_hashes, r_counts = k.boilerplate_filter(
+                sets.hashes, sets.offsets, self.limit(len(sets)), self.exempt_share,
+                self.cell_bits, with_removed=keep_removed, in_place=in_place,
+            )  # fmt: skip
+            kept = _csr(hashes, counts)
+            removed = _csr(r_hashes, r_counts) if keep_removed else None
+        return kept, removed, CorpusStats(self, len(sets), np.asarray(common, dtype=np.uint32))
+
+
+def _csr(hashes: NDArray[np.uint32], counts: NDArray[np.int64]) -> ShingleSets:
+    offsets = np.zeros(counts.size + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    return ShingleSets(hashes, offsets)
 
 
 @dataclass(frozen=True)
@@ -317,9 +335,7 @@ class WindowFilter:
         hashes, counts = k.filter_common(
             sets.hashes, sets.offsets, self.common, self.rule.exempt_share
         )
-        offsets = np.zeros(len(sets) + 1, dtype=np.int64)
-        np.cumsum(counts, out=offsets[1:])
-        return ShingleSets(hashes, offsets)
+        return _csr(hashes, counts)
 
 
 @dataclass(frozen=True)

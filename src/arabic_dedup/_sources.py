@@ -61,8 +61,12 @@ Judged = tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.int8] | None, 
 class MemorySets:
     """The sets in memory: each stage is one call over all of them."""
 
-    def __init__(self, sets: ShingleSets, facts: ShingleSets | None) -> None:
+    def __init__(
+        self, sets: ShingleSets, facts: ShingleSets | None, *, owned: bool = False
+    ) -> None:
         self.sets: ShingleSets | None = sets
+        # Handed over (nothing else holds ``sets``): the boilerplate filter may write into it.
+        self._owned = owned
         self.facts = facts
         self._n = len(sets)
         self._sigs: NDArray[np.uint32] | None = None
@@ -80,10 +84,10 @@ class MemorySets:
         return self._s().sizes()
 
     def drop_boilerplate(self, rule: BoilerplateRule, *, keep_removed: bool) -> CorpusStats:
-        full = self._s()
-        self.sets, stats = rule.apply_with_stats(full)
-        if keep_removed:
-            self.removed = removed_shingles(full, self.sets, stats.common)
+        full, self.sets = self._s(), None
+        self.sets, self.removed, stats = rule.split(
+            full, keep_removed=keep_removed, in_place=self._owned
+        )
         return stats
 
     def identical(self) -> I64:
@@ -92,11 +96,14 @@ class MemorySets:
     def keep_rows(self, rows: I64) -> None:
         """From here on, row ``r`` is document ``rows[r]`` (one row per distinct set)."""
         if rows.size < len(self):
-            self.sets = take_sets(self._s(), rows)
-            if self.facts is not None:
+            # Rows are ascending. The sets, and what the filter removed (built here), are
+            # this object's alone when handed over: taken in place, not beside themselves.
+            own = self._owned
+            self.sets = take_sets(self._s(), rows, in_place=own)
+            if self.facts is not None:  # the caller's: copied
                 self.facts = take_sets(self.facts, rows)
             if self.removed is not None:
-                self.removed = take_sets(self.removed, rows)
+                self.removed = take_sets(self.removed, rows, in_place=True)
         self._n = int(rows.size)
 
     def signatures(self, hasher: MinHasher, bands: int, rows: int) -> None:

@@ -107,11 +107,11 @@ def _is_common(h, keys, used, shift, bitmap):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, parallel=True, cache=True)
-def _filter_docs(hashes, offsets, common, exempt_share):  # type: ignore[no-untyped-def]
+def _filter_docs(hashes, offsets, common, exempt_share, with_removed, in_place):  # type: ignore[no-untyped-def]
     keys, used, shift, bitmap = _hash_set(common)
     n = offsets.size - 1
     keep_counts = np.zeros(n, dtype=np.int64)
-    whole = np.zeros(n, dtype=np.bool_)  # kept whole: exempt, or lost nothing
+    lost_counts = np.zeros(n, dtype=np.int64)  # what the removed sets hold (exempt: none)
     for d in prange(n):
         a = offsets[d]
         b = offsets[d + 1]
@@ -120,16 +120,48 @@ def _filter_docs(hashes, offsets, common, exempt_share):  # type: ignore[no-unty
             if _is_common(hashes[i], keys, used, shift, bitmap):
                 lost += 1
         ex = lost > 0 and lost >= exempt_share * (b - a)
-        whole[d] = ex or lost == 0
-        keep_counts[d] = (b - a) if ex else (b - a - lost)
-    starts = np.empty(n + 1, dtype=np.int64)
-    starts[0] = 0
+        if not ex:
+            lost_counts[d] = lost
+        keep_counts[d] = (b - a) - lost_counts[d]
+    starts = np.zeros(n + 1, dtype=np.int64)
+    r_starts = np.zeros(n + 1, dtype=np.int64)
     for d in range(n):
         starts[d + 1] = starts[d] + keep_counts[d]
+        r_starts[d + 1] = r_starts[d] + lost_counts[d]
+    removed = np.empty(r_starts[n] if with_removed else 0, dtype=np.uint32)
+    if with_removed:
+        for d in prange(n):
+            if lost_counts[d] == 0:
+                continue
+            w = r_starts[d]
+            for i in range(offsets[d], offsets[d + 1]):
+                h = hashes[i]
+                if _is_common(h, keys, used, shift, bitmap):
+                    removed[w] = h
+                    w += 1
+    if in_place:
+        # Compact the kept shingles to the front of ``hashes`` itself, in document order: a
+        # write never passes the read it comes from (starts[d] <= offsets[d]), so one
+        # forward pass is safe; it is serial for that reason.
+        for d in range(n):
+            w = starts[d]
+            a = offsets[d]
+            if lost_counts[d] == 0:
+                if w != a:
+                    for i in range(a, offsets[d + 1]):
+                        hashes[w] = hashes[i]
+                        w += 1
+                continue
+            for i in range(a, offsets[d + 1]):
+                h = hashes[i]
+                if not _is_common(h, keys, used, shift, bitmap):
+                    hashes[w] = h
+                    w += 1
+        return hashes[: starts[n]], keep_counts, removed, lost_counts
     out = np.empty(starts[n], dtype=np.uint32)
     for d in prange(n):
         w = starts[d]
-        if whole[d]:
+        if lost_counts[d] == 0:
             out[w : w + keep_counts[d]] = hashes[offsets[d] : offsets[d + 1]]
             continue
         for i in range(offsets[d], offsets[d + 1]):
@@ -137,7 +169,7 @@ def _filter_docs(hashes, offsets, common, exempt_share):  # type: ignore[no-unty
             if not _is_common(h, keys, used, shift, bitmap):
                 out[w] = h
                 w += 1
-    return out, keep_counts
+    return out, keep_counts, removed, lost_counts
 
 
 @njit(nogil=True, cache=True)
@@ -162,22 +194,32 @@ def _radix_sort(a):  # type: ignore[no-untyped-def]
     return a
 
 
-def boilerplate_filter(hashes, offsets, limit, exempt_share, cell_bits):  # type: ignore[no-untyped-def]
+def boilerplate_filter(  # type: ignore[no-untyped-def]
+    hashes, offsets, limit, exempt_share, cell_bits, *, with_removed=False, in_place=False
+):
     """Drop hashes found in more than ``limit`` documents, except in documents that would lose
     at least ``exempt_share`` of theirs. Returns (kept hashes, per-document counts, the
-    sorted common hashes).
+    sorted common hashes, removed hashes, their per-document counts): the removed ones (what
+    the boilerplate rescue needs) only ``with_removed``, else empty.
 
     Each document's hashes are distinct, so occurrences are document counts. A first pass
     counts occurrences per cell of the low hash bits (an upper bound for every hash in the
     cell); only hashes in cells above the limit get an exact count, by sort + run lengths. So
     memory is a fixed 16 MiB plus the hot hashes, not a table sized by the corpus (the
-    previous open-addressing table took 6.5 GB at 1M documents).
+    previous open-addressing table took 6.5 GB at 1M documents). ``in_place``: the kept
+    hashes are compacted into ``hashes`` itself (returned as a view of its front), so the
+    full and the filtered sets are never both held (the caller must own ``hashes``).
     """
     cells = cell_counts(hashes, cell_bits)
     common = common_of(hot_hashes(hashes, cells, limit), limit)
     del cells
-    kept, counts = filter_common(hashes, offsets, common, exempt_share)
-    return kept, counts, common
+    if common.size == 0:
+        sizes = np.diff(offsets)
+        return hashes, sizes, common, np.zeros(0, np.uint32), np.zeros_like(sizes)
+    kept, counts, removed, r_counts = _filter_docs(
+        hashes, offsets, common, exempt_share, with_removed, in_place
+    )
+    return kept, counts, common, removed, r_counts
 
 
 # The same three steps for sets read window by window (spilled to disk: ``_sources``): the
@@ -209,7 +251,8 @@ def filter_common(hashes: Any, offsets: Any, common: Any, exempt_share: float) -
     (kept hashes, per-document counts)."""
     if common.size == 0:
         return hashes, np.diff(offsets)
-    return _filter_docs(hashes, offsets, common, exempt_share)
+    kept, counts, _, _ = _filter_docs(hashes, offsets, common, exempt_share, False, False)
+    return kept, counts
 
 
 @njit(nogil=True, parallel=True, cache=True)
