@@ -79,7 +79,8 @@ def _hash_set(values):  # type: ignore[no-untyped-def]
 
 
 # The set's bitmap filter: 2**18 bits (32 KB, cache-resident), tested before the set is
-# probed. Every shingle of the corpus is tested, and ~95 % are no common shingle: one bit
+# probed. Every shingle of the corpus is tested, and most are no common shingle (on
+# SaudiNewsNet 76 % of the occurrences; 21,098 common ones set ~8 % of the bits): one bit
 # test rejects them without a look at the 16 MiB of cell counts (a cache miss per shingle)
 # that the filter used to take first.
 FILTER_BITS = 18
