@@ -164,15 +164,9 @@ class BoilerplateRule:
                 sets.hashes, sets.offsets, self.limit(len(sets)), self.exempt_share,
                 self.cell_bits, with_removed=keep_removed, in_place=in_place,
             )  # fmt: skip
-            kept = _csr(hashes, counts)
-            removed = _csr(r_hashes, r_counts) if keep_removed else None
+            kept = ShingleSets.from_sizes(hashes, counts)
+            removed = ShingleSets.from_sizes(r_hashes, r_counts) if keep_removed else None
         return kept, removed, CorpusStats(self, len(sets), np.asarray(common, dtype=np.uint32))
-
-
-def _csr(hashes: NDArray[np.uint32], counts: NDArray[np.int64]) -> ShingleSets:
-    offsets = np.zeros(counts.size + 1, dtype=np.int64)
-    np.cumsum(counts, out=offsets[1:])
-    return ShingleSets(hashes, offsets)
 
 
 @dataclass(frozen=True)
@@ -304,9 +298,7 @@ def full_sets(kept: ShingleSets, removed: ShingleSets, rows: NDArray[np.int64]) 
     # merges them.
     key = np.sort(np.concatenate(parts))
     counts = np.bincount(key >> np.int64(32), minlength=n)
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(counts, out=offsets[1:])
-    return ShingleSets((key & np.int64(0xFFFFFFFF)).astype(np.uint32), offsets)
+    return ShingleSets.from_sizes((key & np.int64(0xFFFFFFFF)).astype(np.uint32), counts)
 
 
 def _over_limit(hashes: NDArray[np.uint32], limit: float) -> NDArray[np.uint32]:
@@ -335,7 +327,7 @@ class WindowFilter:
         hashes, counts = k.filter_common(
             sets.hashes, sets.offsets, self.common, self.rule.exempt_share
         )
-        return _csr(hashes, counts)
+        return ShingleSets.from_sizes(hashes, counts)
 
 
 @dataclass(frozen=True)
@@ -408,7 +400,4 @@ def drop_common(
     doc = np.repeat(np.arange(len(sets)), sizes)
     lost = np.bincount(doc, weights=hit, minlength=len(sets))
     keep = ~hit | rule.exempt(lost, sizes)[doc]
-    counts = np.bincount(doc[keep], minlength=len(sets))
-    offsets = np.zeros(len(sets) + 1, dtype=np.int64)
-    np.cumsum(counts, out=offsets[1:])
-    return ShingleSets(sets.hashes[keep], offsets)
+    return ShingleSets.from_sizes(sets.hashes[keep], np.bincount(doc[keep], minlength=len(sets)))

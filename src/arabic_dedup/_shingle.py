@@ -256,6 +256,17 @@ class ShingleSets:
         return cls(hashes, offsets)
 
     @classmethod
+    def from_sizes(cls, hashes: U32, sizes: NDArray[np.int64]) -> ShingleSets:
+        """The sets laid out one after another in ``hashes``, ``sizes[d]`` hashes each.
+
+        >>> ShingleSets.from_sizes(np.array([5, 7, 9], dtype=np.uint32), np.array([2, 0, 1]))[2]
+        array([9], dtype=uint32)
+        """
+        offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=offsets[1:])
+        return cls(hashes, offsets)
+
+    @classmethod
     def from_arrays(cls, arrays: Iterable[U32]) -> ShingleSets:
         arrs = list(arrays)
         offsets = np.zeros(len(arrs) + 1, dtype=np.int64)
@@ -379,7 +390,4 @@ def _sets(
 def _joined(hashes: list[NDArray[np.uint32]], counts: list[NDArray[np.int64]]) -> ShingleSets:
     if not hashes:
         return ShingleSets(np.empty(0, np.uint32), np.zeros(1, np.int64))
-    counts_all = np.concatenate(counts)
-    offsets_all = np.zeros(len(counts_all) + 1, dtype=np.int64)
-    np.cumsum(counts_all, out=offsets_all[1:])
-    return ShingleSets(np.concatenate(hashes), offsets_all)
+    return ShingleSets.from_sizes(np.concatenate(hashes), np.concatenate(counts))

@@ -84,9 +84,8 @@ class MemorySets:
         return self._s().sizes()
 
     def drop_boilerplate(self, rule: BoilerplateRule, *, keep_removed: bool) -> CorpusStats:
-        full, self.sets = self._s(), None
         self.sets, self.removed, stats = rule.split(
-            full, keep_removed=keep_removed, in_place=self._owned
+            self._s(), keep_removed=keep_removed, in_place=self._owned
         )
         return stats
 
@@ -98,8 +97,7 @@ class MemorySets:
         if rows.size < len(self):
             # Rows are ascending. The sets, and what the filter removed (built here), are
             # this object's alone when handed over: taken in place, not beside themselves.
-            own = self._owned
-            self.sets = take_sets(self._s(), rows, in_place=own)
+            self.sets = take_sets(self._s(), rows, in_place=self._owned)
             if self.facts is not None:  # the caller's: copied
                 self.facts = take_sets(self.facts, rows)
             if self.removed is not None:

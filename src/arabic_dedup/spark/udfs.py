@@ -60,11 +60,9 @@ def to_sets(blobs: Sequence[bytes] | pd.Series) -> ShingleSets:
     """Shingle sets from their ``binary`` values (one ``uint32`` buffer, no per-set copy)."""
     values = list(blobs)
     sizes = np.fromiter((len(b) // 4 for b in values), dtype=np.int64, count=len(values))
-    offsets = np.zeros(len(values) + 1, dtype=np.int64)
-    np.cumsum(sizes, out=offsets[1:])
     # bytearray: a writable buffer, so the kernels get an ordinary array.
     hashes = np.frombuffer(bytearray().join(values), dtype=_U32).astype(np.uint32, copy=False)
-    return ShingleSets(hashes, offsets)
+    return ShingleSets.from_sizes(hashes, sizes)
 
 
 def to_bytes(sets: ShingleSets) -> list[bytes]:
