@@ -93,11 +93,41 @@ def test_spellings_of_one_fact_agree() -> None:
         ("في يوليو", "في تموز"),
         ("وصل إلى الرياض", "وصل للرياض"),
         ("عام 1436هـ", "عام 1436"),
+        ("1,200 ريال", "1200 ريال"),  # a digit group continues the figure
+        ("في الساعة 16:00", "في الساعة 4:00"),  # a clock time on a 12-hour clock
+        ("للساعة 22", "والساعة 10"),
     ]
     for a, b in pairs:
         va = {(f.kind, f.value) for f in facts(tokens(a))}
         vb = {(f.kind, f.value) for f in facts(tokens(b))}
         assert va and va == vb, (a, b, va, vb)
+
+
+def test_digit_groups_and_clock_times_are_read_as_one_figure() -> None:
+    # 12,794 is one figure (not 12 beside 794), so two counts with the same first group differ;
+    # a group after a year with its calendar letter, or after zero, starts a figure of its own
+    def values(text: str) -> list[str]:
+        return [f.value for f in facts(tokens(text))]
+
+    assert values("سجل 12,794 خريجا و12,541 زائرا") == ["12794", "12541"]
+    assert values("بلغ 1,200,500 ريال") == ["12005"]
+    assert values("عام 2015م 123 و0 500") == ["2015", "123", "5"]
+    [f] = facts(tokens("سجل 15.541 خريجا"))
+    assert (f.word, f.before, f.after) == ("15,541", "سجل", "خريجا")  # the slot is around it
+    # an hour only after an hour word, and only 13..24; not a figure with its group or a year
+    assert values("الساعة 13 و13 يوما") == ["1", "13"]
+    assert values("الساعة 25 الساعة 12 الساعة 1,300 الساعة 16م") == ["25", "12", "13", "16"]
+
+
+def test_templates_differing_in_a_grouped_figure_are_told_apart() -> None:
+    a = "وبلغ عدد المسجلين في موقع المعرض خلال تلك الفترة (12,794) خريج باحث عن عمل"
+    b = a.replace("12,794", "15,541")
+    dup, kind, text = _judge(a, b, 0.6)
+    assert (dup, kind) == (False, "template")
+    assert "number 12,794 vs 15,541" in text
+    c = "وصلت الطائرة الساعة 16:00 إلى عدن تحمل 12 طنا"
+    dup, kind, _ = _judge(c, c.replace("16:00", "4:00"), 0.6)
+    assert (dup, kind) == (True, "copy")
 
 
 def test_common_nouns_are_not_places() -> None:
@@ -286,6 +316,10 @@ def _surface_tokens() -> st.SearchStrategy[str]:
         st.sampled_from([w[1:] for w in words] + [w[2:] for w in words]),
         st.from_regex(r"\A[0-9٠-٩]{1,5}[هم]?\Z"),
         st.sampled_from(["كلمة", "و", "ه", "م", "12ب", "x9"]),
+        # clock times and digit groups (_read_number): hour words, hours, groups
+        st.sampled_from(
+            ["الساعه", "ساعه", "13", "16", "24", "016", "25", "12", "000", "500", "٧٩٤"]
+        ),
     )
     return st.builds(lambda p, w: (p + w) or "و", prefix, word)
 
@@ -369,6 +403,8 @@ def test_compiled_fingerprints_on_hard_cases() -> None:
         "وبالرياض للرياض والرياض بالرياض كالخامسة",
         "ا\u0653لاف 12 ي\u0655",  # composing text goes to the kernel pre-tokenised
         "\ufdfa 12 \ufdfa",  # one code point expanding to four words
+        "1,200,500 12 000 000 و12 500 2015م 123 0 500 15.541",  # digit groups
+        "الساعة 16 للساعة 24 والساعة 13,500 وللساعة 20 الساعة 25 الساعة 0016 ساعة 16",  # hours
     ]
     for normalizer in _FACT_NORMALIZERS:
         fast, ref, want = _both_paths(texts, normalizer)
@@ -377,6 +413,7 @@ def test_compiled_fingerprints_on_hard_cases() -> None:
     assert want[1] and want[2] and want[3]
     assert [FACT_KINDS[x & 3] for x in want[5]].count("number") >= 6
     assert not want[6]
+    assert want[12] and want[13]
 
 
 # -- the decision, wired in: config -> Verifier -> every batch path ----------------------------
@@ -504,6 +541,28 @@ def test_a_stream_index_records_its_fact_mode(tmp_path: Path) -> None:
         m = d.add("b", FLIGHT_5.replace("اليوم ", ""))
         assert m is not None and (m.key, m.kind) == ("a", "copy")
         assert d.add("c", FLIGHT_6) is None  # the template, judged on the stored fingerprint
+
+
+def test_an_index_whose_fingerprints_an_earlier_version_read_is_refused(tmp_path: Path) -> None:
+    # Fingerprints are stored, not recomputed: an index written before digit groups and clock
+    # times were read (no facts_version recorded) would judge new texts against old readings.
+    import sqlite3
+
+    from arabic_dedup import IndexMismatchError
+    from arabic_dedup._facts import FACTS_VERSION
+
+    path = tmp_path / "old.index"
+    with Deduplicator(path=path) as d:
+        d.add("a", FLIGHT_5)
+    with sqlite3.connect(path) as db:
+        db.execute("DELETE FROM meta WHERE name = 'facts_version'")
+    db.close()
+    with pytest.raises(
+        IndexMismatchError, match=f"facts_version: stored \\(absent\\), requested {FACTS_VERSION}"
+    ):
+        Deduplicator(path=path)
+    with Deduplicator(path=tmp_path / "off.index", facts="off") as d:
+        assert d.params["facts_version"] is None  # no fingerprints, nothing to version
 
 
 @settings(max_examples=40, deadline=None)

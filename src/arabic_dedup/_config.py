@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from ._boilerplate import RESCUE_RATIO, BoilerplateRescue, BoilerplateRule
 from ._errors import ConfigError
-from ._facts import FactRule
+from ._facts import FACTS_VERSION, FactRule
 from ._lsh import check_banding, optimal_params
 from ._minhash import MinHasher
 from ._normalize import NormalizerConfig
@@ -190,6 +190,8 @@ class DedupConfig:
         d["k"] = self.shingle.k
         d["bands"], d["rows"] = self.banding()
         d["lsh_threshold"] = self.effective_lsh_threshold()
+        # How fingerprints are read (a stored index's fingerprints were read by this version).
+        d["facts_version"] = None if self.facts == "off" else FACTS_VERSION
         return d
 
 

@@ -7,12 +7,21 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["CARDINALS", "DATES", "DATE_SUFFIXES", "ORDINALS", "PLACES", "PREFIXES"]
+__all__ = [
+    "CARDINALS", "DATES", "DATE_SUFFIXES", "GROUP_DIGITS", "HOUR_WORDS", "ORDINALS", "PLACES",
+    "PREFIXES",
+]  # fmt: skip
 
 # Calendar letters glued after a year or day (هـ Hijri, م Gregorian; tatweel is normalised away).
 DATE_SUFFIXES: Final = ("ه", "م")
 # One-letter prefixes glued to a word (and, with, for, then, like): stripped to find a fact.
 PREFIXES: Final = ("و", "ب", "ل", "ف", "ك")
+# A token of exactly this many digits right after a number continues it: the tokeniser splits
+# 12,794 and 15.541 at the separator, and the figure is 12794, not 12 beside 794.
+GROUP_DIGITS: Final = 3
+# The word before a clock time (at ... o'clock): an hour 13..24 after it reads as the same hour
+# of a 12-hour clock, so that 16:00 and 4:00 (عصرا) agree.
+HOUR_WORDS: Final = ("الساعة",)
 
 # --- tables, in ordinary spelling; normalised with the caller's NormalizerConfig on use --------
 ORDINALS: Final[dict[int, tuple[str, ...]]] = {

@@ -24,7 +24,9 @@ that is what keeps copies with a rewritten lead together. Requiring only one equ
 rejected five times as many pairs on the July corpus, many of them copies (measured).
 
 Fact kinds (2 tag bits): numbers (digits and number words, by value without trailing zeros,
-so ``5`` and ``خمسة``, ``12,000`` and ``12 ألف`` agree), ordinals (by value, so gender agreement
+so ``5`` and ``خمسة``, ``12,000`` and ``12 ألف`` agree; a three-digit group continues the figure
+before it, so ``12,794`` is 12794; an hour 13..24 after الساعة is read on a 12-hour clock),
+ordinals (by value, so gender agreement
 edits agree), dates (month and weekday names: يوليو and تموز agree), places (countries, Saudi
 regions and cities, major cities of the region: a closed list without words that are also
 common nouns). Each occurrence is one uint32 (:func:`pack`); a document keeps at most
@@ -54,7 +56,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal, NamedTuple
 
@@ -63,13 +65,23 @@ from numpy.typing import NDArray
 
 from ._engine import kernels
 from ._errors import ConfigError, InputError
-from ._factdata import CARDINALS, DATE_SUFFIXES, DATES, ORDINALS, PLACES, PREFIXES
+from ._factdata import (
+    CARDINALS,
+    DATE_SUFFIXES,
+    DATES,
+    GROUP_DIGITS,
+    HOUR_WORDS,
+    ORDINALS,
+    PLACES,
+    PREFIXES,
+)
 from ._lsh import sorted_unique
 from ._normalize import NormalizerConfig, normalize
 from ._normalize import tokens as text_tokens
 from ._shingle import FactPass, ShingleSets, shingle_hash, unit_hash
 
 __all__ = [
+    "FACTS_VERSION",
     "FACT_KINDS",
     "MATCH_KINDS",
     "MAX_FACTS",
@@ -111,6 +123,11 @@ MATCH_KINDS: Final[tuple[MatchKind, ...]] = (
     "boilerplate",  # last: the codes before it are unchanged
 )
 
+#: How a fingerprint is read from a text, recorded with every stored index and report: an index
+#: whose fingerprints an earlier version read is refused (``IndexMismatchError``), not misjudged.
+#: 2: digit groups continue a figure (12,794), hours after الساعة on a 12-hour clock.
+FACTS_VERSION: Final = 2
+
 # At most this many fact occurrences per document (bottom-k). SaudiNewsNet articles have 10.6
 # on average (42 bytes + an 8-byte offset: 4.6 % of their 1,098 bytes of shingle hashes); about
 # one in twelve reaches the cap.
@@ -150,18 +167,60 @@ def _lexicon(config: NormalizerConfig) -> dict[str, tuple[FactKind, str]]:
     return table
 
 
-def _number_value(token: str) -> str | None:
-    """A number token (digits, perhaps behind one glued prefix letter) -> its value, without
-    trailing zeros: ``12,000``, ``12000`` and ``12 ألف`` all give ``12`` (the tokeniser splits
-    ``12,000`` at the comma and the ``000`` group, being zero, is no fact). ``""`` for zero."""
+def _number_digits(token: str) -> tuple[str, bool] | None:
+    """A number token (digits, perhaps behind one glued prefix letter, perhaps followed by one
+    calendar letter: 1436هـ, 2015م) -> (its digits in ASCII, whether a calendar letter
+    follows); ``None`` for any other token."""
     body = token[1:] if token[:1] in PREFIXES and len(token) > 1 else token
-    if len(body) > 1 and body[-1] in DATE_SUFFIXES:
-        body = body[:-1]  # 1436هـ, 2015م: the year's calendar letter
+    dated = len(body) > 1 and body[-1] in DATE_SUFFIXES
+    if dated:
+        body = body[:-1]
     # Decimal digits of any script (what int() reads; superscripts are digits but not decimal),
     # read as a string: int() refuses more than sys.get_int_max_str_digits() digits.
     if not body.isdecimal():
         return None
-    return "".join(str(unicodedata.decimal(c)) for c in body).lstrip("0").rstrip("0")
+    return "".join(str(unicodedata.decimal(c)) for c in body), dated
+
+
+def _digits_value(digits: str) -> str:
+    """A figure's value: its digits without leading or trailing zeros, so ``12,000``, ``12000``
+    and ``12 ألف`` all give ``12``; ``""`` for zero (no fact)."""
+    return digits.lstrip("0").rstrip("0")
+
+
+def _is_group(token: str) -> bool:
+    return len(token) == GROUP_DIGITS and token.isdecimal()
+
+
+def _read_number(
+    tokens: Sequence[str], i: int, is_hour: Callable[[str], bool]
+) -> tuple[str, int] | None:
+    """The figure that starts at number token ``tokens[i]``: (value, index of its last token),
+    or ``None`` when ``tokens[i]`` is no number or its value is zero.
+
+    - Digit groups: tokens of :data:`GROUP_DIGITS` digits right after it continue it
+      (12,794 and 15.541 are split at the separator: the figure is 12794, not 12 beside 794).
+    - Clock times: an hour 13..24 right after an hour word (:data:`HOUR_WORDS`) is read on a
+      12-hour clock, so that الساعة 16:00 and الساعة 4:00 agree.
+    """
+    got = _number_digits(tokens[i])
+    if got is None:
+        return None
+    digits, dated = got
+    value = _digits_value(digits)
+    if not value:
+        return None
+    end = i
+    if not dated:
+        while end + 1 < len(tokens) and _is_group(tokens[end + 1]):
+            end += 1
+            digits += "".join(str(unicodedata.decimal(c)) for c in tokens[end])
+        value = _digits_value(digits)
+    hour = digits.lstrip("0")
+    if end == i and not dated and i > 0 and len(hour) == 2 and 13 <= int(hour) <= 24:
+        if is_hour(tokens[i - 1]):
+            value = _canonical_number(int(digits) - 12)
+    return value, end
 
 
 def _canonical_number(n: int) -> str:
@@ -183,11 +242,9 @@ def _lookup(token: str, lexicon: dict[str, tuple[FactKind, str]]) -> tuple[FactK
     return None
 
 
-@functools.lru_cache(maxsize=8)
-def _surface_lexicon(config: NormalizerConfig) -> dict[str, tuple[FactKind, str]]:
-    """Every token :func:`_lookup` accepts -> its hit, precomputed: one dict probe per token
-    instead of up to four (the fast path; ``test_facts`` proves it equal to the reference)."""
-    lexicon = _lexicon(config)
+def _surface_forms(lexicon: dict[str, tuple[FactKind, str]]) -> dict[str, tuple[FactKind, str]]:
+    """Every token :func:`_lookup` accepts in ``lexicon`` -> its hit, precomputed: one dict
+    probe per token instead of up to four (``test_facts`` proves it equal to the reference)."""
     out = dict(lexicon)
     passes: list[dict[str, tuple[FactKind, str]]] = [{}, {}, {}]
     for w, hit in lexicon.items():
@@ -205,23 +262,50 @@ def _surface_lexicon(config: NormalizerConfig) -> dict[str, tuple[FactKind, str]
     return out
 
 
+@functools.lru_cache(maxsize=8)
+def _surface_lexicon(config: NormalizerConfig) -> dict[str, tuple[FactKind, str]]:
+    """The lexicon's surface forms (the fast path's table)."""
+    return _surface_forms(_lexicon(config))
+
+
+@functools.lru_cache(maxsize=8)
+def _hour_words(config: NormalizerConfig) -> dict[str, tuple[FactKind, str]]:
+    """The hour words (:data:`HOUR_WORDS`), normalised (a lexicon for :func:`_lookup`)."""
+    return {normalize(w, config=config): ("number", "") for w in HOUR_WORDS}
+
+
+@functools.lru_cache(maxsize=8)
+def _hours(config: NormalizerConfig) -> frozenset[str]:
+    """Every token :func:`_lookup` accepts as an hour word (والساعة, بالساعة, للساعة)."""
+    return frozenset(_surface_forms(_hour_words(config)))
+
+
 def _facts_reference(tokens: Sequence[str], config: NormalizerConfig) -> list[Fact]:
     lexicon = _lexicon(config)
+    hours = _hour_words(config)
     out: list[Fact] = []
     n = len(tokens)
-    for i, tok in enumerate(tokens):
-        num = _number_value(tok)
-        if num is not None:
-            if not num:
-                continue
-            hit: tuple[FactKind, str] | None = ("number", num)
+    i = 0
+    while i < n:
+        tok = tokens[i]
+        end = i
+        hit: tuple[FactKind, str] | None
+        if _number_digits(tok) is not None:
+            read = _read_number(tokens, i, lambda t: _lookup(t, hours) is not None)
+            hit, end = (None, i) if read is None else (("number", read[0]), read[1])
         else:
             hit = _lookup(tok, lexicon)
         if hit is not None:
-            before = tokens[i - 1] if i > 0 else ""
-            after = tokens[i + 1] if i + 1 < n else ""
-            out.append(Fact(hit[0], hit[1], tok, before, after))
+            out.append(_fact(tokens, i, end, hit))
+        i = end + 1
     return out
+
+
+def _fact(tokens: Sequence[str], i: int, end: int, hit: tuple[FactKind, str]) -> Fact:
+    """The fact ``hit`` read from ``tokens[i..end]``, its slot the words either side."""
+    before = tokens[i - 1] if i > 0 else ""
+    after = tokens[end + 1] if end + 1 < len(tokens) else ""
+    return Fact(hit[0], hit[1], ",".join(tokens[i : end + 1]), before, after)
 
 
 def facts(tokens: Sequence[str], /, *, normalizer: NormalizerConfig | None = None) -> list[Fact]:
@@ -230,26 +314,27 @@ def facts(tokens: Sequence[str], /, *, normalizer: NormalizerConfig | None = Non
     >>> from arabic_dedup import tokens
     >>> [(f.kind, f.value) for f in facts(tokens("وصلت الطائرة الخامسة إلى عدن تحمل 12,000 طن"))]
     [('ordinal', '5'), ('place', 'عدن'), ('number', '12')]
+    >>> [f.value for f in facts(tokens("سجل 12,794 خريجا حتى الساعة 16:00"))]
+    ['12794', '4']
     """
-    lexicon = _surface_lexicon(normalizer or NormalizerConfig())
+    config = normalizer or NormalizerConfig()
+    get = _surface_lexicon(config).get
+    hours = _hours(config)
     out: list[Fact] = []
     n = len(tokens)
-    get = lexicon.get
-    for i, tok in enumerate(tokens):
+    i = 0
+    while i < n:
+        tok = tokens[i]
         hit = get(tok)
+        end = i
+        # a number ends in a digit, or in a digit and a calendar letter (1436هـ)
+        if hit is None and (tok[-1:].isdigit() or tok[-2:-1].isdigit()):
+            read = _read_number(tokens, i, hours.__contains__)
+            if read is not None:
+                hit, end = ("number", read[0]), read[1]
         if hit is not None:
-            kind, value = hit
-        else:
-            # a number ends in a digit, or in a digit and a calendar letter (1436هـ)
-            if not (tok[-1:].isdigit() or tok[-2:-1].isdigit()):
-                continue
-            num = _number_value(tok)
-            if not num:
-                continue
-            kind, value = "number", num
-        before = tokens[i - 1] if i > 0 else ""
-        after = tokens[i + 1] if i + 1 < n else ""
-        out.append(Fact(kind, value, tok, before, after))
+            out.append(_fact(tokens, i, end, hit))
+        i = end + 1
     return out
 
 
@@ -288,12 +373,13 @@ class FactTables:
     digit_value: NDArray[np.int8]
     prefixes: NDArray[np.uint32]
     suffixes: NDArray[np.uint32]
+    hour_keys: NDArray[np.uint64]
 
     def kernel_args(self) -> tuple[object, ...]:
         """The kernel's fact arguments, in its order (after ``facts_on``)."""
         return (
             self.lex_keys, self.lex_values, self.lex_filter, self.digit_value, self.prefixes,
-            self.suffixes,
+            self.suffixes, self.hour_keys, GROUP_DIGITS,
             np.uint32(FACT_KINDS.index("number")), np.uint32(~KIND_MASK & VALUE_MASK),
             MAX_FACTS, SLOT_SHIFT,
         )  # fmt: skip
@@ -339,7 +425,10 @@ def fact_tables(normalizer: NormalizerConfig) -> FactTables:
     size = 1 << max(4, (4 * len(keys)).bit_length())  # load factor below 1/4
     tkeys, tvalues, bitmap = k.build_lexicon_table(keys, values, size)
     letters = [np.array([ord(c) for c in x], dtype=np.uint32) for x in (PREFIXES, DATE_SUFFIXES)]
-    return FactTables(normalizer, tkeys, tvalues, bitmap, _digit_values(), letters[0], letters[1])
+    hours = np.array(sorted(unit_hash(w) for w in _hours(normalizer)), dtype=np.uint64)
+    return FactTables(
+        normalizer, tkeys, tvalues, bitmap, _digit_values(), letters[0], letters[1], hours
+    )
 
 
 def fact_hashes(

@@ -67,6 +67,7 @@ INDEX_PARAMS = (
     "max_df",
     "boilerplate_rescue",
     "facts",
+    "facts_version",
 )
 _BATCH = 1024
 

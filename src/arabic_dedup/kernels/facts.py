@@ -7,10 +7,11 @@ token's hash), :func:`fact_doc_end` at the document's end. A fact is emitted as
 ``_facts.pack`` defines it: the fold of the neighbour tokens' unit hashes (an edge is the
 empty token, hash ``fnv_offset``) in the high bits, the value bits in the low ones. Lexicon
 words are looked up by their 64-bit unit hash in an open-addressing table
-(:func:`build_lexicon_table`); numbers are read digit by digit, as ``_facts._number_value``
+(:func:`build_lexicon_table`); numbers are read digit by digit, as ``_facts._read_number``
 reads them (one prefix letter, digits, one calendar letter; leading and trailing zeros
-dropped). Each document keeps its ``max_facts`` smallest distinct fact hashes (bottom-k),
-sorted.
+dropped; a token of ``group_digits`` digits right after one continues it; an hour 13..24 after
+an hour word is read on a 12-hour clock). Each document keeps its ``max_facts`` smallest
+distinct fact hashes (bottom-k), sorted.
 
 Per-document state lives in two small arrays (counters, hashes) that the steps update.
 """
@@ -22,12 +23,17 @@ from numba import njit
 
 from .hashing import fold
 
-# Counter slots (int64 state array).
+# Counter slots (int64 state array). VALUE: the token's digits as an integer (capped at
+# VALUE_CAP: only hours and digit groups read it); FIGURE_ZEROS: the current figure's pending
+# zeros, CUR_IS_FIGURE: the current fact is a figure of digits a group may continue.
 N_CHARS, FIRST, LAST, N_DIGITS, STARTED, ZEROS, CUR_IS_FACT, N_OUT = range(8)
-N_COUNTERS = 8
-# Hash slots (uint64 state array).
-NUM_HASH, PREV_HASH, CUR_HASH, CUR_VALUE = range(4)
-N_HASHES = 4
+VALUE, FIGURE_ZEROS, CUR_IS_FIGURE = range(8, 11)
+N_COUNTERS = 11
+# Hash slots (uint64 state array). FACT_BEFORE: the token before the current fact (its slot's
+# first half); FIGURE_HASH: the current figure's digits so far (trailing zeros pending).
+NUM_HASH, PREV_HASH, CUR_HASH, CUR_VALUE, FACT_BEFORE, FIGURE_HASH = range(6)
+N_HASHES = 6
+VALUE_CAP = 1000
 EMPTY = -1  # an unused slot of the lexicon table
 
 
@@ -94,12 +100,15 @@ def fact_char(ist, hst, oc, digit_value, fnv_offset, fnv_prime):  # type: ignore
         ist[N_DIGITS] = 0
         ist[STARTED] = 0
         ist[ZEROS] = 0
+        ist[VALUE] = 0
     ist[N_CHARS] += 1
     ist[LAST] = oc
     d = digit_value[oc]
     if d < 0:
         return
     ist[N_DIGITS] += 1
+    if ist[VALUE] < VALUE_CAP:
+        ist[VALUE] = ist[VALUE] * 10 + d
     if d == 0:
         if ist[STARTED]:
             ist[ZEROS] += 1  # kept only if a non-zero digit follows (trailing zeros drop)
@@ -142,7 +151,7 @@ def _insert(buf, base, count, cap, v):  # type: ignore[no-untyped-def]
 def _emit(  # type: ignore[no-untyped-def]
     ist, hst, after, ring, fbuf, fbase, max_facts, slot_shift, seed, mult, m1, m2
 ):
-    ring[0] = hst[PREV_HASH]
+    ring[0] = hst[FACT_BEFORE]
     ring[1] = after
     slot = np.uint64(fold(ring, 0, 2, 2, seed, mult, m1, m2)) >> np.uint64(slot_shift)
     packed = np.uint32(((slot << np.uint64(slot_shift)) | hst[CUR_VALUE]) & np.uint64(0xFFFFFFFF))
@@ -150,34 +159,100 @@ def _emit(  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always")
+def _digit(h, d, fp):  # type: ignore[no-untyped-def]
+    return (h ^ np.uint64(48 + d)) * fp
+
+
+@njit(inline="always")
+def _number_bits(hnum, ring, number_bits, value_keep, slot_shift, seed, mult, m1, m2):  # type: ignore[no-untyped-def]
+    ring[0] = hnum
+    v = np.uint64(fold(ring, 0, 1, 1, seed, mult, m1, m2)) >> np.uint64(slot_shift)
+    return (v & np.uint64(value_keep)) | np.uint64(number_bits)
+
+
+@njit(inline="always")
+def _is_hour_word(h, hour_keys):  # type: ignore[no-untyped-def]
+    for x in hour_keys:
+        if h == x:
+            return True
+    return False
+
+
+@njit(inline="always")
 def fact_token_end(  # type: ignore[no-untyped-def]
-    ist, hst, h, ring, tkeys, tvals, bitmap, prefixes, suffixes, number_bits, value_keep, fbuf,
-    fbase, max_facts, slot_shift, fnv_offset, seed, mult, m1, m2,
+    ist, hst, h, ring, tkeys, tvals, bitmap, prefixes, suffixes, hour_keys, group_digits,
+    number_bits, value_keep, fbuf, fbase, max_facts, slot_shift, fnv_offset, fnv_prime, seed,
+    mult, m1, m2,
 ):  # fmt: skip
-    """The token of unit hash ``h`` ended: emit the previous token's fact (its slot ends at
-    ``h``), then judge this token."""
+    """The token of unit hash ``h`` ended: continue the current figure with it (a digit
+    group), or emit the previous token's fact (its slot ends at ``h``) and judge this token."""
+    n = ist[N_CHARS]
+    ist[N_CHARS] = 0
+    fp = np.uint64(fnv_prime)
+    if ist[CUR_IS_FIGURE] and n == group_digits and ist[N_DIGITS] == n:
+        # 12,794: replay the group's digits on the figure's (trailing zeros pending).
+        hnum = hst[FIGURE_HASH]
+        zeros = ist[FIGURE_ZEROS]
+        scale = 1
+        for _ in range(n - 1):
+            scale *= 10
+        v = ist[VALUE]
+        while scale > 0:
+            d = (v // scale) % 10
+            scale //= 10
+            if d == 0:
+                zeros += 1
+                continue
+            for _ in range(zeros):
+                hnum = _digit(hnum, 0, fp)
+            zeros = 0
+            hnum = _digit(hnum, d, fp)
+        hst[FIGURE_HASH] = hnum
+        ist[FIGURE_ZEROS] = zeros
+        hst[CUR_VALUE] = _number_bits(
+            hnum, ring, number_bits, value_keep, slot_shift, seed, mult, m1, m2
+        )
+        hst[PREV_HASH] = hst[CUR_HASH]
+        hst[CUR_HASH] = h
+        return
     if ist[CUR_IS_FACT]:
         _emit(ist, hst, h, ring, fbuf, fbase, max_facts, slot_shift, seed, mult, m1, m2)
     hst[PREV_HASH] = hst[CUR_HASH]
     hst[CUR_HASH] = h
     ist[CUR_IS_FACT] = 0
-    n = ist[N_CHARS]
-    ist[N_CHARS] = 0
-    # A number: [prefix letter] digits [calendar letter], as _facts._number_value reads it.
+    ist[CUR_IS_FIGURE] = 0
+    # A number: [prefix letter] digits [calendar letter], as _facts._number_digits reads it.
     start = 1 if n > 1 and _is_in(ist[FIRST], prefixes) else 0
     body = n - start
-    if body > 1 and _is_in(ist[LAST], suffixes):
+    dated = body > 1 and _is_in(ist[LAST], suffixes)
+    if dated:
         body -= 1
     if body >= 1 and ist[N_DIGITS] == body:
         if ist[STARTED]:  # zero ("" value) is no fact
-            ring[0] = hst[NUM_HASH]
-            v = np.uint64(fold(ring, 0, 1, 1, seed, mult, m1, m2)) >> np.uint64(slot_shift)
-            hst[CUR_VALUE] = (v & np.uint64(value_keep)) | np.uint64(number_bits)
+            hnum = hst[NUM_HASH]
+            if not dated:
+                ist[CUR_IS_FIGURE] = 1
+                hst[FIGURE_HASH] = hnum
+                ist[FIGURE_ZEROS] = ist[ZEROS]
+                v = ist[VALUE]
+                if 13 <= v <= 24 and _is_hour_word(hst[PREV_HASH], hour_keys):
+                    v -= 12  # 1..12, written without a trailing zero (10 -> "1")
+                    hnum = np.uint64(fnv_offset)
+                    if v >= 10:
+                        hnum = _digit(hnum, 1, fp)
+                        v -= 10
+                    if v > 0:
+                        hnum = _digit(hnum, v, fp)
+            hst[CUR_VALUE] = _number_bits(
+                hnum, ring, number_bits, value_keep, slot_shift, seed, mult, m1, m2
+            )
+            hst[FACT_BEFORE] = hst[PREV_HASH]
             ist[CUR_IS_FACT] = 1
         return
     found = _lookup(h, tkeys, tvals, bitmap)
     if found != EMPTY:
         hst[CUR_VALUE] = np.uint64(found)
+        hst[FACT_BEFORE] = hst[PREV_HASH]
         ist[CUR_IS_FACT] = 1
 
 

@@ -104,6 +104,8 @@ def shingle_batch(  # type: ignore[no-untyped-def]
     digit_value,
     prefixes,
     suffixes,
+    hour_keys,
+    group_digits,
     number_bits,
     value_keep,
     max_facts,
@@ -156,8 +158,9 @@ def shingle_batch(  # type: ignore[no-untyped-def]
                         if facts_on:
                             fact_token_end(
                                 ist, hst, h, pair, lex_keys, lex_values, lex_filter, prefixes,
-                                suffixes, number_bits, value_keep, fbuf, fbase, max_facts,
-                                slot_shift, fo, fold_seed, fold_mult, m1, m2,
+                                suffixes, hour_keys, group_digits, number_bits, value_keep, fbuf,
+                                fbase, max_facts, slot_shift, fo, fp, fold_seed, fold_mult, m1,
+                                m2,
                             )  # fmt: skip
                         if char_unit:
                             pending_space = True
@@ -204,8 +207,8 @@ def shingle_batch(  # type: ignore[no-untyped-def]
         if in_tok and facts_on:
             fact_token_end(
                 ist, hst, h, pair, lex_keys, lex_values, lex_filter, prefixes, suffixes,
-                number_bits, value_keep, fbuf, fbase, max_facts, slot_shift, fo, fold_seed,
-                fold_mult, m1, m2,
+                hour_keys, group_digits, number_bits, value_keep, fbuf, fbase, max_facts,
+                slot_shift, fo, fp, fold_seed, fold_mult, m1, m2,
             )  # fmt: skip
         if facts_on:
             fcounts[d] = fact_doc_end(
