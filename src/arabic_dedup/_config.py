@@ -190,8 +190,8 @@ class DedupConfig:
         d["k"] = self.shingle.k
         d["bands"], d["rows"] = self.banding()
         d["lsh_threshold"] = self.effective_lsh_threshold()
-        # How fingerprints are read (a stored index's fingerprints were read by this version).
-        d["facts_version"] = None if self.facts == "off" else FACTS_VERSION
+        if self.facts != "off":  # how fingerprints are read: a stored index's were read so
+            d["facts_version"] = FACTS_VERSION
         return d
 
 

@@ -149,7 +149,10 @@ class Deduplicator:
         self._store: Store = open_store(opts, df=df)
         try:
             p = self.params
-            requested = encode_params({"format": STORE_FORMAT, **{k: p[k] for k in INDEX_PARAMS}})
+            # facts_version only with the fact check on: an index without fingerprints
+            # (facts="off") opens whatever the reading.
+            params = {k: p[k] for k in INDEX_PARAMS if k in p}
+            requested = encode_params({"format": STORE_FORMAT, **params})
             check_index_params(self._store.init_meta(requested), requested, opts.where)
         except BaseException:
             self._store.close()
