@@ -26,6 +26,7 @@ from _services import missing_service
 
 from arabic_dedup import DedupConfig
 from arabic_dedup._atomic import HTML_FILE
+from arabic_dedup._config import DEFAULT_THRESHOLD
 from arabic_dedup._io import Source, dedup_files
 from arabic_dedup._report_html import MAX_CLUSTERS, MAX_PAIRS, SHOWN_CHARS, ReportBuilder, highlight
 
@@ -83,10 +84,11 @@ def test_the_page_shows_the_counts_clusters_and_both_sides_of_the_threshold(
     assert joined and int(joined.group(1).replace(",", "")) == rep["counts"]["verified_pairs"]
     apart = re.search(r"kept apart \(([\d,]+)\)", page)
     assert apart and int(apart.group(1).replace(",", "")) > 0
-    assert 'stroke="#d00"' in page and "threshold 0.3<" in page
-    # joined pairs: each duplicate with its kept record, least similar first, at or above 0.3
+    assert 'stroke="#d00"' in page and f"threshold {DEFAULT_THRESHOLD}<" in page
+    # joined pairs: each duplicate with its kept record, least similar first, at the threshold
     sims = [float(s) for s in re.findall(r"<h3>joined · similarity ([\d.]+)", page)]
-    assert len(sims) == rep["counts"]["duplicates"] and sims == sorted(sims) and min(sims) >= 0.3
+    assert len(sims) == rep["counts"]["duplicates"] and sims == sorted(sims)
+    assert min(sims) >= DEFAULT_THRESHOLD
     # kept apart: below the threshold, most similar first, never two records of one cluster
     apart_sims = [float(s) for s in re.findall(r"<h3>kept apart · similarity ([\d.]+)", page)]
     assert apart_sims and apart_sims == sorted(apart_sims, reverse=True) and max(apart_sims) < 0.3

@@ -1,8 +1,15 @@
 """A small accuracy check at the default configuration (the benchmark measures the real thing).
 
-30 base articles made of the seed articles' sentences, each with three syndicated copies made
-by random newsroom recipes under a fixed seed. The truth: every pair within one family (base
+30 base articles made of the seed articles' sentences, no sentence in two bases, each with three
+syndicated copies made by random newsroom recipes under a fixed seed (a copy also carries a
+link to the next base and one spare sentence). The truth: every pair within one family (base
 and its copies) is a duplicate pair, every other pair is not.
+
+Bases used to be drawn with replacement from the pooled sentences, so two "different" bases
+shared up to a third of their text; pair precision then ranged 0.92-1.0 over seeds at the
+0.3 threshold (it passed for 3 seeds in 12), a measure of the draw more than of the detector.
+With disjoint bases it is >= 0.994 at 0.285 and 0.3 on 12 seeds; the two seeds below are ones
+where a threshold of 0.15 already merges other families (precision 0.989 and 0.984).
 """
 
 from __future__ import annotations
@@ -27,8 +34,11 @@ MIN_RECALL = 0.95
 
 def corpus(seed: int) -> tuple[list[str], list[int]]:
     rng = random.Random(seed)
-    sentences = [s for text in SEEDS for s in split_sentences(text)]
-    bases = [" ".join(rng.sample(sentences, rng.randint(8, 14))) for _ in range(N_BASES)]
+    pool = sorted({s for text in SEEDS for s in split_sentences(text)})
+    rng.shuffle(pool)
+    per = len(pool) // (N_BASES + 1)
+    bases = [" ".join(pool[b * per : (b + 1) * per]) for b in range(N_BASES)]
+    spare = pool[N_BASES * per :]  # in no base
     texts: list[str] = []
     family: list[int] = []
     for b, base in enumerate(bases):
@@ -41,7 +51,7 @@ def corpus(seed: int) -> tuple[list[str], list[int]]:
                 rng=rng,
                 title=base[:40],
                 related=[bases[(b + 1) % N_BASES][:60]],
-                extra=rng.choice(sentences),
+                extra=rng.choice(spare),
             )
             texts.append(copy)
             family.append(b)
@@ -50,7 +60,7 @@ def corpus(seed: int) -> tuple[list[str], list[int]]:
     return [texts[i] for i in order], [family[i] for i in order]
 
 
-@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("seed", [2, 8])
 def test_pair_precision_and_recall_at_defaults(
     seed: int, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -465,8 +465,8 @@ class FactRule:
     conflict: its neighbours differ too. A pair with conflicts is a template when they are at
     least ``min_conflict_share`` of the facts compared (conflicts + facts both texts have), an
     update instead when its similarity is at least ``update_similarity`` (and the threshold).
-    A pair below the similarity threshold (but at least ``rescue_share`` of it: 0.2 at the
-    default 0.3, 0.6 at 0.9) is still a copy when at least ``rescue_min_shared`` facts agree
+    A pair below the similarity threshold (but at least ``rescue_share`` of it: 0.19 at the
+    default 0.285, 0.6 at 0.9) is still a copy when at least ``rescue_min_shared`` facts agree
     and no fact of either text is missing from the other (Jaccard mode only). A share, not a
     fixed similarity, so that a stricter threshold keeps a proportionally narrower band.
 
