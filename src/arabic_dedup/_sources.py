@@ -31,9 +31,9 @@ from ._interrupt import check
 from ._lsh import (
     BucketPart,
     Candidates,
+    band_candidates,
     band_hashes,
     bucket_part,
-    candidates,
     group_identical,
     identical_sets,
     in_buckets,
@@ -69,7 +69,7 @@ class MemorySets:
         self._owned = owned
         self.facts = facts
         self._n = len(sets)
-        self._sigs: NDArray[np.uint32] | None = None
+        self._bh: list[NDArray[np.uint64]] = []  # band hashes, handed to LSH once
         # What the boilerplate filter removed from each row (kept only for the rescue).
         self.removed: ShingleSets | None = None
 
@@ -105,13 +105,15 @@ class MemorySets:
         self._n = int(rows.size)
 
     def signatures(self, hasher: MinHasher, bands: int, rows: int) -> None:
-        self._sigs = hasher.signatures_from_sets(self._s())
+        # Only the band hashes are kept (8 bytes a band), not the signatures (512 bytes a
+        # document at 128 permutations), which nothing after LSH reads.
+        sigs = hasher.signatures_from_sets(self._s())
+        self._bh = [band_hashes(sigs, bands, rows)]
 
     def candidates(self, bands: int, rows: int, weights: I64, limit: float) -> Candidates:
-        assert self._sigs is not None, "signatures() first"
-        sigs, self._sigs = self._sigs, None
+        assert self._bh, "signatures() first"
         active = in_buckets(self.sizes())
-        return candidates(sigs, bands, rows, active=active, weights=weights, limit=limit)
+        return band_candidates(self._bh, active=active, weights=weights, limit=limit)
 
     def judge(self, verifier: Verifier, pairs: I64) -> Judged:
         sets, removed = self._s(), self.removed
@@ -268,8 +270,9 @@ class SpilledSets:
                 raise self.spill.error(exc) from None
             if active.size < n:
                 keys = keys[active]
-            part = bucket_part(keys, lambda at: active[at], weights, limit, has_small)
+            handed = [keys]
             del keys
+            part = bucket_part(handed, lambda at: active[at], weights, limit, has_small)
             # A pair of near-copies shares most bands: keep each once as it comes, not once
             # per band (5M documents: ~25 copies of 5M pairs, 2 GB, before the final unique).
             codes.append(part.pairs[:, 0] * np.int64(n) + part.pairs[:, 1])
