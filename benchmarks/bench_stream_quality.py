@@ -2,7 +2,7 @@
 
 Every July 2015 SaudiNewsNet article is added, in date / id order, to an in-memory
 ``Deduplicator`` — with ``max_df="auto"`` (the default: boilerplate counted over the texts seen
-so far) and with ``max_df=None`` (every shingle compared) — and the 280 hand-labelled pairs
+so far) and with ``max_df=None`` (every shingle compared) — and the hand-labelled pairs
 (``benchmarks/data/saudinewsnet_labelled_pairs.jsonl``) are scored: a pair is *merged* when
 its two keys resolve, via ``lookup``, to the same kept key. Also run:
 
