@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 
 import numpy as np
@@ -220,3 +221,36 @@ def test_lsh_index_is_deprecated_at_the_top_level() -> None:
         cls = arabic_dedup.LSHIndex
     assert cls is LSHIndex
     assert "LSHIndex" not in arabic_dedup.__all__
+
+
+@pytest.mark.skipif(importlib.util.find_spec("numba") is None, reason="numba is not installed")
+@pytest.mark.parametrize("dtype", [np.int32, np.int64])
+def test_the_radix_sort_gives_the_stable_argsort(dtype: type) -> None:
+    # Band keys: many singletons, runs of equal keys (whose positions must stay ascending),
+    # keys differing only in one 16-bit digit, and the extremes of uint64.
+    from arabic_dedup.kernels import sort_with_order
+
+    rng = np.random.default_rng(7)
+    keys = rng.integers(0, 2**64, 20_000, dtype=np.uint64)
+    keys[::7] = keys[3]  # a large run
+    keys[1::11] = rng.integers(0, 50, keys[1::11].size).astype(np.uint64) << np.uint64(48)
+    keys[:4] = [0, 2**64 - 1, 2**64 - 1, 0]
+    want = np.argsort(keys, kind="stable")
+    got_keys = keys.copy()
+    order = np.empty(keys.size, dtype=dtype)
+    sort_with_order(got_keys, order)
+    assert order.tolist() == want.tolist()
+    assert np.array_equal(got_keys, keys[want])
+
+
+@pytest.mark.skipif(importlib.util.find_spec("numba") is None, reason="numba is not installed")
+def test_candidates_are_the_same_with_and_without_the_kernels() -> None:
+    from _impl import with_impl
+
+    from arabic_dedup import _engine
+
+    assert with_impl(None, _engine.impl) == "fast"  # else this compares the reference with itself
+    sig = np.random.default_rng(3).integers(0, 40, (400, 16), dtype=np.uint32)
+    fast = with_impl(None, candidate_pairs, sig, 8, 2)
+    ref = with_impl("reference", candidate_pairs, sig, 8, 2)
+    assert fast.tolist() == ref.tolist() and len(fast) > 100

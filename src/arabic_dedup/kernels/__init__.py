@@ -22,7 +22,7 @@ from .boilerplate import (
 )
 from .cluster import grouped_stars
 from .facts import build_lexicon_table, fact_evidence
-from .lsh import bucket_pairs, set_hashes, sets_equal
+from .lsh import bucket_pairs, set_hashes, sets_equal, sort_with_order
 from .minhash import signature_batch, signature_batch_serial
 from .shingle import shingle_batch, shingle_batch_serial
 from .verify import intersect_counts, intersect_counts_serial
@@ -47,4 +47,5 @@ __all__ = [
     "shingle_batch_serial",
     "signature_batch",
     "signature_batch_serial",
+    "sort_with_order",
 ]
