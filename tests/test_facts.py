@@ -27,13 +27,12 @@ from arabic_dedup import (
 )
 from arabic_dedup._cluster import keep_order
 from arabic_dedup._dedup import detect, read_all
+from arabic_dedup._factread import facts_reference, lexicon
 from arabic_dedup._facts import (
     FACT_KINDS,
     MATCH_KINDS,
     MAX_FACTS,
     FactRule,
-    _facts_reference,
-    _lexicon,
     evidence,
     fact_hashes,
     fact_sets,
@@ -309,7 +308,7 @@ def test_match_kinds_are_named_once() -> None:
 
 
 def _surface_tokens() -> st.SearchStrategy[str]:
-    words = sorted(_lexicon(NormalizerConfig()))
+    words = sorted(lexicon(NormalizerConfig()))
     prefix = st.sampled_from(["", "و", "ب", "ل", "ف", "ك", "وب", "ول", "لل", "ال", "ا"])
     word = st.one_of(
         st.sampled_from(words),
@@ -327,7 +326,7 @@ def _surface_tokens() -> st.SearchStrategy[str]:
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_surface_tokens(), max_size=30))
 def test_fast_facts_equal_the_reference(toks: list[str]) -> None:
-    assert facts(toks) == _facts_reference(toks, NormalizerConfig())
+    assert facts(toks) == facts_reference(toks, NormalizerConfig())
 
 
 # -- the compiled fingerprints (inside the fused shingle kernel) == the reference --------------

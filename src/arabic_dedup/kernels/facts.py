@@ -7,7 +7,7 @@ token's hash), :func:`fact_doc_end` at the document's end. A fact is emitted as
 ``_facts.pack`` defines it: the fold of the neighbour tokens' unit hashes (an edge is the
 empty token, hash ``fnv_offset``) in the high bits, the value bits in the low ones. Lexicon
 words are looked up by their 64-bit unit hash in an open-addressing table
-(:func:`build_lexicon_table`); numbers are read digit by digit, as ``_facts._read_number``
+(:func:`build_lexicon_table`); numbers are read digit by digit, as ``_factread._read_number``
 reads them (one prefix letter, digits, one calendar letter; leading and trailing zeros
 dropped; a token of ``group_digits`` digits right after one continues it; an hour 13..24 after
 an hour word is read on a 12-hour clock). Each document keeps its ``max_facts`` smallest
@@ -221,7 +221,7 @@ def fact_token_end(  # type: ignore[no-untyped-def]
     hst[CUR_HASH] = h
     ist[CUR_IS_FACT] = 0
     ist[CUR_IS_FIGURE] = 0
-    # A number: [prefix letter] digits [calendar letter], as _facts._number_digits reads it.
+    # A number: [prefix letter] digits [calendar letter], as _factread._number_digits reads it.
     start = 1 if n > 1 and _is_in(ist[FIRST], prefixes) else 0
     body = n - start
     dated = body > 1 and _is_in(ist[LAST], suffixes)
