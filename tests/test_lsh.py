@@ -73,6 +73,20 @@ def test_explicit_banding_larger_than_num_perm_shows_the_numbers() -> None:
     assert DedupConfig(num_perm=128, bands=16, rows=8).banding() == (16, 8)
 
 
+def test_band_hashes_are_the_same_in_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """band_hashes works BAND_BLOCK documents at a time: a document's hashes do not depend on
+    the block it falls in (the last one partial)."""
+    import arabic_dedup._lsh as lsh
+
+    sig = np.random.default_rng(3).integers(0, 2**32, (20, 16), dtype=np.uint32)
+    whole = band_hashes(sig, 8, 2)
+    monkeypatch.setattr(lsh, "BAND_BLOCK", 7)
+    blocked = band_hashes(sig, 8, 2)
+    alone = np.vstack([band_hashes(sig[i : i + 1], 8, 2) for i in range(sig.shape[0])])
+    assert np.array_equal(blocked, whole) and np.array_equal(alone, whole)
+    assert np.unique(whole).size == whole.size  # 160 distinct (document, band) hashes
+
+
 def test_bands_without_rows_is_an_error() -> None:
     with pytest.raises(ConfigError, match="both bands and rows"):
         DedupConfig(bands=16)
