@@ -73,6 +73,17 @@ def test_explicit_banding_larger_than_num_perm_shows_the_numbers() -> None:
     assert DedupConfig(num_perm=128, bands=16, rows=8).banding() == (16, 8)
 
 
+def test_the_default_banding_proposes_pairs_at_the_threshold() -> None:
+    """LSH_AIM: a pair whose Jaccard is at the default threshold is proposed with probability
+    >= 0.97 (aiming at 0.7 of it, 29 x 2, gave 0.914 and lost labelled copies)."""
+    cfg = DedupConfig()
+    bands, rows = cfg.banding()
+    assert 1 - (1 - cfg.cutoff**rows) ** bands >= 0.97
+    assert bands * rows <= cfg.num_perm
+    old = DedupConfig(lsh_threshold=round(0.7 * cfg.cutoff, 3)).banding()
+    assert 1 - (1 - cfg.cutoff ** old[1]) ** old[0] < 0.95
+
+
 def test_band_hashes_are_the_same_in_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     """band_hashes works BAND_BLOCK documents at a time: a document's hashes do not depend on
     the block it falls in (the last one partial)."""

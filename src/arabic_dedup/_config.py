@@ -26,6 +26,7 @@ __all__ = [
     "DEFAULT_THRESHOLDS",
     "DOC_VALUES",
     "FACT_MODES",
+    "LSH_AIM",
     "DedupConfig",
     "resolve_config",
 ]
@@ -35,6 +36,14 @@ __all__ = [
 # copies, 3 of 106 templates; 0.3: 276 and 3; 0.28: 285 and 4).
 DEFAULT_THRESHOLDS: dict[str, float] = {"jaccard": 0.285, "containment": 0.55}
 DEFAULT_THRESHOLD = DEFAULT_THRESHOLDS["jaccard"]
+# The Jaccard level LSH aims at, as a share of the threshold (DedupConfig.lsh_threshold unset).
+# Verification is exact, so aiming lower only verifies more pairs; aiming at the threshold
+# would lose a pair just at it with probability ~1/2. Jaccard: 0.56 (the 0.285 default bands
+# at 45 x 2 and proposes a pair at 0.285 with probability 0.978; 0.7 banded it at 29 x 2,
+# 0.914, and the tuning split lost 5 copies to it: docs/benchmarks/quality.md, "Sweep").
+# Containment: a short text inside a long one has a low Jaccard (a third-length copy: ~0.3
+# of the containment), so aim low; verification keeps only true containment.
+LSH_AIM: dict[str, float] = {"jaccard": 0.56, "containment": 0.2}
 # DedupConfig.facts: off, or on with FactRule.updates set to the value.
 FactMode = Literal["off", "apart", "join"]
 FACT_MODES: tuple[FactMode, ...] = ("off", "apart", "join")
@@ -168,11 +177,7 @@ class DedupConfig:
     def effective_lsh_threshold(self) -> float:
         if self.lsh_threshold is not None:
             return self.lsh_threshold
-        if self.similarity == "containment":
-            # A short text inside a long one has a low Jaccard (a third-length copy: ~0.3 of
-            # the containment): aim LSH low; verification keeps only true containment.
-            return max(0.05, round(0.2 * self.cutoff, 2))
-        return max(0.05, round(0.7 * self.cutoff, 3))
+        return max(0.05, round(LSH_AIM[self.similarity] * self.cutoff, 3))
 
     def stats_params(self) -> dict[str, Any]:
         """What a text's shingle hashes depend on: corpus statistics (``CorpusStats``) saved
