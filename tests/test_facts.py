@@ -33,6 +33,7 @@ from arabic_dedup._facts import (
     MATCH_KINDS,
     MAX_FACTS,
     FactRule,
+    Judgement,
     evidence,
     fact_hashes,
     fact_sets,
@@ -319,6 +320,8 @@ def _surface_tokens() -> st.SearchStrategy[str]:
         st.sampled_from(
             ["الساعه", "ساعه", "13", "16", "24", "016", "25", "12", "000", "500", "٧٩٤"]
         ),
+        # approximations (_factread.Approximations): single words, heads, tails
+        st.sampled_from(["نحو", "حوالي", "قرابه", "اكثر", "لاكثر", "اقل", "يزيد", "من", "على"]),
     )
     return st.builds(lambda p, w: (p + w) or "و", prefix, word)
 
@@ -404,6 +407,7 @@ def test_compiled_fingerprints_on_hard_cases() -> None:
         "\ufdfa 12 \ufdfa",  # one code point expanding to four words
         "1,200,500 12 000 000 و12 500 2015م 123 0 500 15.541",  # digit groups
         "الساعة 16 للساعة 24 والساعة 13,500 وللساعة 20 الساعة 25 الساعة 0016 ساعة 16",  # hours
+        "نحو 12 لأكثر من 1,300 حالة أكثر من خمسة من 7 ما يزيد على 20 وحوالي 3 يقارب 4",  # approx
     ]
     for normalizer in _FACT_NORMALIZERS:
         fast, ref, want = _both_paths(texts, normalizer)
@@ -413,6 +417,26 @@ def test_compiled_fingerprints_on_hard_cases() -> None:
     assert [FACT_KINDS[x & 3] for x in want[5]].count("number") >= 6
     assert not want[6]
     assert want[12] and want[13]
+    assert len(want[14]) == 7
+
+
+def test_approximate_figures_never_conflict_and_still_agree() -> None:
+    read = facts(tokens("نحو 12 و12 لأكثر من 1,300 حالة من 7 ما يزيد على خمسة"))
+    assert [(f.value, f.approximate) for f in read] == [
+        ("12", True), ("12", False), ("13", True), ("7", False), ("5", True)
+    ]  # fmt: skip
+    flight = "وصلت الطائرة إلى عدن تحمل {} طنا من الأدوية والمواد الغذائية"
+
+    def judged(a: str, b: str) -> Judgement:
+        fs = fact_sets([tokens(flight.format(a)), tokens(flight.format(b))])
+        return judge(fs, np.array([[0, 1]]), np.array([0.6]), threshold=0.3)
+
+    assert judged("12", "11").match_kind(0) == "template"  # an exact figure differs
+    for a, b in (("نحو 12", "نحو 11"), ("أكثر من 12", "أكثر من 11"), ("حوالي 12", "11")):
+        j = judged(a, b)
+        assert j.conflict.sum() == 0 and j.match_kind(0) == "copy", (a, b)
+    j = judged("أكثر من 12", "12")  # equal values agree, approximate or not
+    assert j.shared[0, FACT_KINDS.index("number")] == 1 and j.match_kind(0) == "copy"
 
 
 # -- the decision, wired in: config -> Verifier -> every batch path ----------------------------

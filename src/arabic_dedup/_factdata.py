@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Final
 
 __all__ = [
-    "CARDINALS", "DATES", "DATE_SUFFIXES", "GROUP_DIGITS", "HOUR_WORDS", "ORDINALS", "PLACES",
-    "PREFIXES",
+    "APPROX_HEADS", "APPROX_TAILS", "APPROX_WORDS", "CARDINALS", "DATES", "DATE_SUFFIXES",
+    "GROUP_DIGITS", "HOUR_WORDS", "ORDINALS", "PLACES", "PREFIXES",
 ]  # fmt: skip
 
 # Calendar letters glued after a year or day (هـ Hijri, م Gregorian; tatweel is normalised away).
@@ -22,6 +22,14 @@ GROUP_DIGITS: Final = 3
 # The word before a clock time (at ... o'clock): an hour 13..24 after it reads as the same hour
 # of a 12-hour clock, so that 16:00 and 4:00 (عصرا) agree.
 HOUR_WORDS: Final = ("الساعة",)
+# Words that make the figure after them an approximation: one word (نحو 12, حوالي 12), or a head
+# and a tail (أكثر من 12, ما يزيد على 12). Outlets round such figures their own way (لأكثر من
+# 1300 حالة / لأكثر من 1343 حالة, one week's clinic report), so an approximate figure never
+# conflicts with another; it still agrees with an equal one. Heads and single words may carry
+# a glued prefix (لأكثر); tails are plain.
+APPROX_WORDS: Final = ("نحو", "حوالي", "حوالى", "قرابة", "زهاء", "يقارب", "يناهز", "ينيف")
+APPROX_HEADS: Final = ("أكثر", "أقل", "يزيد", "يربو", "يقرب")
+APPROX_TAILS: Final = ("من", "عن", "على")
 
 # --- tables, in ordinary spelling; normalised with the caller's NormalizerConfig on use --------
 ORDINALS: Final[dict[int, tuple[str, ...]]] = {

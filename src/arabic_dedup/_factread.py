@@ -13,6 +13,9 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Literal, NamedTuple
 
 from ._factdata import (
+    APPROX_HEADS,
+    APPROX_TAILS,
+    APPROX_WORDS,
     CARDINALS,
     DATE_SUFFIXES,
     DATES,
@@ -25,8 +28,10 @@ from ._factdata import (
 from ._normalize import NormalizerConfig, normalize
 
 __all__ = [
+    "Approximations",
     "Fact",
     "FactKind",
+    "approximations",
     "facts",
     "facts_reference",
     "hours",
@@ -40,13 +45,15 @@ FactKind = Literal["number", "ordinal", "date", "place"]
 class Fact(NamedTuple):
     """One fact of a text: its kind, canonical value (what is compared), the word seen, and
     its slot: the words either side of it (what tells a formula's slot from a rewritten
-    sentence)."""
+    sentence). ``approximate``: a number after an approximation (نحو 12, أكثر من 12; see
+    :data:`~arabic_dedup._factdata.APPROX_WORDS`), which never conflicts with another."""
 
     kind: FactKind
     value: str
     word: str
     before: str
     after: str
+    approximate: bool = False
 
 
 @functools.lru_cache(maxsize=8)
@@ -183,6 +190,50 @@ def hours(config: NormalizerConfig) -> frozenset[str]:
     return frozenset(_surface_forms(_hour_words(config)))
 
 
+class Approximations(NamedTuple):
+    """The approximation words of one normalisation as tokens: ``words`` and ``heads`` in
+    every surface form (لأكثر), ``tails`` plain."""
+
+    words: frozenset[str]
+    heads: frozenset[str]
+    tails: frozenset[str]
+
+    def before(self, tokens: Sequence[str], i: int) -> bool:
+        """Whether the figure at ``tokens[i]`` follows an approximation."""
+        prev = tokens[i - 1] if i > 0 else ""
+        if prev in self.words:
+            return True
+        return prev in self.tails and i > 1 and tokens[i - 2] in self.heads
+
+
+@functools.lru_cache(maxsize=32)
+def _plain(words: tuple[str, ...], config: NormalizerConfig) -> dict[str, tuple[FactKind, str]]:
+    return {normalize(w, config=config): ("number", "") for w in words}
+
+
+@functools.lru_cache(maxsize=8)
+def approximations(config: NormalizerConfig) -> Approximations:
+    """The approximation words (:data:`APPROX_WORDS`, heads and tails) in ``config``'s
+    normalisation, as :func:`_lookup` accepts them."""
+    return Approximations(
+        frozenset(_surface_forms(_plain(APPROX_WORDS, config))),
+        frozenset(_surface_forms(_plain(APPROX_HEADS, config))),
+        frozenset(_plain(APPROX_TAILS, config)),
+    )
+
+
+def _approximate_reference(tokens: Sequence[str], i: int, config: NormalizerConfig) -> bool:
+    """:meth:`Approximations.before` read word by word with :func:`_lookup` (the definition)."""
+    prev = tokens[i - 1] if i > 0 else ""
+    if _lookup(prev, _plain(APPROX_WORDS, config)) is not None:
+        return True
+    return (
+        prev in _plain(APPROX_TAILS, config)
+        and i > 1
+        and _lookup(tokens[i - 2], _plain(APPROX_HEADS, config)) is not None
+    )
+
+
 def facts_reference(tokens: Sequence[str], config: NormalizerConfig) -> list[Fact]:
     """The facts of ``tokens`` read word by word from the plain lexicon (no precomputed
     surface forms): the specification :func:`facts` and the fused kernel are tested against."""
@@ -201,16 +252,19 @@ def facts_reference(tokens: Sequence[str], config: NormalizerConfig) -> list[Fac
         else:
             hit = _lookup(tok, table)
         if hit is not None:
-            out.append(_fact(tokens, i, end, hit))
+            approx = hit[0] == "number" and _approximate_reference(tokens, i, config)
+            out.append(_fact(tokens, i, end, hit, approx))
         i = end + 1
     return out
 
 
-def _fact(tokens: Sequence[str], i: int, end: int, hit: tuple[FactKind, str]) -> Fact:
+def _fact(
+    tokens: Sequence[str], i: int, end: int, hit: tuple[FactKind, str], approximate: bool
+) -> Fact:
     """The fact ``hit`` read from ``tokens[i..end]``, its slot the words either side."""
     before = tokens[i - 1] if i > 0 else ""
     after = tokens[end + 1] if end + 1 < len(tokens) else ""
-    return Fact(hit[0], hit[1], ",".join(tokens[i : end + 1]), before, after)
+    return Fact(hit[0], hit[1], ",".join(tokens[i : end + 1]), before, after, approximate)
 
 
 def facts(tokens: Sequence[str], /, *, normalizer: NormalizerConfig | None = None) -> list[Fact]:
@@ -225,6 +279,7 @@ def facts(tokens: Sequence[str], /, *, normalizer: NormalizerConfig | None = Non
     config = normalizer or NormalizerConfig()
     get = surface_lexicon(config).get
     hour_set = hours(config)
+    approx = approximations(config)
     out: list[Fact] = []
     n = len(tokens)
     i = 0
@@ -238,6 +293,6 @@ def facts(tokens: Sequence[str], /, *, normalizer: NormalizerConfig | None = Non
             if read is not None:
                 hit, end = ("number", read[0]), read[1]
         if hit is not None:
-            out.append(_fact(tokens, i, end, hit))
+            out.append(_fact(tokens, i, end, hit, hit[0] == "number" and approx.before(tokens, i)))
         i = end + 1
     return out

@@ -52,11 +52,12 @@ def explain_pair(
     vb = {(f.kind, f.value) for f in fb}
     words: list[list[tuple[str, str]]] = [[] for _ in FACT_KINDS]
     for x in fa:
-        if (x.kind, x.value) in vb:
+        if (x.kind, x.value) in vb or x.approximate:  # an approximate figure never conflicts
             continue
         for y in fb:
             if (
                 (y.kind, y.value) not in va
+                and not y.approximate
                 and (y.kind, y.before, y.after) == (x.kind, x.before, x.after)
                 and (x.word, y.word) not in words[FACT_KINDS.index(x.kind)]
             ):

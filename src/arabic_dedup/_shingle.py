@@ -207,8 +207,9 @@ _HASH_CONSTANTS = tuple(
 # The kernel's fact arguments when no fingerprints are wanted (types as FactTables gives them).
 _NO_FACTS = (
     np.zeros(1, np.uint64), np.full(1, -1, np.int64), np.zeros(1, np.uint64), np.zeros(1, np.int8),
-    np.zeros(0, np.uint32), np.zeros(0, np.uint32), np.zeros(0, np.uint64), 0, np.uint32(0),
-    np.uint32(0), 0, 16,
+    np.zeros(0, np.uint32), np.zeros(0, np.uint32), np.zeros(0, np.uint64),
+    np.zeros(0, np.uint64), np.zeros(0, np.uint64), np.zeros(0, np.uint64), np.uint64(0), 0,
+    np.uint32(0), np.uint32(0), 0, 16,
 )  # fmt: skip
 
 

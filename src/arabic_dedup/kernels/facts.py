@@ -10,8 +10,9 @@ words are looked up by their 64-bit unit hash in an open-addressing table
 (:func:`build_lexicon_table`); numbers are read digit by digit, as ``_factread._read_number``
 reads them (one prefix letter, digits, one calendar letter; leading and trailing zeros
 dropped; a token of ``group_digits`` digits right after one continues it; an hour 13..24 after
-an hour word is read on a 12-hour clock). Each document keeps its ``max_facts`` smallest
-distinct fact hashes (bottom-k), sorted.
+an hour word is read on a 12-hour clock). A number after an approximation word (or a head and
+a tail: أكثر من) has its slot hash XORed with its value bits times ``approx_salt``. Each
+document keeps its ``max_facts`` smallest distinct fact hashes (bottom-k), sorted.
 
 Per-document state lives in two small arrays (counters, hashes) that the steps update.
 """
@@ -25,14 +26,17 @@ from .hashing import fold
 
 # Counter slots (int64 state array). VALUE: the token's digits as an integer (capped at
 # VALUE_CAP: only hours and digit groups read it); FIGURE_ZEROS: the current figure's pending
-# zeros, CUR_IS_FIGURE: the current fact is a figure of digits a group may continue.
+# zeros, CUR_IS_FIGURE: the current fact is a figure of digits a group may continue;
+# CUR_APPROX: the current fact is a number after an approximation.
 N_CHARS, FIRST, LAST, N_DIGITS, STARTED, ZEROS, CUR_IS_FACT, N_OUT = range(8)
-VALUE, FIGURE_ZEROS, CUR_IS_FIGURE = range(8, 11)
-N_COUNTERS = 11
+VALUE, FIGURE_ZEROS, CUR_IS_FIGURE, CUR_APPROX = range(8, 12)
+N_COUNTERS = 12
 # Hash slots (uint64 state array). FACT_BEFORE: the token before the current fact (its slot's
-# first half); FIGURE_HASH: the current figure's digits so far (trailing zeros pending).
-NUM_HASH, PREV_HASH, CUR_HASH, CUR_VALUE, FACT_BEFORE, FIGURE_HASH = range(6)
-N_HASHES = 6
+# first half); FIGURE_HASH: the current figure's digits so far (trailing zeros pending);
+# PREV2_HASH: the token before PREV_HASH; CUR_SALT: what the current fact's slot hash is XORed
+# with (0, or an approximate figure's salted value).
+NUM_HASH, PREV_HASH, CUR_HASH, CUR_VALUE, FACT_BEFORE, FIGURE_HASH, PREV2_HASH, CUR_SALT = range(8)
+N_HASHES = 8
 VALUE_CAP = 1000
 EMPTY = -1  # an unused slot of the lexicon table
 
@@ -89,7 +93,9 @@ def _lookup(h, tkeys, tvals, bitmap):  # type: ignore[no-untyped-def]
 @njit(inline="always")
 def fact_doc_start(ist, hst, fnv_offset):  # type: ignore[no-untyped-def]
     ist[:] = 0
+    hst[:] = 0
     hst[CUR_HASH] = np.uint64(fnv_offset)  # before the first token: the empty token
+    hst[PREV_HASH] = np.uint64(fnv_offset)
 
 
 @njit(inline="always")
@@ -153,7 +159,8 @@ def _emit(  # type: ignore[no-untyped-def]
 ):
     ring[0] = hst[FACT_BEFORE]
     ring[1] = after
-    slot = np.uint64(fold(ring, 0, 2, 2, seed, mult, m1, m2)) >> np.uint64(slot_shift)
+    h = np.uint64(fold(ring, 0, 2, 2, seed, mult, m1, m2)) ^ hst[CUR_SALT]
+    slot = h >> np.uint64(slot_shift)
     packed = np.uint32(((slot << np.uint64(slot_shift)) | hst[CUR_VALUE]) & np.uint64(0xFFFFFFFF))
     ist[N_OUT] = _insert(fbuf, fbase, ist[N_OUT], max_facts, packed)
 
@@ -179,10 +186,36 @@ def _is_hour_word(h, hour_keys):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always")
+def _has(keys, h):  # type: ignore[no-untyped-def]
+    """Whether the sorted ``keys`` hold ``h``."""
+    j = np.searchsorted(keys, h)
+    return j < keys.size and keys[j] == h
+
+
+@njit(inline="always")
+def _after_approximation(hst, approx_words, approx_heads, approx_tails):  # type: ignore[no-untyped-def]
+    """Whether the token judged now follows an approximation word (the token before it) or a
+    head and a tail (the two before it)."""
+    prev = hst[PREV_HASH]
+    return _has(approx_words, prev) or (
+        _has(approx_tails, prev) and _has(approx_heads, hst[PREV2_HASH])
+    )
+
+
+@njit(inline="always")
+def _set_salt(ist, hst, approx_salt):  # type: ignore[no-untyped-def]
+    """The current fact's slot salt: its value bits times ``approx_salt`` (low 32 bits) when
+    it is approximate, else 0."""
+    hst[CUR_SALT] = np.uint64(0)
+    if ist[CUR_APPROX]:
+        hst[CUR_SALT] = (hst[CUR_VALUE] * np.uint64(approx_salt)) & np.uint64(0xFFFFFFFF)
+
+
+@njit(inline="always")
 def fact_token_end(  # type: ignore[no-untyped-def]
-    ist, hst, h, ring, tkeys, tvals, bitmap, prefixes, suffixes, hour_keys, group_digits,
-    number_bits, value_keep, fbuf, fbase, max_facts, slot_shift, fnv_offset, fnv_prime, seed,
-    mult, m1, m2,
+    ist, hst, h, ring, tkeys, tvals, bitmap, prefixes, suffixes, hour_keys, approx_words,
+    approx_heads, approx_tails, approx_salt, group_digits, number_bits, value_keep, fbuf, fbase,
+    max_facts, slot_shift, fnv_offset, fnv_prime, seed, mult, m1, m2,
 ):  # fmt: skip
     """The token of unit hash ``h`` ended: continue the current figure with it (a digit
     group), or emit the previous token's fact (its slot ends at ``h``) and judge this token."""
@@ -212,11 +245,14 @@ def fact_token_end(  # type: ignore[no-untyped-def]
         hst[CUR_VALUE] = _number_bits(
             hnum, ring, number_bits, value_keep, slot_shift, seed, mult, m1, m2
         )
+        _set_salt(ist, hst, approx_salt)
+        hst[PREV2_HASH] = hst[PREV_HASH]
         hst[PREV_HASH] = hst[CUR_HASH]
         hst[CUR_HASH] = h
         return
     if ist[CUR_IS_FACT]:
         _emit(ist, hst, h, ring, fbuf, fbase, max_facts, slot_shift, seed, mult, m1, m2)
+    hst[PREV2_HASH] = hst[PREV_HASH]
     hst[PREV_HASH] = hst[CUR_HASH]
     hst[CUR_HASH] = h
     ist[CUR_IS_FACT] = 0
@@ -246,12 +282,19 @@ def fact_token_end(  # type: ignore[no-untyped-def]
             hst[CUR_VALUE] = _number_bits(
                 hnum, ring, number_bits, value_keep, slot_shift, seed, mult, m1, m2
             )
+            ist[CUR_APPROX] = _after_approximation(hst, approx_words, approx_heads, approx_tails)
+            _set_salt(ist, hst, approx_salt)
             hst[FACT_BEFORE] = hst[PREV_HASH]
             ist[CUR_IS_FACT] = 1
         return
     found = _lookup(h, tkeys, tvals, bitmap)
     if found != EMPTY:
         hst[CUR_VALUE] = np.uint64(found)
+        # a number word (the value's kind bits, those value_keep leaves, are the number's)
+        ist[CUR_APPROX] = (hst[CUR_VALUE] & ~np.uint64(value_keep)) == np.uint64(
+            number_bits
+        ) and _after_approximation(hst, approx_words, approx_heads, approx_tails)
+        _set_salt(ist, hst, approx_salt)
         hst[FACT_BEFORE] = hst[PREV_HASH]
         ist[CUR_IS_FACT] = 1
 

@@ -105,6 +105,10 @@ def shingle_batch(  # type: ignore[no-untyped-def]
     prefixes,
     suffixes,
     hour_keys,
+    approx_words,
+    approx_heads,
+    approx_tails,
+    approx_salt,
     group_digits,
     number_bits,
     value_keep,
@@ -158,7 +162,8 @@ def shingle_batch(  # type: ignore[no-untyped-def]
                         if facts_on:
                             fact_token_end(
                                 ist, hst, h, pair, lex_keys, lex_values, lex_filter, prefixes,
-                                suffixes, hour_keys, group_digits, number_bits, value_keep, fbuf,
+                                suffixes, hour_keys, approx_words, approx_heads, approx_tails,
+                                approx_salt, group_digits, number_bits, value_keep, fbuf,
                                 fbase, max_facts, slot_shift, fo, fp, fold_seed, fold_mult, m1,
                                 m2,
                             )  # fmt: skip
@@ -207,7 +212,8 @@ def shingle_batch(  # type: ignore[no-untyped-def]
         if in_tok and facts_on:
             fact_token_end(
                 ist, hst, h, pair, lex_keys, lex_values, lex_filter, prefixes, suffixes,
-                hour_keys, group_digits, number_bits, value_keep, fbuf, fbase, max_facts,
+                hour_keys, approx_words, approx_heads, approx_tails, approx_salt, group_digits,
+                number_bits, value_keep, fbuf, fbase, max_facts,
                 slot_shift, fo, fp, fold_seed, fold_mult, m1, m2,
             )  # fmt: skip
         if facts_on:
