@@ -391,6 +391,21 @@ def test_the_compiled_tables_are_built_once_per_normalizer() -> None:
 
 
 @pytest.mark.skipif(importlib.util.find_spec("numba") is None, reason="numba is not installed")
+def test_the_kernel_without_facts_takes_the_fact_tables_types() -> None:
+    # The shingle stage's stand-in arguments (no fingerprints wanted) must type as the real
+    # tables do, or the fused kernel compiles once more for facts="off" (a writable digit
+    # table did: two specialisations, two compiles at warm-up).
+    import numba
+
+    from arabic_dedup._facts import fact_tables
+    from arabic_dedup._shingle import _NO_FACTS
+
+    for normalizer in _FACT_NORMALIZERS:
+        real = fact_tables(normalizer).kernel_args()
+        assert [numba.typeof(a) for a in _NO_FACTS] == [numba.typeof(a) for a in real]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("numba") is None, reason="numba is not installed")
 def test_compiled_fingerprints_on_hard_cases() -> None:
     texts = [
         "",

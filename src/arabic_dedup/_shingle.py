@@ -204,9 +204,18 @@ _HASH_CONSTANTS = tuple(
     np.uint64(c) for c in (FNV_OFFSET, FNV_PRIME, FOLD_SEED, FOLD_MULT, MIX_M1, MIX_M2)
 )
 
-# The kernel's fact arguments when no fingerprints are wanted (types as FactTables gives them).
+
+def _read_only(a: NDArray[np.int8]) -> NDArray[np.int8]:
+    a.flags.writeable = False
+    return a
+
+
+# The kernel's fact arguments when no fingerprints are wanted, typed as FactTables gives them
+# (its digit table is read-only): one compiled kernel serves both, where a writable array here
+# compiled the kernel a second time (tests/test_facts.py checks the types).
 _NO_FACTS = (
-    np.zeros(1, np.uint64), np.full(1, -1, np.int64), np.zeros(1, np.uint64), np.zeros(1, np.int8),
+    np.zeros(1, np.uint64), np.full(1, -1, np.int64), np.zeros(1, np.uint64),
+    _read_only(np.zeros(1, np.int8)),
     np.zeros(0, np.uint32), np.zeros(0, np.uint32), np.zeros(0, np.uint64),
     np.zeros(0, np.uint64), np.zeros(0, np.uint64), np.zeros(0, np.uint64), np.uint64(0), 0,
     np.uint32(0), np.uint32(0), 0, 16,
