@@ -190,7 +190,8 @@ def main() -> None:
         "after it (to compare off and on in one session)",
     )  # fmt: skip
     args = p.parse_args()
-    opts = {"facts": args.facts or "off"}
+    # Unnamed entries run the library's defaults (the fact check on); --facts names its entry.
+    opts = {} if args.facts is None else {"facts": args.facts}
     import arabic_dedup
 
     runs = args.runs or 1
@@ -275,6 +276,7 @@ def main() -> None:
         "single_ms_per_doc": single["median_s"] * 1e3 / n,
         "equal": equal,
         "all_equal": all(equal.values()),
+        "commit": c.machine_info()["git_commit"],
         "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     path = c.RESULTS_DIR / "spark.json"
@@ -345,6 +347,8 @@ def render(saved: dict[str, Any]) -> None:
         rows.append(
             [
                 name,
+                e["options"].get("facts", "apart (default)"),
+                e.get("commit", "?"),
                 e["docs"],
                 e["single"]["median_s"],
                 _load(e["single"].get("load_before")),
@@ -361,9 +365,9 @@ def render(saved: dict[str, Any]) -> None:
             ]
         )
     table = c.md_table(
-        ["run", "docs", "1 process s", "load", "Spark s (median)", "Spark runs", "load",
-         "session start s", "Spark / 1 process", "1 process ms/doc", "Spark ms/doc",
-         "shuffle B/doc", "cluster rounds", "equal"],
+        ["run", "facts", "commit", "docs", "1 process s", "load", "Spark s (median)",
+         "Spark runs", "load", "session start s", "Spark / 1 process", "1 process ms/doc",
+         "Spark ms/doc", "shuffle B/doc", "cluster rounds", "equal"],
         rows,
     )  # fmt: skip
     profiles = []
@@ -388,7 +392,8 @@ def render(saved: dict[str, Any]) -> None:
         f"""# Spark: `arabic_dedup.spark.find_duplicates` on one machine
 
 `python benchmarks/bench_spark.py --corpus saudinewsnet|v2 [--docs N] [--runs N]` — `local[2]`
-beside `arabic_dedup.find_duplicates` in the same run, default options (keep="first").
+beside `arabic_dedup.find_duplicates` in the same run, default options (keep="first", the fact
+check on) unless the "facts" column names another; "commit" is the tree each row was run on.
 "load" is the 1-minute load average just before the timing (2 cores, shared with other
 work: above 2 the timings are inflated). A timed Spark run builds the DataFrame, deduplicates
 and brings the whole result to the driver; session start is excluded and listed apart. The
