@@ -347,8 +347,8 @@ def render(saved: dict[str, Any]) -> None:
         rows.append(
             [
                 name,
-                e["options"].get("facts", "apart (default)"),
-                e.get("commit", "?"),
+                e["options"].get("facts", "apart (default)") if "options" in e else "not recorded",
+                e.get("commit", "not recorded"),
                 e["docs"],
                 e["single"]["median_s"],
                 _load(e["single"].get("load_before")),
