@@ -177,3 +177,50 @@ def test_parquet_is_written_in_row_groups_and_loses_no_row(tmp_path: Path) -> No
     assert unique.read().column("n").to_pylist() == list(range(n))
     empty = pq.read_table(out / "duplicates.parquet")  # no duplicates: no rows, no columns
     assert (empty.num_rows, empty.num_columns) == (0, 0)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "parquet"])
+def test_a_column_named_twice_stops_the_run_before_a_value_is_lost(
+    tmp_path: Path, fmt: str
+) -> None:
+    # A record holds one value per name: read, the second 'text' would overwrite the first
+    # and be written back in its place (the text the decision read would be gone).
+    src = tmp_path / f"news.{fmt}"
+    if fmt == "parquet":
+        import pyarrow as pa
+
+        pq.write_table(pa.Table.from_arrays([pa.array(["a1"]), pa.array([NEWS]),
+                                             pa.array([OTHER])], names=["id", "text", "text"]),
+                       src)  # fmt: skip
+    else:
+        sep = "\t" if fmt == "tsv" else ","
+        src.write_text(f"id{sep}text{sep}text\na1{sep}{NEWS}{sep}{OTHER}\n", "utf-8")
+    out = tmp_path / "out"
+    r = run("dedup", src, "--out", out, "-q")
+    assert r.returncode == 1
+    msg = r.stderr.strip().splitlines()[-1]
+    assert str(src) in msg and "'text' is named twice (columns 2 and 3)" in msg
+    assert "Traceback" not in r.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("bad_at", [13, 4500])  # in the first batch; in a later, buffered one
+def test_a_value_parquet_cannot_type_names_its_own_record_and_input_line(
+    tmp_path: Path, bad_at: int
+) -> None:
+    from arabic_dedup.formats.parquet import WRITE_BATCH_ROWS
+
+    n = bad_at + 10
+    assert (n > WRITE_BATCH_ROWS) == (bad_at > WRITE_BATCH_ROWS)
+    src = tmp_path / "news.jsonl"
+    with open(src, "w", encoding="utf-8") as f:
+        for i in range(n):
+            rec = {"id": f"r{i}", "text": f"خبر{i} رقم{i} عن{i}", "n": "x" if i == bad_at else i}
+            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    out = tmp_path / "out"
+    r = run("dedup", src, "--out", out, "-q", "--output-format", "parquet")
+    assert r.returncode == 1
+    msg = r.stderr.strip().splitlines()[-1]
+    assert f"{src} line {bad_at + 1}: record 'r{bad_at}': its field 'n'" in msg, msg
+    assert "(writing unique.parquet)" in msg and ".tmp-" not in msg
+    assert not out.exists()

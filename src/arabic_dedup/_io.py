@@ -266,19 +266,18 @@ def _pass2_write(
                 if idx >= n or item.line != run.lines[idx]:
                     raise RecordError(s.name, 0, "the input changed during the run")
                 extra = {run.source_field: s.name} if run.source_field else None
-                try:
-                    if is_kept[idx]:
-                        fields = None if sizes is None else cluster_fields(item.id, sizes[idx])
-                        if extra:
-                            fields = {**extra, **(fields or {})}
-                        fu.unique(item, fields)
-                        n_unique += 1
-                    else:
-                        dup_of = run.ids[int(rep[idx])]
-                        fd.duplicate(item, dup_of, float(res.similarity[idx]), extra)
-                        n_dup += 1
-                except RecordError as exc:  # a value the output format cannot hold
-                    raise RecordError(s.name, item.line, exc.reason, unit=s.unit) from exc
+                # A value the output format cannot hold fails with the record's own input
+                # place (RowWriter.refuse), also from a buffered batch written later.
+                if is_kept[idx]:
+                    fields = None if sizes is None else cluster_fields(item.id, sizes[idx])
+                    if extra:
+                        fields = {**extra, **(fields or {})}
+                    fu.unique(item, fields)
+                    n_unique += 1
+                else:
+                    dup_of = run.ids[int(rep[idx])]
+                    fd.duplicate(item, dup_of, float(res.similarity[idx]), extra)
+                    n_dup += 1
                 if collect:
                     collect(idx, item.text)
                 idx += 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -25,6 +25,7 @@ __all__ = [
     "Writer",
     "duplicate_fields",
     "json_type",
+    "repeated_name",
     "shorten",
     "shown_names",
 ]
@@ -48,6 +49,24 @@ def shorten(value: str, limit: int = SHOWN_CHARS) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
+def repeated_name(names: Sequence[str]) -> str | None:
+    """Why a header that names one column twice cannot be read (None when every name is its
+    own): a record holds one value per name, so one of the two columns would be lost.
+
+    >>> repeated_name(["id", "text", "text"])
+    "column 'text' is named twice (columns 2 and 3): one of them would be lost; rename one"
+    """
+    seen: dict[str, int] = {}
+    for at, name in enumerate(names, 1):
+        if name in seen:
+            return (
+                f"column {shorten(name)!r} is named twice (columns {seen[name]} and {at}): "
+                "one of them would be lost; rename one"
+            )
+        seen[name] = at
+    return None
+
+
 def shown_names(names: list[str], most: int = 20) -> str:
     """Field or column names for a message: each cut, at most ``most`` of them."""
     shown = ", ".join(shorten(n) for n in names[:most])
@@ -63,6 +82,8 @@ class Record:
     text: str
     fields: dict[str, Any]
     raw: bytes | None = None  # JSONL: the original line, without its line ending
+    file: str = ""  # the input it was read from, as messages name it
+    unit: str = "line"  # what ``line`` counts ("row" for Parquet)
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,8 +270,14 @@ class RowWriter(Writer):
         self._row(rec, {**rec.fields, **(extra or {}), **duplicate_fields(dup_of, sim)})
 
     def refuse(self, rec: Record, problem: str) -> RecordError:
-        """The error for a record this output cannot hold."""
-        return RecordError(str(self.path), rec.line, f"record {shorten(repr(rec.id))}: {problem}")
+        """The error for a record this output cannot hold: where the record was read (the
+        output is written to a temporary name until the run succeeds, so it is named by its
+        final file name)."""
+        return RecordError(
+            rec.file or self.path.name, rec.line,
+            f"record {shorten(repr(rec.id))}: {problem} (writing {self.path.name})",
+            unit=rec.unit,
+        )  # fmt: skip
 
     def _row(self, rec: Record, row: dict[str, Any]) -> None:
         if self.columns is None:

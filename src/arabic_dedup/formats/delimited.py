@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .._errors import RecordError
-from .base import BadRecord, Reader, Record, RowWriter, shorten
+from .base import BadRecord, Reader, Record, RowWriter, repeated_name, shorten
 from .jsonl import json_bytes
 
 __all__ = ["CsvReader", "CsvWriter", "TsvReader", "TsvWriter"]
@@ -45,16 +45,20 @@ class _Table(Reader):
     def records(self) -> Iterator[Record | BadRecord]:
         rows = self.rows()
         header: list[str] | None = None
+        at_line = 1
         for first, _, row in rows:
             if isinstance(row, str):
                 raise RecordError(self.file, first, self.looks_like_json() or f"bad header: {row}")
             if row:
-                header = row
+                header, at_line = row, first
                 break
         if header is None:
             return
         if self.text_field not in header:
-            raise self.missing_column(header, 1)
+            raise self.missing_column(header, at_line)
+        repeated = repeated_name(header)
+        if repeated:
+            raise RecordError(self.file, at_line, repeated)
         self.width = len(header)
         ti = header.index(self.text_field)
         ii = header.index(self.id_field) if self.id_field in header else None
@@ -75,7 +79,7 @@ class _Table(Reader):
             else:
                 fields = dict(zip(header, row, strict=True))
                 rid = self.record_id(row[ii] if ii is not None else None, first)
-                yield Record(first, rid, row[ti], fields)
+                yield Record(first, rid, row[ti], fields, file=self.file)
 
     def decoded(self) -> Iterator[tuple[int, str, bool]]:
         """(line number, text, whether the line is valid UTF-8) per line."""
@@ -193,6 +197,6 @@ class TsvWriter(_TableWriter):
                 what = f"{shorten(name)!r} holds a tab or line break, which TSV cannot write (it "
                 what += "has no quoting); use --output-format csv or jsonl"
                 if rec is None:
-                    raise RecordError(str(self.path), 1, f"column name {what}")
+                    raise RecordError(self.path.name, 0, f"column name {what}")
                 raise self.refuse(rec, f"field {what}")
         self._f.write("\t".join(fields) + "\n")

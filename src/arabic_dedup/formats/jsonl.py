@@ -72,7 +72,7 @@ class JsonlReader(Reader):
             return f"no {f!r} field (choose the text field with --text-field)"
         if not isinstance(obj[f], str):
             return f"field {f!r} is {json_type(obj[f])}, not a string"
-        return Record(n, self.record_id(obj.get(self.id_field), n), obj[f], obj, body)
+        return Record(n, self.record_id(obj.get(self.id_field), n), obj[f], obj, body, self.file)
 
 
 def json_default(value: object) -> Any:

@@ -8,12 +8,12 @@ a Parquet file with no columns and no rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from .._errors import RecordError
-from .base import BadRecord, Reader, Record, RowWriter, shorten, shown_names
+from .base import BadRecord, Reader, Record, RowWriter, repeated_name, shorten, shown_names
 
 __all__ = ["WRITE_BATCH_ROWS", "ParquetReader", "ParquetWriter"]
 
@@ -55,6 +55,9 @@ class ParquetReader(Reader):
                 f"no column {shorten(self.text_field)!r} (columns: {shown_names(names)}); "
                 "choose the text column with --text-field",
             )
+        repeated = repeated_name(names)
+        if repeated:
+            raise RecordError(self.file, 0, repeated)
         total_rows = max(1, pf.metadata.num_rows)
         size = self.path.stat().st_size
         row = 0
@@ -68,7 +71,14 @@ class ParquetReader(Reader):
                         self.file, row, f"column {self.text_field!r} is {what}, not a string"
                     )
                     continue
-                yield Record(row, self.record_id(rec.get(self.id_field), row), text, rec)
+                yield Record(
+                    row,
+                    self.record_id(rec.get(self.id_field), row),
+                    text,
+                    rec,
+                    file=self.file,
+                    unit=self.unit,
+                )
             self.bytes_read = size * row // total_rows
 
 
@@ -109,22 +119,39 @@ class ParquetWriter(RowWriter):
 
         names = self.columns or []  # set by the first row
         cols = list(zip(*(v for _, v in self._rows), strict=True))
-        try:
-            if self._schema is None:
-                arrays = [pa.array(c) for c in cols]
-                self._schema = pa.schema(
-                    [pa.field(n, a.type) for n, a in zip(names, arrays, strict=True)]
-                )
-            else:
-                arrays = [pa.array(c, type=f.type) for c, f in zip(cols, self._schema, strict=True)]
-        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-            raise self.refuse(
-                self._rows[0][0],
-                f"a value from this record on does not fit the column types of the first "
-                f"{WRITE_BATCH_ROWS:,} records ({exc}); use --output-format jsonl",
-            ) from exc
+        types = [None] * len(cols) if self._schema is None else [f.type for f in self._schema]
+        arrays = []
+        for name, col, typ in zip(names, cols, types, strict=True):
+            try:
+                arrays.append(pa.array(col, type=typ))
+            except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+                row = _first_misfit(pa, col, typ)
+                raise self.refuse(
+                    self._rows[row][0],
+                    f"its field {shorten(name)!r} does not fit the column's type (a Parquet "
+                    f"column has one type, taken from the first {WRITE_BATCH_ROWS:,} records "
+                    f"written: {exc}); use --output-format jsonl",
+                ) from exc
+        if self._schema is None:
+            self._schema = pa.schema(
+                [pa.field(n, a.type) for n, a in zip(names, arrays, strict=True)]
+            )
         table = pa.Table.from_arrays(arrays, schema=self._schema)
         if self._writer is None:
             self._writer = self._pq.ParquetWriter(self.path, self._schema)
         self._writer.write_table(table)
         self._rows = []
+
+
+def _first_misfit(pa: Any, col: Sequence[Any], typ: Any) -> int:
+    """The first row of ``col`` that ``pa.array`` cannot take (as type ``typ``, or inferred
+    with the rows before it): a prefix that fails keeps failing, so a binary search finds it."""
+    lo, hi = 0, len(col) - 1  # the row is in [lo, hi]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        try:
+            pa.array(col[: mid + 1], type=typ)
+            lo = mid + 1
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            hi = mid
+    return lo

@@ -39,4 +39,4 @@ class TxtReader(Reader):
                 line = data.count(b"\n", 0, exc.start) + 1
                 yield BadRecord(str(f), line, "invalid UTF-8")
                 continue
-            yield Record(1, rid, text, {self.id_field: rid, self.text_field: text})
+            yield Record(1, rid, text, {self.id_field: rid, self.text_field: text}, file=str(f))
