@@ -64,7 +64,8 @@ def test_gzip_jsonl_exact_outputs(tmp_path: Path) -> None:
     rep = report(out)
     assert rep["counts"] == {
         "records_read": 9, "unique": 5, "duplicates": 4, "errors": 0, "clusters": 3,
-        "largest_cluster": 3, "duplicates_by_kind": {"exact": 1, "near": 3, "boilerplate": 0},
+        "largest_cluster": 3,
+        "duplicates_by_kind": {"exact": 1, "near": 3, "boilerplate": 0, "update": 0},
         "verified_pairs": rep["counts"]["verified_pairs"],
     }  # fmt: skip
     assert rep["versions"]["normalizer"] and rep["versions"]["arabic_dedup"]

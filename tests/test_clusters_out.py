@@ -94,7 +94,7 @@ def test_clusters_file_and_report_counts_through_the_cli(tmp_path: Path) -> None
     assert {m["id"]: (c["kept"], m["similarity"]) for c in lines for m in c["members"]} == dups
     counts = report(out)["counts"]
     assert counts["clusters"] == 3 and counts["largest_cluster"] == 4
-    assert counts["duplicates_by_kind"] == {"exact": 2, "near": 3, "boilerplate": 0}
+    assert counts["duplicates_by_kind"] == {"exact": 2, "near": 3, "boilerplate": 0, "update": 0}
     assert "clusters.jsonl" in res.stdout
 
 
@@ -104,7 +104,12 @@ def test_no_duplicates_gives_an_empty_clusters_file(tmp_path: Path) -> None:
     rep = dedup_files([Source.detect(src)], tmp_path / "out")
     assert (tmp_path / "out" / "clusters.jsonl").read_bytes() == b""
     assert rep["counts"]["clusters"] == 0 and rep["counts"]["largest_cluster"] == 1
-    assert rep["counts"]["duplicates_by_kind"] == {"exact": 0, "near": 0, "boilerplate": 0}
+    assert rep["counts"]["duplicates_by_kind"] == {
+        "exact": 0,
+        "near": 0,
+        "boilerplate": 0,
+        "update": 0,
+    }
 
 
 def test_a_big_cluster_is_one_line_written_in_chunks(tmp_path: Path) -> None:
@@ -130,7 +135,7 @@ def test_a_big_cluster_is_one_line_written_in_chunks(tmp_path: Path) -> None:
     assert c["members"][7]["kind"] == "exact" and c["members"][8]["kind"] == "near"
     assert cluster_counts(rep, kinds) == {
         "clusters": 1, "largest_cluster": n - 1,
-        "duplicates_by_kind": {"exact": 1, "near": n - 3, "boilerplate": 0},
+        "duplicates_by_kind": {"exact": 1, "near": n - 3, "boilerplate": 0, "update": 0},
     }  # fmt: skip
 
 

@@ -483,11 +483,31 @@ def test_facts_option_decides_find_duplicates() -> None:
     assert on.params["facts"] == "apart"
 
 
-def test_updates_join_is_joined_and_marked() -> None:
+def test_updates_join_is_joined_and_marked(tmp_path: Path) -> None:
     r = find_duplicates(WIRED, max_df=None, facts="join")
     kinds = dict(zip(((p.i, p.j) for p in r.pairs), r.pairs.kinds() or [], strict=True))
     assert kinds.get((4, 5)) == "update" and r.duplicate_of[5] == 4
     assert (0, 1) not in kinds  # a template is never joined
+    # The member is marked too, in the result and in every file output: an update joined
+    # must never read as a plain near copy.
+    assert r.match_kind[5] == "update" and r.match_kind[3] == "near"
+    src = tmp_path / "in.jsonl"
+    src.write_text(
+        "".join(json.dumps({"id": str(i), "text": t}) + "\n" for i, t in enumerate(WIRED)),
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    dedup_files([Source.detect(str(src))], out, config=DedupConfig(max_df=None, facts="join"))
+    members = {
+        m["id"]: m["kind"]
+        for line in (out / "clusters.jsonl").read_text("utf-8").splitlines()
+        for m in json.loads(line)["members"]
+    }
+    assert members["5"] == "update" and members["3"] == "near"
+    report = json.loads((out / "report.json").read_text("utf-8"))
+    assert report["counts"]["duplicates_by_kind"]["update"] == r.match_kind.count("update") > 0
+    apart = find_duplicates(WIRED, max_df=None)  # the default keeps the update apart
+    assert "update" not in apart.match_kind and apart.duplicate_of[5] is None
 
 
 def test_facts_mode_is_validated() -> None:

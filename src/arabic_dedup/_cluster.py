@@ -375,8 +375,8 @@ def cluster_sizes(representative: NDArray[np.int64]) -> NDArray[np.int64]:
 # shared with the fact check's pair kinds), kept documents ``KEPT``; every output
 # (``DedupResult.match_kind``, ``clusters.jsonl``, ``report.json``) reads the names from there.
 EXACT, NEAR = MATCH_KINDS.index("exact"), MATCH_KINDS.index("near")
-BOILERPLATE = MATCH_KINDS.index("boilerplate")
-MEMBER_KINDS = (EXACT, NEAR, BOILERPLATE)  # the codes match_kinds gives
+BOILERPLATE, UPDATE = MATCH_KINDS.index("boilerplate"), MATCH_KINDS.index("update")
+MEMBER_KINDS = (EXACT, NEAR, BOILERPLATE, UPDATE)  # the codes match_kinds gives
 KEPT = -1
 
 
@@ -384,18 +384,24 @@ def match_kinds(
     group: NDArray[np.int64],
     representative: NDArray[np.int64],
     rescued: NDArray[np.int64] | None = None,
+    updates: NDArray[np.int64] | None = None,
 ) -> NDArray[np.int8]:
     """How each document matches its kept document, as a code into ``MATCH_KINDS`` (``KEPT``
     for kept documents): ``exact`` when the two have the same shingle set as the detector
     compares them (``group``: after normalisation, boilerplate shingles ignored),
-    ``boilerplate`` when their groups are a pair of ``rescued`` (rows: group pairs the
-    boilerplate rescue joined), ``near`` for every other verified match.
+    ``update`` when the two are a pair of ``updates`` (rows: document pairs the fact check
+    judged an update, joined with ``facts="join"``: one figure revised, so the member is marked
+    and never looks like a plain copy), ``boilerplate`` when their groups are a pair of
+    ``rescued`` (rows: group pairs the boilerplate rescue joined), ``near`` for every other
+    verified match.
 
     >>> import numpy as np
     >>> match_kinds(np.array([0, 0, 1, 2]), np.array([0, 0, 0, 3])).tolist()
     [-1, 0, 1, -1]
     >>> match_kinds(np.array([0, 1, 2]), np.array([0, 0, 0]), np.array([[2, 0]])).tolist()
     [-1, 1, 7]
+    >>> match_kinds(np.array([0, 1]), np.array([0, 0]), updates=np.array([[0, 1]])).tolist()
+    [-1, 4]
     """
     n = representative.size
     out = np.where(group == group[representative], EXACT, NEAR).astype(np.int8)
@@ -404,6 +410,10 @@ def match_kinds(
         key = encode_pairs(group, group[representative], m)
         rkey = encode_pairs(rescued[:, 0], rescued[:, 1], m)
         out[np.isin(key, rkey) & (out == NEAR)] = BOILERPLATE
+    if updates is not None and updates.size:
+        key = encode_pairs(np.arange(n, dtype=np.int64), representative, n)
+        ukey = encode_pairs(updates[:, 0], updates[:, 1], n)
+        out[np.isin(key, ukey) & (out != EXACT)] = UPDATE
     out[representative == np.arange(n)] = KEPT
     return out
 

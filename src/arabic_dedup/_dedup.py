@@ -162,9 +162,10 @@ class DedupResult:
                   duplicate's pair with its kept text, and each exact copy's pair (1.0)
                   with its first copy in keep order (see ``_cluster.listed_pairs``).
     match_kind:   how each duplicate matches its kept text: "exact" (the same shingles after
-                  normalisation, boilerplate ignored), "near", or "boilerplate" (a near copy
+                  normalisation, boilerplate ignored), "near", "boilerplate" (a near copy
                   joined by the boilerplate rescue: its ``similarity``, the filtered one, is
-                  under the threshold); None for kept texts (the names are
+                  under the threshold) or, with ``facts="join"``, "update" (the same text
+                  with a figure revised); None for kept texts (the names are
                   ``_cluster.MATCH_KINDS``).
     """
 
@@ -451,7 +452,8 @@ def detect(
         pairs, psims = listed_pairs(order, group, psims, cands, clusters)
         kinds = _listed_kinds(verifier, src, group[pairs], psims, cands.pairs, cand_kinds)
     params = {**config.as_dict(), **hasher.params}
-    member_kinds = match_kinds(group, clusters.representative, rescued_pairs)
+    updates = None if kinds is None else pairs[kinds == MATCH_KINDS.index("update")]
+    member_kinds = match_kinds(group, clusters.representative, rescued_pairs, updates)
     return Detection(clusters, pairs, psims, kinds, params, timings, stats, member_kinds)
 
 

@@ -64,8 +64,9 @@ def dedup_dataframe(
     """``df`` with four columns added: ``cluster_id`` and ``duplicate_of`` (index labels of the
     kept row; ``duplicate_of`` is None for kept rows), ``keep`` (bool) and ``similarity`` (to
     the kept row, 1.0 for kept rows); with ``cluster_fields=True`` also ``cluster_size`` (rows
-    in the cluster, 1 without duplicates) and ``match_kind`` ("exact", "near", "boilerplate";
-    None for kept rows). The original columns are untouched; ``df`` itself is not modified.
+    in the cluster, 1 without duplicates) and ``match_kind`` ("exact", "near", "boilerplate",
+    "update"; None for kept rows). The original columns are untouched; ``df`` itself is not
+    modified.
     ``options`` are :class:`DedupConfig` fields; ``keep`` as in ``find_duplicates`` (a
     ``KeepRule`` too).
 
