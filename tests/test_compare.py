@@ -130,3 +130,75 @@ def test_dedup_saves_the_statistics_compare_reads(tmp_path: Path) -> None:
     res = run("--text", "--json", "--stats", str(out), A, B)
     assert res.returncode == 1, res.stderr
     assert json.loads(res.stdout)["corpus_stats"]["documents"] == 40
+
+
+def _bulletins(tmp_path: Path) -> Path:
+    rng = np.random.default_rng(1)
+    words = ["خبر", "جديد", "مدينة", "وزارة", "مشروع", "طريق", "سوق", "ملعب", "جامعة", "شركة"]
+    rows = [
+        {"id": i, "text": FORMULA + " " + " ".join(rng.choice(words, 12).tolist()) + f" {i}"}
+        for i in range(40)
+    ]
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    return src
+
+
+def test_compare_stats_judges_with_the_runs_own_options(tmp_path: Path) -> None:
+    # A copy of A with one clause dropped: a duplicate at the default threshold, not at 0.9.
+    copy = A.replace(" في ساعات الظهيرة", "")
+    src = _bulletins(tmp_path)
+    strict = tmp_path / "strict"
+    assert main(["dedup", str(src), "--out", str(strict), "--threshold", "0.9", "-q"]) == 0
+    rep = json.loads(run("--text", "--json", "--stats", str(strict), A, copy).stdout)
+    assert rep["threshold"] == 0.9 and rep["verdict"] == "not duplicates"
+    assert rep["options"]["from_run"] and rep["options"]["differ"] == {}
+    plain = run("--text", "--stats", str(strict), A, copy)
+    assert plain.returncode == 1 and "as the dedup run decided" in plain.stdout
+    # An option given here replaces the run's, and the output says the verdict is not the run's.
+    asked = run("--text", "--stats", str(strict), "--threshold", "0.3", A, copy)
+    assert asked.returncode == 0, asked.stdout + asked.stderr
+    assert "the run had threshold 0.9: not the run's verdict" in asked.stdout
+    # Without --stats, compare's own defaults judge and it says so.
+    assert "(this command's; --stats DIR takes a dedup run's)" in run("--text", A, copy).stdout
+
+
+def test_compare_stats_follows_the_runs_fact_check_and_rescue(tmp_path: Path) -> None:
+    src = _bulletins(tmp_path)
+    off = tmp_path / "off"
+    assert main(["dedup", str(src), "--out", str(off), "--facts", "off", "--max-df", "5",
+                 "--boilerplate-rescue", "0.9", "-q"]) == 0  # fmt: skip
+    rep = json.loads(run("--text", "--json", "--stats", str(off), A, B).stdout)
+    assert rep["options"]["facts"] == "off" and rep["facts"]["decides"] is False
+    assert rep["boilerplate_rescue"]["ratio"] == 0.9
+
+
+def test_stats_from_before_the_options_were_recorded_say_whose_options_judged(
+    tmp_path: Path,
+) -> None:
+    config = ad.DedupConfig(max_df=5)
+    sets = config.hasher().shingle_sets([FORMULA + f" {i}" for i in range(20)])
+    assert config.boilerplate is not None
+    _, stats = config.boilerplate.apply_with_stats(sets)
+    stats.save(tmp_path / STATS_FILE, config.stats_params())  # no run options
+    res = run("--text", "--stats", str(tmp_path), A, B)
+    assert "these statistics do not record the run's options" in res.stdout, res.stderr
+
+
+def test_bad_stats_and_options_are_one_clear_line(tmp_path: Path) -> None:
+    src = _bulletins(tmp_path)
+    out = tmp_path / "out"
+    assert main(["dedup", str(src), "--out", str(out), "-q"]) == 0
+    norm = run("--text", "--stats", str(out), "--no-alef", A, B)
+    assert norm.returncode == 2
+    assert "(normalizer.alef: stored True, asked False)" in norm.stderr
+    assert len(norm.stderr) < 300  # the differing step, not both whole settings
+    wrong = run("--text", "--stats", str(out / "report.json"), A, B)
+    assert wrong.returncode == 2 and "is not corpus statistics" in wrong.stderr
+    assert "pickle" not in wrong.stderr and "Traceback" not in wrong.stderr
+    none = tmp_path / "none"
+    assert main(["dedup", str(src), "--out", str(none), "--max-df", "none", "-q"]) == 0
+    missing = run("--text", "--stats", str(none), A, B)
+    assert missing.returncode == 2 and "--max-df none" in missing.stderr
+    neg = run("--text", "--max-changes", "-1", A, B)
+    assert neg.returncode == 2 and "--max-changes must be 0 or more" in neg.stderr

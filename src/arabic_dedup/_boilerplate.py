@@ -341,41 +341,84 @@ class CorpusStats:
     rule: BoilerplateRule
     n_docs: int
     common: NDArray[np.uint32]  # sorted
+    #: The run's decision options (``DedupConfig.run_options``), as saved with the statistics;
+    #: None when read from a file written before they were recorded.
+    run: dict[str, Any] | None = None
+    #: The hashing parameters saved with them (``DedupConfig.stats_params``).
+    params: dict[str, Any] | None = None
 
     def filter(self, sets: ShingleSets) -> ShingleSets:
         """``sets`` without this corpus's common shingles, by the rule's exemption."""
         return drop_common(sets, self.common, self.rule)
 
-    def save(self, path: str | os.PathLike[str], params: dict[str, Any]) -> None:
-        """Write to ``path`` (``.npz``) with the run's ``params``, which :meth:`load` checks."""
+    def save(
+        self,
+        path: str | os.PathLike[str],
+        params: dict[str, Any],
+        run: dict[str, Any] | None = None,
+    ) -> None:
+        """Write to ``path`` (``.npz``) with the run's hashing ``params``, which :meth:`load`
+        checks, and its decision options ``run`` (``DedupConfig.run_options``), which
+        ``compare --stats`` judges by."""
         meta = {"rule": dataclasses.asdict(self.rule), "n_docs": self.n_docs, "params": params}
+        if run is not None:
+            meta["run"] = run
         with open(path, "wb") as f:
             np.savez(f, common=self.common, meta=np.array(json.dumps(meta, default=str)))
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str], params: dict[str, Any]) -> CorpusStats:
-        """Read a saved file; ConfigError if it was made with other hashing ``params``."""
+    def read(cls, path: str | os.PathLike[str]) -> CorpusStats:
+        """Read a saved file as it is (its ``params`` and ``run`` set); ConfigError if it is
+        not one."""
         try:
             with np.load(path, allow_pickle=False) as z:
                 common = np.asarray(z["common"], dtype=np.uint32)
                 meta = json.loads(str(z["meta"]))
             rule = BoilerplateRule(**meta["rule"])
             n_docs = int(meta["n_docs"])
-            stored = meta["params"]
+            stored = dict(meta["params"])
+            run = meta.get("run")
+            if run is not None and not isinstance(run, dict):
+                raise TypeError(f"its run options are {type(run).__name__}, not a mapping")
         except (OSError, ValueError, KeyError, TypeError) as exc:
+            # Which numpy or json complaint it was says nothing a user can act on.
             raise ConfigError(
                 f"{os.fspath(path)!r} is not corpus statistics written by arabic-dedup dedup "
-                f"({type(exc).__name__}: {exc})"
+                f"(unreadable as them: {type(exc).__name__}); give a dedup output folder or its "
+                "corpus_stats.npz"
             ) from None
+        return cls(rule, n_docs, common, run, stored)
+
+    def check(self, where: str, params: dict[str, Any]) -> None:
+        """ConfigError unless these statistics were made with the hashing ``params``; the
+        message names each differing setting (inside the normaliser's, each differing step)."""
+        stored = self.params or {}
         wanted = json.loads(json.dumps(params, default=str))
-        differ = sorted(k for k in wanted if stored.get(k) != wanted[k])
-        if differ:
-            shown = ", ".join(f"{k}: stored {stored.get(k)!r}, asked {wanted[k]!r}" for k in differ)
+        shown = []
+        for k in sorted(wanted):
+            have, want = stored.get(k), wanted[k]
+            if have == want:
+                continue
+            if isinstance(have, dict) and isinstance(want, dict):
+                shown += [
+                    f"{k}.{s}: stored {have.get(s)!r}, asked {want.get(s)!r}"
+                    for s in sorted(have.keys() | want.keys())
+                    if have.get(s) != want.get(s)
+                ]
+            else:
+                shown.append(f"{k}: stored {have!r}, asked {want!r}")
+        if shown:
             raise ConfigError(
-                f"corpus statistics {os.fspath(path)!r} were made with other settings ({shown}); "
-                "compare with the same options as the dedup run"
+                f"corpus statistics {where!r} were made with other settings "
+                f"({', '.join(shown)}); compare with the same options as the dedup run"
             )
-        return cls(rule, n_docs, common)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], params: dict[str, Any]) -> CorpusStats:
+        """Read a saved file; ConfigError if it was made with other hashing ``params``."""
+        stats = cls.read(path)
+        stats.check(os.fspath(path), params)
+        return stats
 
 
 def drop_common(

@@ -15,13 +15,13 @@ import numpy as np
 
 from ._atomic import STATS_FILE
 from ._boilerplate import CorpusStats
-from ._config import DedupConfig
+from ._config import RUN_OPTIONS, DedupConfig
 from ._errors import RecordError, UsageError
 from ._facts_explain import explain_pair
-from ._normalize import explain, tokens
+from ._normalize import NormalizerConfig, explain, tokens
 from ._verify import similarity
 
-__all__ = ["compare_report", "load_stats", "print_compare", "read_text"]
+__all__ = ["compare_config", "compare_report", "print_compare", "read_text", "stats_path"]
 
 
 def read_text(name: str) -> str:
@@ -37,22 +37,69 @@ def read_text(name: str) -> str:
         raise RecordError(name, line, "invalid UTF-8") from exc
 
 
-def load_stats(where: str, config: DedupConfig) -> CorpusStats:
+# Options that set the banding the run used: given any of them here, the run's bands and
+# rows no longer say what LSH would do at the options asked for.
+_BANDING_INPUTS = ("threshold", "similarity", "num_perm", "lsh_threshold", "bands", "rows")
+
+
+def stats_path(where: str) -> Path:
     """The corpus statistics a dedup run saved: its output folder or the file itself."""
     path = Path(where)
     if path.is_dir():
+        if not (path / STATS_FILE).is_file():
+            raise UsageError(
+                f"no {STATS_FILE} in {where!r}: dedup writes it only with a boilerplate rule "
+                "(not with --max-df none, where nothing is removed: compare without --stats, "
+                "with the run's options)"
+            )
         path = path / STATS_FILE
     if not path.is_file():
         raise UsageError(
             f"no corpus statistics at {where!r}: give a dedup output folder or its {STATS_FILE}"
         )
-    return CorpusStats.load(path, config.stats_params())
+    return path
+
+
+def compare_config(
+    where: str, given: dict[str, Any], normalizer_given: dict[str, Any]
+) -> tuple[DedupConfig, CorpusStats, dict[str, Any]]:
+    """The options ``compare --stats`` judges with: the run's own (recorded beside its
+    statistics: ``RUN_OPTIONS``, the shingles and the normaliser), each replaced by one
+    ``given`` on the command line. Returns the config, the statistics and what the report
+    says of the options: ``from_run`` (the run recorded them), ``given`` (the names given
+    here, which make the verdict another than the run's when they differ from it)."""
+    path = stats_path(where)
+    stats = CorpusStats.read(path)
+    run = {k: v for k, v in (stats.run or {}).items() if k in RUN_OPTIONS}
+    if any(k in given for k in _BANDING_INPUTS):
+        run.pop("bands", None), run.pop("rows", None)
+    params = stats.params or {}
+    shingle: dict[str, Any] = {}
+    if "shingle_unit" in params and "shingle_k" in params:
+        shingle = {"shingle_unit": params["shingle_unit"], "k": params["shingle_k"]}
+    stored_norm = params.get("normalizer")
+    norm = {**(stored_norm if isinstance(stored_norm, dict) else {}), **normalizer_given}
+    try:
+        config = DedupConfig(normalizer=NormalizerConfig(**norm), **{**run, **shingle, **given})
+    except TypeError as exc:  # a field this version does not know: an older or newer file
+        raise UsageError(
+            f"corpus statistics {str(path)!r} record options this version cannot read ({exc})"
+        ) from None
+    stats.check(str(path), config.stats_params())
+    now = config.run_options()
+    differ = {k: run[k] for k in sorted(given) if k in run and run[k] != now.get(k)}
+    options = {"from_run": stats.run is not None, "given": sorted(given), "differ": differ}
+    return config, stats, options
 
 
 def compare_report(
-    texts: Sequence[str], config: DedupConfig, stats: CorpusStats | None
+    texts: Sequence[str],
+    config: DedupConfig,
+    stats: CorpusStats | None,
+    options: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Everything ``compare`` says about two texts, as data (``--json`` prints it as is)."""
+    """Everything ``compare`` says about two texts, as data (``--json`` prints it as is);
+    ``options``: what :func:`compare_config` says of them, with ``--stats``."""
     hasher = config.hasher()
     raw = hasher.shingle_sets(list(texts))
     sets = raw if stats is None else stats.filter(raw)
@@ -108,6 +155,8 @@ def compare_report(
         },
         "shared": shared, "union": int(union), "jaccard": jac, "containment": con,
         "similarity": config.similarity, "threshold": config.cutoff,
+        "options": {"facts": config.facts, "boilerplate_rescue": config.boilerplate_rescue,
+                    **(options or {"from_run": False, "given": [], "differ": {}})},
         "verdict": "duplicates" if accepted else "not duplicates",
         "boilerplate_rescue": None if rescue is None else {
             "ratio": rescue.ratio, "full_similarity": full,
@@ -159,16 +208,34 @@ def print_compare(rep: dict[str, Any], max_changes: int) -> None:
               f"{resc['full_similarity']:.4f}, the filter keeps {resc['kept_share']:.0%} of it "
               f"(rescue at >= threshold "
               f"{rep['threshold']} and >= {resc['ratio']:.0%}): {how}")  # fmt: skip
+    print(f"options      {_options_line(rep)}")
+    by_rescue = ", joined by the boilerplate rescue" if resc and resc["rescued"] else ""
     if facts["decides"]:
         print(f"verdict      {rep['verdict']} (fact check: {facts['kind']}; {rep['similarity']} "
-              f"{score:.4f}, threshold {rep['threshold']})")  # fmt: skip
+              f"{score:.4f}, threshold {rep['threshold']}{by_rescue})")  # fmt: skip
         print(f"facts        {facts['explanation']}")
     else:
         op = ">=" if score >= rep["threshold"] else "<"
         print(f"verdict      {rep['verdict']} ({rep['similarity']} {score:.4f} {op} threshold "
-              f"{rep['threshold']}" + (", boilerplate rescue" if resc and resc["rescued"] else "")
-              + ")")  # fmt: skip
+              f"{rep['threshold']}{by_rescue})")  # fmt: skip
         print(f"facts        (not deciding: --facts off) {facts['explanation']}")
     lsh = rep["lsh"]
     print(f"LSH ({lsh['bands']} bands x {lsh['rows']} rows) proposes a pair this similar with "
           f"probability {lsh['probability']:.3f}")  # fmt: skip
+
+
+def _options_line(rep: dict[str, Any]) -> str:
+    """Whose options judged the pair: the dedup run's (``--stats``), with any given here."""
+    o = rep["options"]
+    rescue = o["boilerplate_rescue"]
+    used = (f"{rep['similarity']}, threshold {rep['threshold']}, facts {o['facts']}, "
+            f"boilerplate rescue {'off' if rescue is None else rescue}")  # fmt: skip
+    if rep["corpus_stats"] is None:
+        return f"{used} (this command's; --stats DIR takes a dedup run's)"
+    if not o["from_run"]:
+        return (f"{used} (this command's: these statistics do not record the run's options; "
+                "give them as the run had them)")  # fmt: skip
+    if not o["differ"]:
+        return f"{used}, as the dedup run decided"
+    was = ", ".join(f"{k} {v}" for k, v in o["differ"].items())
+    return f"{used}; given here, the run had {was}: not the run's verdict"

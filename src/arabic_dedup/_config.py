@@ -27,6 +27,7 @@ __all__ = [
     "DOC_VALUES",
     "FACT_MODES",
     "LSH_AIM",
+    "RUN_OPTIONS",
     "DedupConfig",
     "resolve_config",
 ]
@@ -44,6 +45,12 @@ DEFAULT_THRESHOLD = DEFAULT_THRESHOLDS["jaccard"]
 # Containment: a short text inside a long one has a low Jaccard (a third-length copy: ~0.3
 # of the containment), so aim low; verification keeps only true containment.
 LSH_AIM: dict[str, float] = {"jaccard": 0.56, "containment": 0.2}
+# The decision options a dedup run records beside its corpus statistics (DedupConfig
+# .run_options), so that compare --stats judges a pair as that run did without being told them
+# again. Effective values (the threshold the default resolved to, the banding used); the
+# shingles and normaliser are the statistics' own parameters (stats_params).
+RUN_OPTIONS = ("threshold", "similarity", "num_perm", "seed", "bands", "rows", "facts",
+               "boilerplate_rescue")  # fmt: skip
 # DedupConfig.facts: off, or on with FactRule.updates set to the value.
 FactMode = Literal["off", "apart", "join"]
 FACT_MODES: tuple[FactMode, ...] = ("off", "apart", "join")
@@ -184,6 +191,17 @@ class DedupConfig:
         under other values do not apply to these options."""
         p = self.hasher().params
         return {k: p[k] for k in ("normalizer_version", "normalizer", "shingle_unit", "shingle_k")}
+
+    def run_options(self) -> dict[str, Any]:
+        """The ``RUN_OPTIONS`` this configuration decides with, as effective values.
+
+        >>> DedupConfig(threshold=0.6).run_options()["threshold"]
+        0.6
+        >>> DedupConfig().run_options()["bands"]
+        45
+        """
+        d = self.as_dict()
+        return {k: d[k] for k in RUN_OPTIONS}
 
     def hasher(self) -> MinHasher:
         return MinHasher(

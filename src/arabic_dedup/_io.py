@@ -455,6 +455,6 @@ def dedup_files(
             _write_html(page, tmp / HTML_FILE, report, run, cfg, res.stats)
         write_json(tmp / "report.json", report)
         if res.stats is not None:
-            res.stats.save(tmp / STATS_FILE, cfg.stats_params())
+            res.stats.save(tmp / STATS_FILE, cfg.stats_params(), cfg.run_options())
         check()  # the last point a signal stops the run; the swap itself is never interrupted
     return report

@@ -31,7 +31,7 @@ from typing import Any
 
 from ._atomic import CLUSTERS_FILE, STATS_FILE, prepare_output
 from ._cluster import KEEP_ORDERS, KeepFields, KeepPolicy
-from ._compare import compare_report, load_stats, print_compare, read_text
+from ._compare import compare_config, compare_report, print_compare, read_text
 from ._config import DOC_VALUES, DedupConfig
 from ._errors import ArabicDedupError, ConfigError, RunInterrupted, UsageError
 from ._interrupt import recording_signals
@@ -114,13 +114,17 @@ def _add_normalizer_options(parser: argparse.ArgumentParser) -> None:
             )
 
 
-def _normalizer(args: argparse.Namespace) -> NormalizerConfig:
-    given = {
+def _normalizer_given(args: argparse.Namespace) -> dict[str, Any]:
+    """The normaliser flags given on the command line."""
+    return {
         f.name: getattr(args, f"norm_{f.name}")
         for f in dataclasses.fields(NormalizerConfig)
         if getattr(args, f"norm_{f.name}") is not None
     }
-    return NormalizerConfig(**given)
+
+
+def _normalizer(args: argparse.Namespace) -> NormalizerConfig:
+    return NormalizerConfig(**_normalizer_given(args))
 
 
 # The detector flags are generated from DedupConfig's fields: name, type, choices, default and
@@ -215,7 +219,8 @@ def _max_df(value: str) -> float | str:
         ) from None
 
 
-def _dedup_config(args: argparse.Namespace) -> DedupConfig:
+def _dedup_given(args: argparse.Namespace) -> dict[str, Any]:
+    """The detector flags given on the command line, as DedupConfig fields."""
     given = {
         opt.field: getattr(args, f"cfg_{opt.field}")
         for opt in dedup_options()
@@ -223,7 +228,11 @@ def _dedup_config(args: argparse.Namespace) -> DedupConfig:
     }
     if given.get("max_df") == "none":
         given["max_df"] = None
-    return DedupConfig(normalizer=_normalizer(args), **given)
+    return given
+
+
+def _dedup_config(args: argparse.Namespace) -> DedupConfig:
+    return DedupConfig(normalizer=_normalizer(args), **_dedup_given(args))
 
 
 # -- the parser ---------------------------------------------------------------------------------
@@ -624,10 +633,16 @@ EXIT_NOT_DUPLICATES = 1  # compare: the verdict, as grep and diff use 0 and 1
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    config = _dedup_config(args)
+    if args.max_changes < 0:
+        raise UsageError(f"--max-changes must be 0 or more, got {args.max_changes}")
     texts = [args.a, args.b] if args.text else [read_text(args.a), read_text(args.b)]
-    stats = None if args.stats is None else load_stats(args.stats, config)
-    rep = compare_report(texts, config, stats)
+    given = _dedup_given(args)
+    if args.stats is None:
+        config, stats = DedupConfig(normalizer=_normalizer(args), **given), None
+        options = None
+    else:  # the run's own options, unless given here
+        config, stats, options = compare_config(args.stats, given, _normalizer_given(args))
+    rep = compare_report(texts, config, stats, options)
     if args.json:
         print(json.dumps(rep, ensure_ascii=False, indent=2))
     else:
