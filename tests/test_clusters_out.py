@@ -389,3 +389,16 @@ def test_keep_by_on_csv_number_strings_and_its_errors(tmp_path: Path) -> None:
         res = run("dedup", src, "--out", tmp_path / "never", *args)
         assert res.returncode == 2 and message in res.stderr, (args, res.stderr)
         assert not (tmp_path / "never").exists()
+    # A field no record has (a misspelt name would keep by input order): exit 2, naming the
+    # flag and the fields the records do have; the earlier output is untouched.
+    for args, flag in [
+        (["--keep", "latest", "--keep-by", "nn"], "--keep-by 'nn'"),
+        (["--prefer-field", "outlet", "--prefer", "spa"], "--prefer-field 'outlet'"),
+    ]:
+        res = run("dedup", src, "--out", out, *args, "-q")
+        assert res.returncode == 2, res.stderr
+        assert (
+            f"{flag}: none of the 2 records has this field (the first has 'id', 'text', 'n')"
+            in (res.stderr)
+        )
+        assert (out / "clusters.jsonl").read_bytes() == before
