@@ -200,6 +200,24 @@ def test_sqlite_handle_used_after_close_raises_index_closed(tmp_path: Path) -> N
             call()
 
 
+def test_memory_index_used_after_close_raises_index_closed() -> None:
+    # As the persistent stores do: a closed in-memory index is gone, not silently reusable.
+    with Deduplicator() as d:
+        d.add("a", T1)
+    for call in (
+        lambda: d.add("b", T3),
+        lambda: d.add_many([("c", T3)]),
+        lambda: d.lookup("a"),
+        lambda: d.query(T2),
+        lambda: d.remove("a"),
+        lambda: len(d),
+        lambda: d.stats(),
+    ):
+        with pytest.raises(IndexClosedError, match="in-memory index was closed"):
+            call()
+    d.close()  # closing twice is fine
+
+
 # -- Redis ----------------------------------------------------------------------------------
 def _client(url: str) -> Any:
     import redis

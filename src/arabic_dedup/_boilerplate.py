@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -380,7 +381,7 @@ class CorpusStats:
             run = meta.get("run")
             if run is not None and not isinstance(run, dict):
                 raise TypeError(f"its run options are {type(run).__name__}, not a mapping")
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
             # Which numpy or json complaint it was says nothing a user can act on.
             raise ConfigError(
                 f"{os.fspath(path)!r} is not corpus statistics written by arabic-dedup dedup "

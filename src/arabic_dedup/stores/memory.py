@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._boilerplate import BoilerplateRule
+from .._errors import IndexClosedError
 from ._base import (
     DF_CELLS,
     NO_FACTS,
@@ -71,9 +72,10 @@ class MemoryStore:
         self._expiry: list[tuple[float, int, Hashable]] = []  # heap of (expires, seq, key)
         self._seq = 0
         self._lock = threading.RLock()
+        self._closed = False
 
     def init_meta(self, params: Mapping[str, str]) -> dict[str, str]:
-        with self._lock:
+        with self._open():
             if not self._meta:
                 self._meta = dict(params)
             return dict(self._meta)
@@ -145,7 +147,7 @@ class MemoryStore:
         facts: U32 = NO_FACTS,
     ) -> Decision:
         check_key(key)
-        with self._lock:
+        with self._open():
             now = time.time()
             self._purge(now)
             if key in self._docs:
@@ -178,31 +180,31 @@ class MemoryStore:
 
     @contextmanager
     def batch(self) -> Iterator[None]:
-        with self._lock:  # each add takes effect at once; the block is one thread's run
+        with self._open():  # each add takes effect at once; the block is one thread's run
             yield
 
     def candidates(self, hashes: U32, bands: U64, use: Callable[[Found], T]) -> T:
-        with self._lock:
+        with self._open():
             self._purge(time.time())
             return use(self._found(hashes, self._candidates(bands.tolist())))
 
     def doc_freq(self, hashes: U32) -> tuple[int, NDArray[np.int64]]:
         """Documents seen, and the count of each hash's cell (for tests: see ``Store``)."""
-        with self._lock:
+        with self._open():
             if self._df_limit is None:
                 return self._n_docs, np.zeros(hashes.size, dtype=np.int64)
             return self._n_docs, self._df[df_cells(hashes)].astype(np.int64)
 
     def get(self, key: Hashable) -> StoredDecision | None:
         check_key(key)
-        with self._lock:
+        with self._open():
             self._purge(time.time())
             e = self._docs.get(key)
             return None if e is None else StoredDecision(e.duplicate_of, e.similarity, e.kind)
 
     def remove(self, key: Hashable) -> None:
         check_key(key)
-        with self._lock:
+        with self._open():
             self._purge(time.time())
             entry = self._docs.get(key)
             if entry is None:
@@ -212,18 +214,18 @@ class MemoryStore:
                 self._count(entry.hashes, -1)
 
     def keys(self) -> Iterator[Hashable]:
-        with self._lock:
+        with self._open():
             self._purge(time.time())
             snapshot = list(self._docs)
         return iter(snapshot)
 
     def count(self) -> int:
-        with self._lock:
+        with self._open():
             self._purge(time.time())
             return len(self._docs)
 
     def stats(self) -> IndexStats:
-        with self._lock:
+        with self._open():
             self._purge(time.time())
             kept = sum(1 for e in self._docs.values() if e.hashes is not None)
             # Payload only: shingle hashes, fact fingerprint, a band hash and bucket slot per band.
@@ -237,5 +239,18 @@ class MemoryStore:
             n = len(self._docs)
             return IndexStats(n, kept, n - kept, nbytes)
 
+    @contextmanager
+    def _open(self) -> Iterator[None]:
+        """The store's lock, held by an open store only (IndexClosedError once closed, as the
+        persistent stores say it)."""
+        with self._lock:
+            if self._closed:
+                raise IndexClosedError(
+                    "the in-memory index was closed (e.g. used after its with block) and its "
+                    "texts are gone; open a new Deduplicator"
+                )
+            yield
+
     def close(self) -> None:
-        pass
+        with self._lock:
+            self._closed = True
