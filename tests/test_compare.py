@@ -193,6 +193,13 @@ def test_bad_stats_and_options_are_one_clear_line(tmp_path: Path) -> None:
     assert norm.returncode == 2
     assert "(normalizer.alef: stored True, asked False)" in norm.stderr
     assert len(norm.stderr) < 300  # the differing step, not both whole settings
+    cut = tmp_path / "cut"
+    cut.mkdir()
+    data = (out / STATS_FILE).read_bytes()
+    (cut / STATS_FILE).write_bytes(data[: len(data) // 2])  # a zip without its directory
+    truncated = run("--text", "--stats", str(cut), A, B)
+    assert truncated.returncode == 2 and "is not corpus statistics" in truncated.stderr
+    assert "Traceback" not in truncated.stderr
     wrong = run("--text", "--stats", str(out / "report.json"), A, B)
     assert wrong.returncode == 2 and "is not corpus statistics" in wrong.stderr
     assert "pickle" not in wrong.stderr and "Traceback" not in wrong.stderr
