@@ -422,6 +422,38 @@ def test_redis_server_killed_mid_run_loses_no_acknowledged_add(tmp_path: Path) -
         proc.wait()
 
 
+def test_redis_out_of_memory_is_index_full_and_loses_no_acknowledged_add(tmp_path: Path) -> None:
+    # A real server at its maxmemory (noeviction): the add is refused whole, reported as
+    # IndexFullError (never as a damaged key to delete), and the index carries on once the
+    # limit is raised.
+    port = free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    items = news_stream(400, seed=5)
+    proc = _server(tmp_path, port)
+    try:
+        client = _client(url)
+        with Deduplicator(redis_url=url) as d:
+            acked = {k: d.add(k, t) for k, t in items[:20]}
+            used = int(client.info("memory")["used_memory"])
+            client.config_set("maxmemory-policy", "noeviction")
+            client.config_set("maxmemory", str(used + 200_000))
+            with pytest.raises(IndexFullError, match="out of memory") as err:
+                for k, t in items[20:]:
+                    acked[k] = d.add(k, t)
+            assert "delete" not in str(err.value)
+            refused = next(k for k, _ in items if k not in acked)
+            assert set(d) == set(acked) and len(d) == len(acked)  # the refused add left nothing
+            client.config_set("maxmemory", "0")
+            again = d.add(refused, dict(items)[refused])
+            assert refused in set(d) and d.lookup(refused) == again
+            for k, m in acked.items():
+                got = d.lookup(k)
+                assert (got is None) == (m is None) and (got is None or got.key == m.key)
+    finally:
+        proc.kill()
+        proc.wait()
+
+
 def test_redis_handle_used_after_close_raises_index_closed(
     redis_url: str,
     redis_ns: str,

@@ -314,7 +314,8 @@ class RedisStore:
                     "Something other than arabic-dedup wrote that key: delete it (the index "
                     "rebuilds it on later adds), or use a new namespace"
                 ) from e
-            if msg.startswith("OOM"):
+            # redis-py reads the server's OOM reply as OutOfMemoryError, without the prefix.
+            if msg.startswith("OOM") or isinstance(e, getattr(exc, "OutOfMemoryError", ())):
                 raise IndexFullError(
                     f"the Redis server {self._opts.server} is out of memory ({msg}); the add "
                     "was not recorded. Raise its maxmemory, or expire records (ttl=)"

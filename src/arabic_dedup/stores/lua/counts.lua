@@ -8,10 +8,13 @@
 -- tells which counts are above the limit.
 
 -- A command on one key of the index. An error (WRONGTYPE: something else was written under
--- the key) comes back naming the key, which the client raises as IndexCorruptError.
+-- the key) comes back naming the key, which the client raises as IndexCorruptError; a server
+-- out of memory (OOM, refused at the script's first write, so nothing was written) comes back
+-- as the server said it, which the client raises as IndexFullError.
 local function call(cmd, key, ...)
   local r = redis.pcall(cmd, key, ...)
   if type(r) == 'table' and r.err then
+    if string.sub(r.err, 1, 3) == 'OOM' then error(r) end
     error({err = 'ARABIC_DEDUP_CORRUPT key ' .. key .. ': ' .. r.err})
   end
   return r
