@@ -21,6 +21,7 @@ from _redis_server import free_port
 from _stream_helpers import news_stream
 
 from arabic_dedup import (
+    ArabicDedupError,
     ConfigError,
     Deduplicator,
     IndexClosedError,
@@ -144,6 +145,69 @@ def test_sqlite_damaged_file_raises_index_corrupt_naming_the_path(tmp_path: Path
         assert str(path) in str(err.value), name
         assert "Restore it from a backup" in str(err.value), name
         assert isinstance(err.value.__cause__, sqlite3.DatabaseError), name
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "UPDATE df_pending SET cells = x'010203' WHERE seq = (SELECT max(seq) FROM df_pending)",
+        "UPDATE counts SET n = 'zz' WHERE name = 'docs'",
+        "INSERT OR REPLACE INTO df VALUES (999999999, 3)",
+        "INSERT OR REPLACE INTO counts (name, n) VALUES ('pruned', 'x')",
+    ],
+)
+def test_sqlite_damaged_counts_raise_index_corrupt(tmp_path: Path, damage: str) -> None:
+    # Rows of the counting tables that no add wrote: numpy's or int()'s complaint was raised
+    # as it was (IndexError, ValueError); every call must name the damaged index instead.
+    path = tmp_path / "counts.sqlite"
+    items = _filled_index(path, 300)
+    db = sqlite3.connect(path)
+    with db:
+        db.execute(damage)
+    db.close()
+    for name, call in {
+        "add": lambda: Deduplicator(path=path).add("new", items[0][1] + " خبر"),
+        "query": lambda: Deduplicator(path=path).query(items[-1][1]),
+        "add_many": lambda: Deduplicator(path=path).add_many([("n2", items[3][1] + " نص")]),
+    }.items():
+        with pytest.raises(IndexCorruptError, match="damaged document-frequency counts") as err:
+            call()
+        assert str(path) in str(err.value), name
+
+
+def test_sqlite_truncated_or_overwritten_file_raises_only_our_errors(tmp_path: Path) -> None:
+    # A file cut short by one byte, and bytes overwritten at random places past page 1: every
+    # call either works or raises one of this project's errors (a skipped foreign record
+    # warns), never a raw library exception.
+    import random
+
+    good = tmp_path / "good.sqlite"
+    items = _filled_index(good, 300)
+    rng = random.Random(7)
+    size = good.stat().st_size
+    cases = [("truncated", lambda b: b[:-1])]
+    for n in range(24):
+        at, width = rng.randrange(4096, size - 64), rng.choice((16, 32, 64))
+        cases.append((f"overwrite {n}", lambda b, at=at, w=width: b[:at] + rng.randbytes(w)
+                      + b[at + w:]))  # fmt: skip
+    half = tmp_path / "half.sqlite"
+    half.write_bytes(good.read_bytes()[: size // 2])  # an SQLite file, damaged: not "no index"
+    with pytest.raises(IndexCorruptError, match="is damaged"):
+        Deduplicator(path=half).add("new", items[0][1])
+    for name, damage in cases:
+        path = tmp_path / f"{name.replace(' ', '_')}.sqlite"
+        path.write_bytes(damage(good.read_bytes()))
+        for call in (
+            lambda p=path: Deduplicator(path=p).add("new", items[0][1] + " خبر"),
+            lambda p=path: Deduplicator(path=p).query(items[-1][1]),
+            lambda p=path: Deduplicator(path=p).remove(items[5][0]),
+        ):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", IndexCorruptWarning)
+                try:
+                    call()
+                except (ArabicDedupError, KeyError):  # KeyError: remove of a key it lost
+                    pass
 
 
 def test_sqlite_full_disk_raises_index_full_and_loses_no_acknowledged_add(

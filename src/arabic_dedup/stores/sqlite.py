@@ -196,7 +196,10 @@ class SQLiteStore:
         except sqlite3.DatabaseError as e:
             self._db.close()
             ours = self._translate(e)
-            if isinstance(ours, IndexBusyError | IndexFullError):
+            # A damaged SQLite file is a damaged index; one that is no SQLite file at all is
+            # not an index (below).
+            damaged = str(e).startswith("database disk image")
+            if isinstance(ours, IndexBusyError | IndexFullError) or (damaged and ours is not None):
                 raise ours from e
             raise ConfigError(f"{self.path!r} is not an arabic-dedup index: {e}") from e
         except BaseException:
@@ -401,11 +404,31 @@ class SQLiteStore:
         row = db.execute("SELECT n FROM counts WHERE name = ?", (name,)).fetchone()
         return 0 if row is None else int(row[0])
 
+    @contextmanager
+    def _counts_read(self) -> Iterator[None]:
+        """Reading the document-frequency counts (tables ``counts``, ``df``, ``df_pending``):
+        a value no add wrote (a cell out of range, a blob of the wrong length, a count that
+        is no number) is a damaged index, named as such, not numpy's or int()'s complaint."""
+        try:
+            yield
+        except (ValueError, IndexError, TypeError, OverflowError) as e:
+            if isinstance(e, ArabicDedupError):
+                raise
+            raise IndexCorruptError(
+                f"the index file {self.path!r} has damaged document-frequency counts (a row "
+                f"of its counts, df or df_pending tables no add wrote: {type(e).__name__}). "
+                "Restore it from a backup, or rebuild it by re-adding the history to a new path"
+            ) from e
+
     def _sync(self, db: sqlite3.Connection) -> NDArray[np.int32]:
         """This connection's counts, brought to the transaction's snapshot: the pending rows
         committed since the last it read, or, if some of those were pruned unread (or on first
         use), everything again from ``df`` and ``df_pending``. Only committed rows are read:
         call it before this transaction writes its own."""
+        with self._counts_read():
+            return self._synced(db)
+
+    def _synced(self, db: sqlite3.Connection) -> NDArray[np.int32]:
         tot = self._tot
         if tot is None or self._seen < self._mark(db, "pruned"):
             tot = np.zeros(DF_CELLS, dtype=np.int32)  # calloc'd: pages cost on first touch
@@ -430,7 +453,8 @@ class SQLiteStore:
         lim = self._df_limit
         if lim is None or not cands:
             return Found(cands, no_common)
-        limit = lim.limit(self._n_docs(db))
+        with self._counts_read():
+            limit = lim.limit(self._n_docs(db))
 
         def common(cs: Sequence[Candidate]) -> U32:
             # Valid inside this transaction: the counts copy is its snapshot until it writes.
@@ -444,6 +468,10 @@ class SQLiteStore:
         ``df_pending`` row; every ``_FOLD_EVERY`` rows, fold them into ``df``."""
         if self._df_limit is None:
             return
+        with self._counts_read():
+            self._counted(db, hashes, step)
+
+    def _counted(self, db: sqlite3.Connection, hashes: U32, step: int) -> None:
         # Read the rows committed since this connection last did (not yet its own): a writer
         # stays current and never reloads everything because its rows were pruned unread.
         self._sync(db)
