@@ -224,3 +224,44 @@ def test_a_value_parquet_cannot_type_names_its_own_record_and_input_line(
     assert f"{src} line {bad_at + 1}: record 'r{bad_at}': its field 'n'" in msg, msg
     assert "(writing unique.parquet)" in msg and ".tmp-" not in msg
     assert not out.exists()
+
+
+def test_values_json_cannot_hold_are_written_as_strings_in_every_output(tmp_path: Path) -> None:
+    # 1e400 reads as infinity; NaN / inf floats and dates come from Parquet. Bare NaN or
+    # Infinity is not JSON; a date in a CSV cell is the date, not '"2015-07-21"'.
+    import datetime
+
+    import pyarrow as pa
+
+    src = tmp_path / "ids.jsonl"
+    line = '{"id":%s,"text":' + json.dumps(NEWS, ensure_ascii=False) + "}\n"
+    src.write_text(line.replace("%s", "1e400") + line.replace("%s", "2"), encoding="utf-8")
+    out = tmp_path / "out"
+    _ok(src, "--out", out)
+
+    def strict(line: str) -> object:
+        return json.loads(line, parse_constant=lambda c: pytest.fail(f"bare {c} in {line}"))
+
+    (dup,) = [strict(x) for x in (out / "duplicates.jsonl").read_text("utf-8").splitlines()]
+    assert dup["duplicate_of"] == "Infinity"
+    (cl,) = [strict(x) for x in (out / "clusters.jsonl").read_text("utf-8").splitlines()]
+    assert cl["kept"] == "Infinity"
+    strict((out / "report.json").read_text("utf-8"))
+    pq_src = tmp_path / "f.parquet"
+    day = datetime.date(2015, 7, 21)
+    cols = {"id": ["a", "b"], "text": [NEWS, OTHER], "f": [float("nan"), float("-inf")]}
+    pq.write_table(pa.table({**cols, "d": [day, day]}), pq_src)
+    for fmt in ("jsonl", "csv"):
+        o = tmp_path / f"o_{fmt}"
+        _ok(pq_src, "--out", o, "--output-format", fmt)
+        if fmt == "jsonl":
+            rows = [strict(x) for x in (o / "unique.jsonl").read_text("utf-8").splitlines()]
+            assert [(r["f"], r["d"]) for r in rows] == [("NaN", "2015-07-21"),
+                                                        ("-Infinity", "2015-07-21")]  # fmt: skip
+        else:
+            table = _read_table(o / "unique.csv")
+            assert table[0] == ["id", "text", "f", "d"]
+            assert [r[2:] for r in table[1:]] == [
+                ["NaN", "2015-07-21"],
+                ["-Infinity", "2015-07-21"],
+            ]

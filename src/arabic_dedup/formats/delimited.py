@@ -24,9 +24,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
+
 from .._errors import RecordError
 from .base import BadRecord, Reader, Record, RowWriter, repeated_name, shorten
-from .jsonl import json_bytes
+from .jsonl import finite_or_name, json_bytes, json_default
 
 __all__ = ["CsvReader", "CsvWriter", "TsvReader", "TsvWriter"]
 
@@ -150,11 +152,25 @@ class TsvReader(_Table):
 
 
 def cell(value: Any) -> str:
-    """A value as one CSV/TSV field: strings as they are, null empty, the rest as JSON."""
+    """A value as one CSV/TSV field: strings as they are, null empty, a value JSON writes as
+    a string (a Parquet date, decimal, bytes) as that string, the rest as JSON.
+
+    >>> import datetime, decimal
+    >>> cell(datetime.date(2015, 7, 21)), cell(decimal.Decimal("2.00")), cell(3), cell([1])
+    ('2015-07-21', '2.00', '3', '[1]')
+    """
     if value is None:
         return ""
     if isinstance(value, str):
         return value
+    if isinstance(value, float | np.floating):
+        value = finite_or_name(value)  # NaN and infinities by name, like json_bytes
+        if isinstance(value, str):
+            return value
+    if not isinstance(value, bool | int | float | list | tuple | dict):
+        value = json_default(value)
+        if isinstance(value, str):
+            return value
     return json_bytes(value).decode("utf-8")
 
 

@@ -14,6 +14,7 @@ UTF-8 JSON in which a lone surrogate, which UTF-8 cannot encode, is written as i
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -36,7 +37,9 @@ __all__ = [
     "SIMILARITY_DIGITS",
     "JsonlReader",
     "JsonlWriter",
+    "finite_or_name",
     "json_bytes",
+    "json_default",
     "write_json",
 ]
 
@@ -88,9 +91,36 @@ def json_default(value: object) -> Any:
 
 def json_bytes(value: object, *, indent: int | None = None) -> bytes:
     """``value`` as UTF-8 JSON; lone surrogates (only possible inside strings) become their
-    ``\\uXXXX`` escapes, which is what ``backslashreplace`` writes for them."""
-    text = json.dumps(value, ensure_ascii=False, indent=indent, default=json_default)
+    ``\\uXXXX`` escapes, which is what ``backslashreplace`` writes for them. A number JSON
+    cannot hold (NaN, infinity: a Parquet float, or ``1e400`` read from JSON) is written as
+    the string ``"NaN"``, ``"Infinity"`` or ``"-Infinity"``, never as the invalid bare word.
+
+    >>> json_bytes({"id": float("inf"), "x": [float("nan"), 1.5]})
+    b'{"id": "Infinity", "x": ["NaN", 1.5]}'
+    """
+    try:
+        text = json.dumps(
+            value, ensure_ascii=False, indent=indent, default=json_default, allow_nan=False
+        )
+    except ValueError:  # a non-finite float somewhere (rare: only then is the value walked)
+        text = json.dumps(
+            finite_or_name(value), ensure_ascii=False, indent=indent, default=json_default,
+            allow_nan=False,
+        )  # fmt: skip
     return text.encode("utf-8", "backslashreplace")
+
+
+def finite_or_name(value: Any) -> Any:
+    """``value`` with every non-finite float replaced by its name as a string."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, np.floating):
+        return finite_or_name(float(value))
+    if isinstance(value, dict):
+        return {k: finite_or_name(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite_or_name(v) for v in value]
+    return value
 
 
 def write_json(path: Path, value: object) -> None:
