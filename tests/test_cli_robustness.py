@@ -366,3 +366,32 @@ def test_mixed_good_and_bad_records(
     assert sorted(written) == sorted(expected)
     assert rep["counts"]["records_read"] == len(lines)
     assert rep["counts"]["errors"] == len(bad)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_after_a_finished_run_does_not_kill_the_command(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
+    # The output is in place and the summary printed: a signal during the interpreter's
+    # shutdown (here: right after the command returns, as late as it can come) must leave the
+    # exit code 0. Run as the command runs (cli.entry), in its own process.
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"id": k, "text": t}, ensure_ascii=False) + "\n"
+                           for k, t in corpus()), "utf-8")  # fmt: skip
+    out = tmp_path / "out"
+    code = (
+        "import os, signal, sys\n"
+        "from arabic_dedup import cli\n"
+        f"sys.argv = ['arabic-dedup', 'dedup', {str(src)!r}, '--out', {str(out)!r}, '-q']\n"
+        "rc = cli.entry()\n"
+        f"os.kill(os.getpid(), {int(sig)})\n"
+        "print('finished', rc, flush=True)\n"
+        "raise SystemExit(rc)\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == b"finished 0" and (out / "unique.jsonl").is_file()
+    # Called as a function (a test, a notebook), main() leaves the caller's handlers alone.
+    code = code.replace("cli.entry()", "cli.main(sys.argv[1:])")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=300)
+    assert res.returncode == -sig, (res.returncode, res.stderr)

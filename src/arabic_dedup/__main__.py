@@ -1,5 +1,5 @@
 """``python -m arabic_dedup``: the same as the ``arabic-dedup`` command."""
 
-from .cli import main
+from .cli import entry
 
-raise SystemExit(main())
+raise SystemExit(entry())

@@ -36,12 +36,14 @@ def _record(signum: int, frame: FrameType | None) -> None:
 
 
 @contextmanager
-def recording_signals(*signums: signal.Signals) -> Iterator[None]:
+def recording_signals(*signums: signal.Signals, ignore_after: bool = False) -> Iterator[None]:
     """Within the block, ``signums`` are recorded for :func:`check` instead of acting at once.
 
     Only the main thread can install handlers (Python's rule); elsewhere the block runs with
     the handlers unchanged. The previous handlers come back on exit, and a signal still
-    pending is forgotten.
+    pending is forgotten. ``ignore_after``: when the block ends without an exception, the
+    signals are ignored from then on instead (the process ends with the block: a run whose
+    output is in place must not be killed during the interpreter's shutdown).
     """
     global _received
     if threading.current_thread() is not threading.main_thread():
@@ -49,9 +51,11 @@ def recording_signals(*signums: signal.Signals) -> Iterator[None]:
         return
     _received = None
     previous = {s: signal.signal(s, _record) for s in signums}
+    done = False
     try:
         yield
+        done = True
     finally:
         for s, handler in previous.items():
-            signal.signal(s, handler)
+            signal.signal(s, signal.SIG_IGN if done and ignore_after else handler)
         _received = None

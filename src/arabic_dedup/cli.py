@@ -49,6 +49,7 @@ __all__ = [
     "compare_report",
     "dedup_options",
     "dedup_options_table",
+    "entry",
     "main",
 ]
 
@@ -499,8 +500,9 @@ def _gb(n: int | None) -> str:
 def _cmd_dedup(args: argparse.Namespace) -> int:
     # For the whole command, signals are only recorded; the run acts on them between batches
     # (never inside compiled kernels), cleaning up its temporary output. Once the output is in
-    # place, a late signal is forgotten: the summary is printed and the exit code is 0.
-    with recording_signals(*_STOPPED):
+    # place, a late signal is forgotten: the summary is printed and the exit code is 0 (from
+    # the command, the process ignores them to its end, its interpreter's shutdown included).
+    with recording_signals(*_STOPPED, ignore_after=_PROCESS.ends_with_main):
         return _run_dedup(args)
 
 
@@ -670,6 +672,20 @@ def _cmd_warm_up(args: argparse.Namespace) -> int:
     cpu = warm_up()
     print(f"kernels ready ({cpu:.1f} CPU seconds)", file=sys.stderr)
     return EXIT_OK
+
+
+@dataclasses.dataclass
+class _Process:
+    ends_with_main: bool = False  # True when main() runs as the command (entry), not a call
+
+
+_PROCESS = _Process()
+
+
+def entry() -> int:
+    """The ``arabic-dedup`` command: :func:`main`, as the process's whole life."""
+    _PROCESS.ends_with_main = True
+    return main()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
