@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import itertools
 import random
+import re
 from pathlib import Path
+from typing import Any
 
 import numba
 import numpy as np
@@ -13,6 +15,7 @@ from _impl import with_impl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import arabic_dedup as ad
 from arabic_dedup import (
     ConfigError,
     DedupConfig,
@@ -539,3 +542,41 @@ def test_batched_input_reading_changes_nothing(monkeypatch: pytest.MonkeyPatch) 
     assert batched.duplicate_of == whole.duplicate_of
     assert batched.pairs == whole.pairs
     assert np.array_equal(batched.similarity, whole.similarity)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: ad.find_duplicates(None), ad.InputError, "texts must be an iterable of str"),
+        (lambda: ad.find_duplicates("نص واحد"), ad.InputError, "wrap one text in a list"),
+        (lambda: ad.find_duplicates(["ا ب"], config="x"), ad.ConfigError, "must be a DedupConfig"),
+        (lambda: ad.Deduplicator(config="x"), ad.ConfigError, "must be a DedupConfig"),
+        (lambda: ad.find_duplicates(["ا ب"], lsh_threshold="x"), ad.ConfigError, "lsh_threshold"),
+        (lambda: ad.find_duplicates(["ا ب"], max_df=10**20), ad.ConfigError, "up to 2,147,483,647"),
+        (lambda: ad.Deduplicator(max_df=10**20), ad.ConfigError, "up to 2,147,483,647"),
+        (lambda: ad.find_duplicates(["ا ب"], tmp_dir=5), ad.ConfigError, "tmp_dir must be"),
+        (lambda: ad.find_duplicates(["ا ب"], tmp_dir=b"/tmp"), ad.ConfigError, "got bytes"),
+        (lambda: ad.Deduplicator().add_many(None), ad.InputError, "iterable of (key, text)"),
+        (lambda: ad.Deduplicator().add_many([("k", "t", "x")]), ad.InputError, "got 3 values"),
+        (
+            lambda: ad.RedisOptions("redis://h:1/0", socket_timeout=1e300),
+            ad.ConfigError,
+            "up to 86,400",
+        ),
+        (lambda: ad.Deduplicator(path="a\x00b.sqlite"), ad.ConfigError, "NUL character"),
+    ],
+)
+def test_misused_api_raises_our_error_naming_the_problem(
+    call: Any, error: type[Exception], message: str
+) -> None:
+    # Each of these raised a raw TypeError, ValueError, AttributeError, OverflowError or a
+    # numba TypingError from deep inside.
+    with pytest.raises(error, match=re.escape(message)):
+        call()
+
+
+def test_add_many_records_the_adds_before_a_bad_item() -> None:
+    with ad.Deduplicator() as d:
+        with pytest.raises(ad.InputError, match=r"item 1 must be a \(key, text\) pair"):
+            d.add_many([("k0", "نص أول للتجربة هنا"), ("k1",)])
+        assert set(d) == {"k0"}

@@ -54,6 +54,9 @@ __all__ = [
 ]
 
 AUTO_MAX_DF_FLOOR = 30
+# The largest max_df count: document frequencies are counted in 32-bit cells (a count above
+# it could never be reached, and the compiled kernels take the limit as a machine number).
+MAX_DF_COUNT = 2**31 - 1
 AUTO_MAX_DF_FRACTION = 0.001
 # A document losing at least this share of its shingles keeps them all (see module docstring).
 EXEMPT_SHARE = 0.75
@@ -92,8 +95,15 @@ class BoilerplateRule:
         """The rule for a ``max_df`` setting: "auto", a count (>= 1) or a fraction (< 1)."""
         if max_df == "auto":
             return cls(AUTO_MAX_DF_FLOOR, AUTO_MAX_DF_FRACTION)
-        if isinstance(max_df, bool) or not isinstance(max_df, int | float) or not max_df > 0:
-            raise ConfigError(f"max_df must be 'auto', a positive number or None, got {max_df!r}")
+        if (
+            isinstance(max_df, bool)
+            or not isinstance(max_df, int | float)
+            or not 0 < max_df <= MAX_DF_COUNT
+        ):
+            raise ConfigError(
+                f"max_df must be 'auto', a positive number up to {MAX_DF_COUNT:,} (documents) "
+                f"or None, got {max_df!r}"
+            )
         return cls(0, max_df) if max_df < 1 else cls(max_df, 0)
 
     def limit(self, n_docs: int) -> float:

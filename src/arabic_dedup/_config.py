@@ -131,7 +131,9 @@ class DedupConfig:
         if self.bands is not None and self.rows is not None:
             check_banding(self.bands, self.rows, self.num_perm)
         lt = self.lsh_threshold
-        if lt is not None and not 0.0 < lt < 1.0:
+        if lt is not None and (
+            isinstance(lt, bool) or not isinstance(lt, int | float) or not 0.0 < lt < 1.0
+        ):
             raise ConfigError(f"lsh_threshold must be in (0, 1), got {lt!r}")
         if self.max_df is not None:
             BoilerplateRule.of(self.max_df)  # validates max_df
@@ -222,6 +224,8 @@ class DedupConfig:
 def resolve_config(config: DedupConfig | None, options: dict[str, Any]) -> DedupConfig:
     """``config`` (or the defaults) with keyword ``options`` applied, every name checked."""
 
+    if config is not None and not isinstance(config, DedupConfig):
+        raise ConfigError(f"config must be a DedupConfig, got {type(config).__name__}")
     valid = {f.name for f in dataclasses.fields(DedupConfig)}
     unknown = sorted(set(options) - valid)
     if unknown:

@@ -305,6 +305,12 @@ def find_duplicates(
     >>> r.keep.tolist(), r.duplicate_of
     ([True, False, True], [None, 0, None])
     """
+    if isinstance(texts, str | bytes) or not isinstance(texts, Iterable):
+        raise InputError(
+            f"texts must be an iterable of str (a list, a generator, a pandas Series), got "
+            f"{type(texts).__name__}"
+            + (": wrap one text in a list" if isinstance(texts, str) else "")
+        )
     cfg = resolve_config(config, options)
     if not (keep in ("first", "longest") or isinstance(keep, KeepRule) or callable(keep)):
         keep_order(np.zeros(0, dtype=np.int64), keep)  # raises the ConfigError

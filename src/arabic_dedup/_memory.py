@@ -189,6 +189,13 @@ class SpillDir:
     _live: dict[Path, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if self.parent is not None and not isinstance(self.parent, str | os.PathLike):
+            raise ConfigError(
+                f"tmp_dir must be a directory path (str or os.PathLike), got "
+                f"{type(self.parent).__name__}"
+            )
+        if self.parent is not None and not isinstance(os.fspath(self.parent), str):
+            raise ConfigError("tmp_dir must be a str path, not bytes (decode it first)")
         if self.parent is not None and not Path(self.parent).is_dir():
             raise ConfigError(f"temporary directory {os.fspath(self.parent)!r} does not exist")
 

@@ -264,10 +264,22 @@ class Deduplicator:
         (:class:`~arabic_dedup.IndexFullError`) rolls an SQLite batch back whole: the adds
         before the failing one in its batch are not recorded, earlier batches are.
         """
+        if isinstance(items, str | bytes) or not isinstance(items, Iterable):
+            raise InputError(
+                f"add_many takes an iterable of (key, text) pairs, got {type(items).__name__}"
+            )
         out: list[Match | None] = []
         batch: list[tuple[Hashable, str]] = []
-        for item in items:
-            batch.append(item)
+        for n, item in enumerate(items):
+            if not isinstance(item, tuple | list) or len(item) != 2:
+                self._add_batch(batch)  # every add before the bad item is recorded
+                raise InputError(
+                    f"add_many item {n} must be a (key, text) pair, got "
+                    + (f"{len(item)} values" if isinstance(item, tuple | list)
+                       else type(item).__name__)
+                    + (" (the adds before it are recorded)" if n else "")
+                )  # fmt: skip
+            batch.append((item[0], item[1]))
             if len(batch) == _BATCH:
                 out += self._add_batch(batch)
                 batch = []

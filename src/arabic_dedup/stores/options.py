@@ -16,11 +16,21 @@ from .._errors import ConfigError
 __all__ = ["MemoryOptions", "RedisOptions", "SQLiteOptions", "StoreOptions", "store_options"]
 
 
+MAX_SECONDS = 86_400
+
+
 def _seconds(name: str, value: object, *, none_ok: bool = False) -> None:
     if value is None and none_ok:
         return
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        allowed = "a positive number of seconds" + (" or None" if none_ok else "")
+    # A day is past any useful timeout and far from what the OS's timers can hold (1e300 s
+    # overflowed them at the first call).
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not 0 < value <= MAX_SECONDS
+    ):
+        allowed = f"a positive number of seconds up to {MAX_SECONDS:,}"
+        allowed += " or None" if none_ok else ""
         raise ConfigError(f"{name} must be {allowed}, got {value!r}")
 
 
@@ -57,6 +67,8 @@ class SQLiteOptions:
     def __post_init__(self) -> None:
         if not isinstance(self.path, str | os.PathLike) or not os.fspath(self.path):
             raise ConfigError(f"path must be a non-empty str or path, got {self.path!r}")
+        if "\x00" in str(os.fspath(self.path)):
+            raise ConfigError(f"path must not hold a NUL character, got {self.path!r}")
         _seconds("busy_timeout", self.busy_timeout)
         if self.synchronous not in ("normal", "full"):
             raise ConfigError(f"synchronous must be 'normal' or 'full', got {self.synchronous!r}")
