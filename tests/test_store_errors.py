@@ -210,6 +210,23 @@ def test_sqlite_truncated_or_overwritten_file_raises_only_our_errors(tmp_path: P
                     pass
 
 
+@pytest.mark.parametrize("damage", ["DELETE FROM meta", "DROP TABLE buckets"])
+def test_sqlite_index_that_lost_its_parameters_or_buckets_is_refused(
+    tmp_path: Path, damage: str
+) -> None:
+    # Without its meta rows the index opened with any parameters (its records judged by
+    # options they were not made with); without its buckets every query found nothing.
+    path = tmp_path / "lost.sqlite"
+    items = _filled_index(path, 50)
+    db = sqlite3.connect(path)
+    with db:
+        db.execute(damage)
+    db.close()
+    with pytest.raises(IndexCorruptError, match="rebuild it") as err:
+        Deduplicator(path=path, threshold=0.6, num_perm=64).query(items[0][1])
+    assert str(path) in str(err.value)
+
+
 def test_sqlite_full_disk_raises_index_full_and_loses_no_acknowledged_add(
     tmp_path: Path,
 ) -> None:
@@ -516,6 +533,16 @@ def test_redis_out_of_memory_is_index_full_and_loses_no_acknowledged_add(tmp_pat
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_redis_index_that_lost_its_parameters_is_refused(redis_url: str, redis_ns: str) -> None:
+    # Deleted or evicted (an LRU policy), the meta key was re-created from whatever options
+    # the next opener had.
+    with Deduplicator(redis_url=redis_url, namespace=redis_ns) as d:
+        d.add("a", T1)
+    _client(redis_url).delete(f"{redis_ns}:meta")
+    with pytest.raises(IndexCorruptError, match=r"parameters .* are gone"):
+        Deduplicator(redis_url=redis_url, namespace=redis_ns, threshold=0.6)
 
 
 def test_redis_handle_used_after_close_raises_index_closed(

@@ -345,7 +345,14 @@ class RedisStore:
         for k, v in sorted(params.items()):
             flat += [k, v]
         with self._guard(self._meta):
-            raw = self._init(keys=[self._meta], args=flat)
+            raw = self._init(keys=[self._meta, self._seq], args=flat)
+        if raw == [b"ARABIC_DEDUP_LOST_META"]:
+            raise IndexCorruptError(
+                f"the index {self._opts.where} has written records but its parameters (key "
+                f"{self._meta.decode('utf-8', 'replace')}) are gone: deleted, or evicted (run "
+                "Redis with maxmemory-policy noeviction). Its records cannot be checked against "
+                "these options; rebuild it in a new namespace"
+            )
         try:
             return {raw[i].decode(): raw[i + 1].decode() for i in range(0, len(raw), 2)}
         except UnicodeDecodeError:

@@ -190,6 +190,13 @@ class SQLiteStore:
                         f"{self.path!r} is an SQLite database but not an arabic-dedup index "
                         f"(tables: {', '.join(sorted(tables))}); give a new path"
                     )
+                lost = sorted(_OUR_TABLES - tables)
+                if tables & _OUR_TABLES and lost:  # every format has had these three
+                    raise IndexCorruptError(
+                        f"the index file {self.path!r} has lost its table(s) {', '.join(lost)}: "
+                        "re-created empty, they would hide its records. Restore it from a "
+                        "backup, or rebuild it by re-adding the history to a new path"
+                    )
                 for stmt in _SCHEMA.split(";"):
                     if stmt.strip():
                         self._db.execute(stmt)
@@ -346,6 +353,13 @@ class SQLiteStore:
     def init_meta(self, params: Mapping[str, str]) -> dict[str, str]:
         with self._guard(), self._write() as db:
             stored = dict(db.execute("SELECT name, value FROM meta").fetchall())
+            if not stored and db.execute("SELECT 1 FROM docs LIMIT 1").fetchone() is not None:
+                raise IndexCorruptError(
+                    f"the index file {self.path!r} holds records but its parameters (table "
+                    "meta) are gone; its records cannot be checked against these options. "
+                    "Restore it from a backup, or rebuild it by re-adding the history to a new "
+                    "path"
+                )
             if not stored:
                 db.executemany("INSERT INTO meta VALUES (?, ?)", sorted(params.items()))
                 stored = dict(params)
