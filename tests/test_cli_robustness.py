@@ -395,3 +395,23 @@ def test_a_signal_after_a_finished_run_does_not_kill_the_command(
     code = code.replace("cli.entry()", "cli.main(sys.argv[1:])")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=300)
     assert res.returncode == -sig, (res.returncode, res.stderr)
+
+
+def test_inputs_that_are_no_regular_file_are_one_usage_line(tmp_path: Path) -> None:
+    folder = tmp_path / "texts"
+    folder.mkdir()
+    (folder / "a.txt").write_text("\ufeff" + dict(corpus())["a0"], "utf-8")  # with a BOM
+    res = run("dedup", folder, "--format", "jsonl", "--out", tmp_path / "o1", "-q")
+    assert res.returncode == 2 and b"is a folder, read as txt files: drop --format jsonl" in (
+        res.stderr
+    )
+    fifo = tmp_path / "feed"
+    os.mkfifo(fifo)
+    res = run("dedup", fifo, "--format", "jsonl", "--out", tmp_path / "o2", "-q")
+    assert res.returncode == 2 and b"is not a regular file" in res.stderr
+    assert b"Errno" not in res.stderr
+    # The folder as it is: a .txt file's BOM is dropped, as JSONL and CSV drop theirs.
+    out = tmp_path / "o3"
+    assert run("dedup", folder, "--out", out, "-q").returncode == 0
+    (rec,) = [json.loads(x) for x in lines_of(out / "unique.jsonl")]
+    assert rec["text"] == dict(corpus())["a0"]

@@ -39,7 +39,7 @@ from ._io import FORMATS, OutputDirError, RecordError, Source, dedup_files
 from ._memory import DEFAULT_MEMORY_LIMIT, parse_memory_limit
 from ._normalize import NormalizerConfig
 from ._progress import ProgressBar
-from .formats import OUTPUT_FORMATS, RECORD_OUTPUTS, json_bytes, output_path
+from .formats import FOLDER_FORMAT, OUTPUT_FORMATS, RECORD_OUTPUTS, json_bytes, output_path
 from .formats.base import shorten
 
 __all__ = [
@@ -530,12 +530,23 @@ def _sources(args: argparse.Namespace, stdin: Path | None) -> list[Source]:
         if name == "-" and stdin is not None:
             s = Source.sniff(stdin, STDIN, args.format)
             if args.format is None:
+                how = "its Parquet header" if s.format == "parquet" else "its first line"
                 print(f"{PROG}: reading standard input as {s.format}"
-                      f"{' (gzip)' if s.compressed else ''}, guessed from its first line; "
+                      f"{' (gzip)' if s.compressed else ''}, guessed from {how}; "
                       "set the format with --format", file=sys.stderr)  # fmt: skip
             sources.append(s)
         elif not Path(name).exists():
             raise UsageError(f"input {name!r} does not exist")
+        elif Path(name).is_dir() and args.format not in (None, FOLDER_FORMAT):
+            raise UsageError(
+                f"input {name!r} is a folder, read as {FOLDER_FORMAT} files: drop --format "
+                f"{args.format}, or give the files in it"
+            )
+        elif not Path(name).is_dir() and not Path(name).is_file():
+            raise UsageError(
+                f"input {name!r} is not a regular file (a pipe, socket or device): dedup reads "
+                f"its inputs twice; send it to standard input instead (... | {PROG} dedup -)"
+            )
         else:
             sources.append(Source.detect(name, args.format))
     return sources

@@ -23,6 +23,7 @@ from .parquet import ParquetReader, ParquetWriter
 from .txt import TxtReader
 
 __all__ = [
+    "FOLDER_FORMAT",
     "FORMATS",
     "OUTPUT_FORMATS",
     "READERS",
@@ -58,6 +59,7 @@ RECORD_FILES: tuple[str, ...] = tuple(
 )
 _SUFFIXES = {suffix: r for r in READERS.values() for suffix in r.suffixes}
 _FOLDER_READER = next(r for r in READERS.values() if r.reads_folders)
+FOLDER_FORMAT = _FOLDER_READER.name  # the format a folder given as input is read in
 
 
 @dataclass(frozen=True)

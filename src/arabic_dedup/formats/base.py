@@ -14,6 +14,7 @@ from .._errors import RecordError
 from .._interrupt import check
 
 __all__ = [
+    "BOM",
     "CHECK_EVERY",
     "DUPLICATE_FIELDS",
     "SHOWN_CHARS",

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from .base import BadRecord, Reader, Record
+from .base import BOM, BadRecord, Reader, Record
 
 __all__ = ["TxtReader"]
 
@@ -33,6 +33,7 @@ class TxtReader(Reader):
                 rid = self.id_prefix if self.id_prefix is not None else Path(self.file).name
             data = f.read_bytes()
             self.bytes_read += len(data)
+            data = data.removeprefix(BOM)  # as every other format drops it
             try:
                 text = data.decode("utf-8")
             except UnicodeDecodeError as exc:
