@@ -14,6 +14,7 @@ import argparse
 import ast
 import dataclasses
 import difflib
+import errno
 import inspect
 import itertools
 import json
@@ -731,6 +732,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()
         return EXIT_OK
     except OSError as exc:
+        if exc.errno == errno.ENOSPC:  # a write error names no file: say which output it was
+            where = f"the output {args.out!r}" if getattr(args, "out", None) else "the output"
+            return _fail(
+                f"no space left on the device writing {where} ({exc}); the previous output, if "
+                "any, is untouched: free space, or write --out (and --tmp-dir) to another disk",
+                EXIT_DATA,
+            )
         return _fail(str(exc), EXIT_DATA)
     except KeyboardInterrupt:
         return _fail("interrupted; no output was written", EXIT_INTERRUPTED)
