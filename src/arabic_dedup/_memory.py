@@ -41,6 +41,7 @@ __all__ = [
     "Pass1Sink",
     "SetArena",
     "SpillDir",
+    "current_rss",
     "parse_memory_limit",
     "physical_memory",
     "release_free",
@@ -69,6 +70,15 @@ GATHER_GAP = 8192
 _UNITS = {"": 1, "b": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
 _BINARY = {"k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
 _SIZE = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([kmgt]?)(i?)(b?)\s*", re.IGNORECASE)
+
+
+def current_rss() -> int:
+    """Bytes this process holds in memory now (Linux: /proc/self/statm; 0 where unknown)."""
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def physical_memory() -> int:

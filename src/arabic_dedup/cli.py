@@ -34,10 +34,11 @@ from ._atomic import CLUSTERS_FILE, STATS_FILE, prepare_output
 from ._cluster import KEEP_ORDERS, KeepFields, KeepPolicy
 from ._compare import compare_config, compare_report, print_compare, read_text
 from ._config import DOC_VALUES, DedupConfig
+from ._dedup import find_duplicates
 from ._errors import ArabicDedupError, ConfigError, RunInterrupted, UsageError
 from ._interrupt import recording_signals
 from ._io import FORMATS, OutputDirError, RecordError, Source, dedup_files
-from ._memory import DEFAULT_MEMORY_LIMIT, parse_memory_limit
+from ._memory import DEFAULT_MEMORY_LIMIT, MIN_LIMIT, current_rss, parse_memory_limit
 from ._normalize import NormalizerConfig
 from ._progress import ProgressBar
 from .formats import FOLDER_FORMAT, OUTPUT_FORMATS, RECORD_OUTPUTS, json_bytes, output_path
@@ -486,6 +487,26 @@ def _version() -> str:
 # -- commands -------------------------------------------------------------------------------------
 
 
+def _run_budget(value: str | None, config: DedupConfig) -> int | None:
+    """``--memory-limit`` bounds the whole process: what it holds before any record is read
+    (the interpreter, numpy, the compiled kernels loaded from their cache: ~200 MB) is taken
+    off before the run plans its memory. The kernels load at a run's first call, so a run of
+    two texts loads them first (the real run would load them anyway; it costs milliseconds)."""
+    limit = parse_memory_limit(value)
+    if limit is None:
+        return None
+    find_duplicates(["ا ب ج د", "ا ب ج د"], config=config)
+    held = current_rss()
+    if limit - held < MIN_LIMIT:
+        least = -(-(held + MIN_LIMIT) // 10**6)
+        raise UsageError(
+            f"--memory-limit {value} leaves the run no room: this process already holds "
+            f"{held / 2**20:,.0f} MiB (Python, numpy, the compiled kernels) and a run needs "
+            f"{MIN_LIMIT // 2**20} MiB more; give at least {least:,}MB"
+        )
+    return limit - held
+
+
 def _memory_limit(value: str) -> str | None:
     try:
         parse_memory_limit(value)
@@ -579,7 +600,7 @@ def _dedup_sources(args: argparse.Namespace, config: DedupConfig, sources: list[
             source_field=args.source_field,
             html=args.html,
             output_format=args.output_format,
-            memory_limit=args.memory_limit,
+            memory_limit=_run_budget(args.memory_limit, config),
             tmp_dir=args.tmp_dir,
         )
     finally:
