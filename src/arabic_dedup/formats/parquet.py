@@ -126,11 +126,16 @@ class ParquetWriter(RowWriter):
                 arrays.append(pa.array(col, type=typ))
             except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
                 row = _first_misfit(pa, col, typ)
+                if typ is None and row == 0:  # no type to fit: the value itself (a map)
+                    why = f"cannot be written back as a Parquet value ({exc})"
+                else:
+                    why = (
+                        f"does not fit the column's type (a Parquet column has one type, taken "
+                        f"from the first {WRITE_BATCH_ROWS:,} records written: {exc})"
+                    )
                 raise self.refuse(
                     self._rows[row][0],
-                    f"its field {shorten(name)!r} does not fit the column's type (a Parquet "
-                    f"column has one type, taken from the first {WRITE_BATCH_ROWS:,} records "
-                    f"written: {exc}); use --output-format jsonl",
+                    f"its field {shorten(name)!r} {why}; use --output-format jsonl",
                 ) from exc
         if self._schema is None:
             self._schema = pa.schema(
