@@ -113,25 +113,6 @@ def test_the_documented_example_is_what_the_command_prints() -> None:
     assert res.stdout == block.group(2)
 
 
-def test_dedup_saves_the_statistics_compare_reads(tmp_path: Path) -> None:
-    # The whole loop: dedup writes corpus_stats.npz beside its outputs, compare --stats DIR
-    # reads it and judges the pair as that run did.
-    rng = np.random.default_rng(1)
-    words = ["خبر", "جديد", "مدينة", "وزارة", "مشروع", "طريق", "سوق", "ملعب", "جامعة", "شركة"]
-    rows = [
-        {"id": i, "text": FORMULA + " " + " ".join(rng.choice(words, 12).tolist()) + f" {i}"}
-        for i in range(40)
-    ]
-    src = tmp_path / "in.jsonl"
-    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
-    out = tmp_path / "out"
-    assert main(["dedup", str(src), "--out", str(out), "--max-df", "5", "-q"]) == 0
-    assert (out / STATS_FILE).is_file()
-    res = run("--text", "--json", "--stats", str(out), A, B)
-    assert res.returncode == 1, res.stderr
-    assert json.loads(res.stdout)["corpus_stats"]["documents"] == 40
-
-
 def _bulletins(tmp_path: Path) -> Path:
     rng = np.random.default_rng(1)
     words = ["خبر", "جديد", "مدينة", "وزارة", "مشروع", "طريق", "سوق", "ملعب", "جامعة", "شركة"]
@@ -142,6 +123,18 @@ def _bulletins(tmp_path: Path) -> Path:
     src = tmp_path / "in.jsonl"
     src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
     return src
+
+
+def test_dedup_saves_the_statistics_compare_reads(tmp_path: Path) -> None:
+    # The whole loop: dedup writes corpus_stats.npz beside its outputs, compare --stats DIR
+    # reads it and judges the pair as that run did.
+    src = _bulletins(tmp_path)
+    out = tmp_path / "out"
+    assert main(["dedup", str(src), "--out", str(out), "--max-df", "5", "-q"]) == 0
+    assert (out / STATS_FILE).is_file()
+    res = run("--text", "--json", "--stats", str(out), A, B)
+    assert res.returncode == 1, res.stderr
+    assert json.loads(res.stdout)["corpus_stats"]["documents"] == 40
 
 
 def test_compare_stats_judges_with_the_runs_own_options(tmp_path: Path) -> None:

@@ -123,6 +123,14 @@ def _filled_index(path: Path, n: int = 400) -> list[tuple[str, str]]:
     return items
 
 
+def _damage(path: Path, sql: str) -> None:
+    """Change an index file's rows as no add would (one committed statement)."""
+    db = sqlite3.connect(path)
+    with db:
+        db.execute(sql)
+    db.close()
+
+
 def test_sqlite_damaged_file_raises_index_corrupt_naming_the_path(tmp_path: Path) -> None:
     path = tmp_path / "damaged.sqlite"
     items = _filled_index(path)
@@ -161,10 +169,7 @@ def test_sqlite_damaged_counts_raise_index_corrupt(tmp_path: Path, damage: str) 
     # as it was (IndexError, ValueError); every call must name the damaged index instead.
     path = tmp_path / "counts.sqlite"
     items = _filled_index(path, 300)
-    db = sqlite3.connect(path)
-    with db:
-        db.execute(damage)
-    db.close()
+    _damage(path, damage)
     for name, call in {
         "add": lambda: Deduplicator(path=path).add("new", items[0][1] + " خبر"),
         "query": lambda: Deduplicator(path=path).query(items[-1][1]),
@@ -218,10 +223,7 @@ def test_sqlite_index_that_lost_its_parameters_or_buckets_is_refused(
     # options they were not made with); without its buckets every query found nothing.
     path = tmp_path / "lost.sqlite"
     items = _filled_index(path, 50)
-    db = sqlite3.connect(path)
-    with db:
-        db.execute(damage)
-    db.close()
+    _damage(path, damage)
     with pytest.raises(IndexCorruptError, match="rebuild it") as err:
         Deduplicator(path=path, threshold=0.6, num_perm=64).query(items[0][1])
     assert str(path) in str(err.value)
@@ -265,25 +267,13 @@ def test_sqlite_full_disk_raises_index_full_and_loses_no_acknowledged_add(
     assert ok == "ok"
 
 
-def test_sqlite_handle_used_after_close_raises_index_closed(tmp_path: Path) -> None:
+@pytest.mark.parametrize("store", ["sqlite", "memory"])
+def test_a_handle_used_after_close_raises_index_closed(tmp_path: Path, store: str) -> None:
+    # A closed in-memory index is gone too: not silently reusable (it was, unlike SQLite).
     path = tmp_path / "closed.sqlite"
-    with Deduplicator(path=path) as d:
-        d.add("a", T1)
-    for call in (
-        lambda: d.add("b", T3),
-        lambda: d.add_many([("c", T3)]),
-        lambda: d.lookup("a"),
-        lambda: d.query(T2),
-        lambda: len(d),
-        lambda: d.stats(),
-    ):
-        with pytest.raises(IndexClosedError, match=re.escape(repr(str(path)))):
-            call()
-
-
-def test_memory_index_used_after_close_raises_index_closed() -> None:
-    # As the persistent stores do: a closed in-memory index is gone, not silently reusable.
-    with Deduplicator() as d:
+    kw: dict[str, Any] = {"path": path} if store == "sqlite" else {}
+    named = re.escape(repr(str(path))) if store == "sqlite" else "in-memory index was closed"
+    with Deduplicator(**kw) as d:
         d.add("a", T1)
     for call in (
         lambda: d.add("b", T3),
@@ -294,7 +284,7 @@ def test_memory_index_used_after_close_raises_index_closed() -> None:
         lambda: len(d),
         lambda: d.stats(),
     ):
-        with pytest.raises(IndexClosedError, match="in-memory index was closed"):
+        with pytest.raises(IndexClosedError, match=named):
             call()
     d.close()  # closing twice is fine
 

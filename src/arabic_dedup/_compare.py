@@ -72,7 +72,8 @@ def compare_config(
     stats = CorpusStats.read(path)
     run = {k: v for k, v in (stats.run or {}).items() if k in RUN_OPTIONS}
     if any(k in given for k in _BANDING_INPUTS):
-        run.pop("bands", None), run.pop("rows", None)
+        for k in ("bands", "rows"):
+            run.pop(k, None)
     params = stats.params or {}
     shingle: dict[str, Any] = {}
     if "shingle_unit" in params and "shingle_k" in params:
