@@ -669,7 +669,8 @@ class FieldCollector:
         self.preferred: list[str | None] = []
         self._prefer = set(fields.prefer)
         self._records = 0
-        self._found = dict.fromkeys(n for n in (fields.by, fields.prefer_field) if n is not None)
+        # The fields a flag names that no record has had yet (emptied as soon as they are seen).
+        self._unseen = {n for n in (fields.by, fields.prefer_field) if n is not None}
         self._first: list[str] = []  # the first record's field names, for the message
 
     def add(self, record: dict[str, Any]) -> str | None:
@@ -678,9 +679,8 @@ class FieldCollector:
         if not self._records:
             self._first = [str(k) for k in record]
         self._records += 1
-        for name, found in self._found.items():
-            if found is None and name in record:
-                self._found[name] = True
+        if self._unseen:
+            self._unseen -= record.keys()
         if self.by is not None and f.by is not None:
             why = self.by.add(record.get(f.by))
             if why is not None:
@@ -698,12 +698,13 @@ class FieldCollector:
         """The rule of the values collected; ConfigError when records were read but none had
         the field a flag names (a misspelt --keep-by would otherwise keep by input order)."""
         f = self.fields
-        missing = [n for n, found in self._found.items() if not found]
-        if self._records and missing:
-            flag = "--keep-by" if missing[0] == f.by else "--prefer-field"
+        if self._records and self._unseen:
+            flag, name = (
+                ("--keep-by", f.by) if f.by in self._unseen else ("--prefer-field", f.prefer_field)
+            )
             shown = ", ".join(repr(n) for n in self._first[:12])
             raise ConfigError(
-                f"{flag} {missing[0]!r}: none of the {self._records:,} records has this field "
+                f"{flag} {name!r}: none of the {self._records:,} records has this field "
                 f"(the first has {shown or 'no fields'}); check the name"
             )
         prefer_by = self.preferred if f.prefer_field is not None else None

@@ -44,6 +44,7 @@ __all__ = [
     "current_rss",
     "parse_memory_limit",
     "physical_memory",
+    "process_budget",
     "release_free",
 ]
 
@@ -79,6 +80,23 @@ def current_rss() -> int:
             return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):
         return 0
+
+
+def process_budget(limit: int, held: int) -> int:
+    """What a run may plan with under a whole-process ``limit`` when the process already
+    ``held`` that many bytes; ConfigError when that leaves it less than ``MIN_LIMIT``.
+
+    >>> process_budget(2 * 10**9, 200 * 2**20)
+    1790284800
+    """
+    if limit - held < MIN_LIMIT:
+        least = -(-(held + MIN_LIMIT) // 10**6)
+        raise ConfigError(
+            f"a memory limit of {limit / 10**6:,.0f} MB leaves the run no room: this process "
+            f"already holds {held / 2**20:,.0f} MiB (Python, numpy, the compiled kernels) and "
+            f"a run needs {MIN_LIMIT // 2**20} MiB more; give at least {least:,}MB"
+        )
+    return limit - held
 
 
 def physical_memory() -> int:

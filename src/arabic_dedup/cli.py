@@ -38,7 +38,7 @@ from ._dedup import find_duplicates
 from ._errors import ArabicDedupError, ConfigError, RunInterrupted, UsageError
 from ._interrupt import recording_signals
 from ._io import FORMATS, OutputDirError, RecordError, Source, dedup_files
-from ._memory import DEFAULT_MEMORY_LIMIT, MIN_LIMIT, current_rss, parse_memory_limit
+from ._memory import DEFAULT_MEMORY_LIMIT, current_rss, parse_memory_limit, process_budget
 from ._normalize import NormalizerConfig
 from ._progress import ProgressBar
 from .formats import FOLDER_FORMAT, OUTPUT_FORMATS, RECORD_OUTPUTS, json_bytes, output_path
@@ -496,15 +496,7 @@ def _run_budget(value: str | None, config: DedupConfig) -> int | None:
     if limit is None:
         return None
     find_duplicates(["ا ب ج د", "ا ب ج د"], config=config)
-    held = current_rss()
-    if limit - held < MIN_LIMIT:
-        least = -(-(held + MIN_LIMIT) // 10**6)
-        raise UsageError(
-            f"--memory-limit {value} leaves the run no room: this process already holds "
-            f"{held / 2**20:,.0f} MiB (Python, numpy, the compiled kernels) and a run needs "
-            f"{MIN_LIMIT // 2**20} MiB more; give at least {least:,}MB"
-        )
-    return limit - held
+    return process_budget(limit, current_rss())
 
 
 def _memory_limit(value: str) -> str | None:
