@@ -211,8 +211,8 @@ def child_stages(n: int) -> dict[str, Any]:
     import numpy as np
 
     from arabic_dedup import DedupConfig, find_duplicates
-    from arabic_dedup._cluster import keep_order
     from arabic_dedup._dedup import Pairs, detect, read_all
+    from arabic_dedup._keep import keep_order
 
     find_duplicates(list(itertools.islice(c.iter_synthetic_v2(200), 200)))
     cfg = DedupConfig()

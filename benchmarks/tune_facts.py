@@ -283,8 +283,8 @@ def cost_child(mode: str) -> dict[str, Any]:
     import gzip
     import resource
 
-    from arabic_dedup._cluster import keep_order
     from arabic_dedup._dedup import detect, read_all
+    from arabic_dedup._keep import keep_order
 
     with gzip.open(find_data(), "rt", encoding="utf-8") as f:
         texts = [json.loads(line)["text"] for line in f]

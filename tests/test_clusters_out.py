@@ -250,7 +250,7 @@ def kept_of(out: Path) -> dict[str, list[str]]:
 
 def test_keep_rule_orders_by_value_with_missing_values_last() -> None:
     from arabic_dedup import KeepRule
-    from arabic_dedup._cluster import keep_order
+    from arabic_dedup._keep import keep_order
 
     zero = np.zeros(5, dtype=np.int64)
     by = ["2015-07-21", None, "2015-07-20", " ", "2015-07-20T00:00:00+00:00"]
@@ -291,7 +291,7 @@ def test_keep_rule_errors_name_the_text_and_the_fix() -> None:
 
 def test_find_duplicates_and_the_file_engine_keep_the_same_record(tmp_path: Path) -> None:
     from arabic_dedup import KeepRule
-    from arabic_dedup._cluster import KeepFields
+    from arabic_dedup._keep import KeepFields
 
     recs = dated_records()
     src = write_jsonl(tmp_path / "in.jsonl", recs)

@@ -25,7 +25,6 @@ from arabic_dedup import (
     find_duplicates,
     tokens,
 )
-from arabic_dedup._cluster import keep_order
 from arabic_dedup._dedup import detect, read_all
 from arabic_dedup._factread import facts_reference, lexicon
 from arabic_dedup._facts import (
@@ -42,6 +41,7 @@ from arabic_dedup._facts import (
 )
 from arabic_dedup._facts_explain import explain_pair
 from arabic_dedup._io import Source, dedup_files
+from arabic_dedup._keep import keep_order
 from arabic_dedup._shingle import ShingleSets
 
 FLIGHT_5 = (

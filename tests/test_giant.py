@@ -12,8 +12,9 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from arabic_dedup import DedupConfig, Deduplicator, Match
-from arabic_dedup._cluster import grouped_star_clusters, keep_order
+from arabic_dedup._cluster import grouped_star_clusters
 from arabic_dedup._dedup import detect, read_all, read_sets
+from arabic_dedup._keep import keep_order
 from arabic_dedup._lsh import candidates, identical_sets, take_sets
 
 # Facts among the words (numbers, ordinals, places), so that with the fact check on a

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from test_giant import corpora
 
 from arabic_dedup import ConfigError, DedupConfig, InputError, SpillError, find_duplicates
-from arabic_dedup._cluster import keep_order
 from arabic_dedup._dedup import INPUT_BATCH, detect, read_all
 from arabic_dedup._io import Source, dedup_files
+from arabic_dedup._keep import keep_order
 from arabic_dedup._memory import (
     IN_MEMORY_FACTOR,
     MIN_LIMIT,

@@ -12,7 +12,6 @@ from ._boilerplate import (
     CorpusStats,
     WindowFilter,
 )
-from ._cluster import KeepRule
 from ._config import DEFAULT_THRESHOLD, DEFAULT_THRESHOLDS, DedupConfig
 from ._dedup import DedupResult, Pair, Pairs, find_duplicates
 from ._errors import (
@@ -35,6 +34,7 @@ from ._errors import (
     UsageError,
 )
 from ._facts import MATCH_KINDS, FactRule
+from ._keep import KeepRule
 from ._lsh import optimal_params
 from ._memory import MemoryPlan, parse_memory_limit
 from ._minhash import MinHasher

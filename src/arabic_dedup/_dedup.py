@@ -21,11 +21,8 @@ from numpy.typing import NDArray
 from ._boilerplate import CorpusStats
 from ._cluster import (
     Clusters,
-    KeepPolicy,
-    KeepRule,
     cluster_sizes,
     grouped_star_clusters,
-    keep_order,
     kind_names,
     listed_pairs,
     match_kinds,
@@ -33,6 +30,7 @@ from ._cluster import (
 from ._config import DedupConfig, resolve_config
 from ._errors import InputError
 from ._facts import MATCH_KINDS, MatchKind
+from ._keep import KeepPolicy, KeepRule, keep_order
 from ._lsh import GIANT_BUCKET
 from ._memory import (
     DEFAULT_MEMORY_LIMIT,

@@ -35,12 +35,13 @@ from ._atomic import (
     temporary_output,
 )
 from ._boilerplate import CorpusStats
-from ._cluster import FieldCollector, KeepFields, KeepPolicy, KeepRule, cluster_sizes, keep_order
+from ._cluster import cluster_sizes
 from ._clusters_out import cluster_counts, cluster_fields, write_clusters
 from ._config import DedupConfig
 from ._dedup import detect, sets_source, shingle_batch
 from ._errors import ConfigError, OutputDirError, RecordError
 from ._interrupt import check
+from ._keep import FieldCollector, KeepFields, KeepPolicy, KeepRule, keep_order
 from ._memory import DEFAULT_MEMORY_LIMIT, MemoryLimit, MemoryPlan, Pass1Sink, SpillDir
 from ._minhash import MinHasher
 from ._report_html import ReportBuilder

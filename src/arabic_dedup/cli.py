@@ -31,13 +31,13 @@ from pathlib import Path
 from typing import Any
 
 from ._atomic import CLUSTERS_FILE, STATS_FILE, prepare_output
-from ._cluster import KEEP_ORDERS, KeepFields, KeepPolicy
 from ._compare import compare_config, compare_report, print_compare, read_text
 from ._config import DOC_VALUES, DedupConfig
 from ._dedup import find_duplicates
 from ._errors import ArabicDedupError, ConfigError, RunInterrupted, UsageError
 from ._interrupt import recording_signals
 from ._io import FORMATS, OutputDirError, RecordError, Source, dedup_files
+from ._keep import KEEP_ORDERS, KeepFields, KeepPolicy
 from ._memory import DEFAULT_MEMORY_LIMIT, current_rss, parse_memory_limit, process_budget
 from ._normalize import NormalizerConfig
 from ._progress import ProgressBar

@@ -37,9 +37,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
 from .._boilerplate import BoilerplateRule, CorpusStats
-from .._cluster import KeepPolicy
 from .._config import DedupConfig, resolve_config
 from .._errors import ConfigError, InputError
+from .._keep import KeepPolicy
 from .._lsh import GIANT_BUCKET
 
 if TYPE_CHECKING:
