@@ -11,19 +11,15 @@ cannot be replaced, a missing optional dependency), 130 interrupted (SIGINT), 14
 from __future__ import annotations
 
 import argparse
-import ast
 import dataclasses
 import difflib
 import errno
-import inspect
-import itertools
 import json
 import re
 import shutil
 import signal
 import sys
 import tempfile
-import textwrap
 import typing
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -31,15 +27,25 @@ from pathlib import Path
 from typing import Any
 
 from ._atomic import CLUSTERS_FILE, STATS_FILE, prepare_output
+from ._cli_options import (
+    DedupOption,
+    add_dedup_options,
+    add_normalizer_options,
+    dedup_config,
+    dedup_given,
+    dedup_options,
+    dedup_options_table,
+    normalizer,
+    normalizer_given,
+)
 from ._compare import compare_config, compare_report, print_compare, read_text
-from ._config import DOC_VALUES, DedupConfig
+from ._config import DedupConfig
 from ._dedup import find_duplicates
 from ._errors import ArabicDedupError, ConfigError, RunInterrupted, UsageError
 from ._interrupt import recording_signals
 from ._io import FORMATS, OutputDirError, RecordError, Source, dedup_files
 from ._keep import KEEP_ORDERS, KeepFields, KeepPolicy
 from ._memory import DEFAULT_MEMORY_LIMIT, current_rss, parse_memory_limit, process_budget
-from ._normalize import NormalizerConfig
 from ._progress import ProgressBar
 from .formats import FOLDER_FORMAT, OUTPUT_FORMATS, RECORD_OUTPUTS, json_bytes, output_path
 from .formats.base import shorten
@@ -63,179 +69,6 @@ _STOPPED = {
     signal.SIGINT: ("interrupted", EXIT_INTERRUPTED),
     signal.SIGTERM: ("terminated", 128 + signal.SIGTERM),
 }
-
-
-# -- options generated from the config dataclasses ----------------------------------------------
-
-
-def _field_docs(cls: type) -> dict[str, str]:
-    """The attribute docstrings of a dataclass's fields (the string after each field)."""
-    try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
-    except (OSError, TypeError, SyntaxError):  # no source (frozen app): help without docs
-        return {}
-    body = tree.body[0].body if tree.body and isinstance(tree.body[0], ast.ClassDef) else []
-    docs = {}
-    for a, b in itertools.pairwise(body):
-        if (
-            isinstance(a, ast.AnnAssign)
-            and isinstance(a.target, ast.Name)
-            and isinstance(b, ast.Expr)
-            and isinstance(b.value, ast.Constant)
-            and isinstance(b.value.value, str)
-        ):
-            docs[a.target.id] = " ".join(b.value.value.split())
-    return docs
-
-
-def _add_normalizer_options(parser: argparse.ArgumentParser) -> None:
-    """One flag per NormalizerConfig field: ``--digits/--no-digits``, ``--hamza MODE``, ..."""
-    group = parser.add_argument_group(
-        "normaliser options", "Each flag switches one normaliser step (NormalizerConfig field)."
-    )
-    hints = typing.get_type_hints(NormalizerConfig)
-    docs = _field_docs(NormalizerConfig)
-    for f in dataclasses.fields(NormalizerConfig):
-        flag = "--" + f.name.replace("_", "-")
-        doc = docs.get(f.name, "").replace("%", "%%")
-        if hints[f.name] is bool:
-            group.add_argument(
-                flag,
-                action=argparse.BooleanOptionalAction,
-                default=None,
-                dest=f"norm_{f.name}",
-                help=f"{doc} (default: {'on' if f.default else 'off'})",
-            )
-        else:
-            choices = typing.get_args(hints[f.name])
-            group.add_argument(
-                flag,
-                choices=choices,
-                default=None,
-                dest=f"norm_{f.name}",
-                help=f"{doc} (default: {f.default})",
-            )
-
-
-def _normalizer_given(args: argparse.Namespace) -> dict[str, Any]:
-    """The normaliser flags given on the command line."""
-    return {
-        f.name: getattr(args, f"norm_{f.name}")
-        for f in dataclasses.fields(NormalizerConfig)
-        if getattr(args, f"norm_{f.name}") is not None
-    }
-
-
-def _normalizer(args: argparse.Namespace) -> NormalizerConfig:
-    return NormalizerConfig(**_normalizer_given(args))
-
-
-# The detector flags are generated from DedupConfig's fields: name, type, choices, default and
-# help (the field's docstring) come from the code, so help and docs cannot drift from it.
-_NOT_FLAGS = ("normalizer",)  # it has its own generated group
-_METAVARS = {"threshold": "T", "num_perm": "N", "seed": "S", "k": "K", "bands": "B", "rows": "R"}
-_METAVARS |= {"lsh_threshold": "J", "max_df": "N", "boilerplate_rescue": "R"}
-
-
-@dataclasses.dataclass(frozen=True)
-class DedupOption:
-    """One generated ``arabic-dedup`` flag for a DedupConfig field."""
-
-    field: str
-    flag: str
-    type: Any
-    choices: tuple[str, ...] | None
-    metavar: str | None
-    help: str
-
-    @property
-    def usage(self) -> str:
-        """The flag as docs/cli.md shows it: ``--k K``, ``--similarity {jaccard,containment}``."""
-        arg = "{" + ",".join(self.choices) + "}" if self.choices else self.metavar
-        return f"{self.flag} {arg}"
-
-
-def dedup_options() -> list[DedupOption]:
-    """Every detector flag, in DedupConfig's field order."""
-    hints = typing.get_type_hints(DedupConfig)
-    docs = _field_docs(DedupConfig)
-    out = []
-    for f in dataclasses.fields(DedupConfig):
-        if f.name in _NOT_FLAGS:
-            continue
-        doc = docs.get(f.name, "").format(**DOC_VALUES)
-        if f.default is not None:
-            doc = doc.removesuffix(".") + f" (default: {f.default})."
-        args = [a for a in typing.get_args(hints[f.name]) if a is not type(None)]
-        choices: tuple[str, ...] | None = None
-        typ: Any = hints[f.name]
-        if f.name == "max_df":
-            typ = _max_df
-        elif typing.get_origin(typ) is typing.Literal:
-            choices, typ = typing.get_args(typ), str
-        elif args:  # Optional[X]
-            typ = args[0]
-        out.append(
-            DedupOption(
-                f.name,
-                "--" + f.name.replace("_", "-"),
-                typ,
-                choices,
-                None if choices else _METAVARS.get(f.name, f.name.upper()),
-                doc,
-            )
-        )
-    return out
-
-
-def dedup_options_table() -> str:
-    """The Markdown table of the detector flags that docs/cli.md carries (regenerated by
-    ``tools/gen_cli_docs.py``; a test checks the two are equal)."""
-    rows = [f"| `{o.usage}` | {o.help} |" for o in dedup_options()]
-    return "\n".join(["| option | meaning |", "|--------|---------|", *rows]) + "\n"
-
-
-def _add_dedup_options(parser: argparse.ArgumentParser, names: Sequence[str] | None = None) -> None:
-    group = parser.add_argument_group("detector options (DedupConfig fields)")
-    for opt in dedup_options():
-        if names is not None and opt.field not in names:
-            continue
-        group.add_argument(
-            opt.flag,
-            dest=f"cfg_{opt.field}",
-            metavar=opt.metavar,
-            type=opt.type,
-            choices=opt.choices,
-            default=None,
-            help=opt.help.replace("%", "%%"),
-        )
-
-
-def _max_df(value: str) -> float | str:
-    if value.lower() in ("auto", "none"):
-        return value.lower()
-    try:
-        return float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a number, 'auto' or 'none', got {value!r}"
-        ) from None
-
-
-def _dedup_given(args: argparse.Namespace) -> dict[str, Any]:
-    """The detector flags given on the command line, as DedupConfig fields."""
-    given = {
-        opt.field: getattr(args, f"cfg_{opt.field}")
-        for opt in dedup_options()
-        if getattr(args, f"cfg_{opt.field}", None) is not None
-    }
-    if given.get("max_df") == "none":
-        given["max_df"] = None
-    return given
-
-
-def _dedup_config(args: argparse.Namespace) -> DedupConfig:
-    return DedupConfig(normalizer=_normalizer(args), **_dedup_given(args))
 
 
 # -- the parser ---------------------------------------------------------------------------------
@@ -365,8 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_false",
         help="do not write DIR/report.html, the review page",
     )
-    _add_dedup_options(p)
-    _add_normalizer_options(p)
+    add_dedup_options(p)
+    add_normalizer_options(p)
     p.set_defaults(func=_cmd_dedup)
 
     p = sub.add_parser(
@@ -375,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Normalise FILEs (or standard input) line by line to standard output.",
     )
     p.add_argument("files", nargs="*", metavar="FILE", help="UTF-8 text files; - or none: stdin")
-    _add_normalizer_options(p)
+    add_normalizer_options(p)
     p.set_defaults(func=_cmd_normalize)
 
     p = sub.add_parser(
@@ -400,11 +233,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=10,
         help="normalisation changes listed per text (default: 10)",
     )
-    _add_dedup_options(
+    add_dedup_options(
         p, ["threshold", "similarity", "shingle_unit", "k", "num_perm", "seed", "bands", "rows",
             "lsh_threshold", "facts", "boilerplate_rescue"]
     )  # fmt: skip
-    _add_normalizer_options(p)
+    add_normalizer_options(p)
     p.set_defaults(func=_cmd_compare)
 
     p = sub.add_parser(
@@ -567,7 +400,7 @@ def _sources(args: argparse.Namespace, stdin: Path | None) -> list[Source]:
 
 
 def _run_dedup(args: argparse.Namespace) -> int:
-    config = _dedup_config(args)
+    config = dedup_config(args)
     with _spooled_stdin(args.inputs) as stdin:
         return _dedup_sources(args, config, _sources(args, stdin))
 
@@ -645,7 +478,7 @@ def _read_lines(name: str) -> Iterator[tuple[int, str]]:
 def _cmd_normalize(args: argparse.Namespace) -> int:
     from ._normalize import normalize
 
-    config = _normalizer(args)
+    config = normalizer(args)
     out = sys.stdout.buffer
     for name in args.files or ["-"]:
         if name != "-" and not Path(name).is_file():
@@ -663,12 +496,12 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     if args.max_changes < 0:
         raise UsageError(f"--max-changes must be 0 or more, got {args.max_changes}")
     texts = [args.a, args.b] if args.text else [read_text(args.a), read_text(args.b)]
-    given = _dedup_given(args)
+    given = dedup_given(args)
     if args.stats is None:
-        config, stats = DedupConfig(normalizer=_normalizer(args), **given), None
+        config, stats = DedupConfig(normalizer=normalizer(args), **given), None
         options = None
     else:  # the run's own options, unless given here
-        config, stats, options = compare_config(args.stats, given, _normalizer_given(args))
+        config, stats, options = compare_config(args.stats, given, normalizer_given(args))
     rep = compare_report(texts, config, stats, options)
     if args.json:
         print(json.dumps(rep, ensure_ascii=False, indent=2))
