@@ -134,6 +134,32 @@ def test_the_empty_text_list_is_capped_and_the_count_exact(tmp_path: Path) -> No
     assert "(ids 0, 1, 2, 3, 4 and 125 more)" in res.stderr
 
 
+def test_texts_with_no_words_are_told_and_never_joined(tmp_path: Path) -> None:
+    # Emoji, punctuation and symbols normalise away: such a text has no shingles and joins
+    # nothing, not even its identical twin, which a user would otherwise expect to see joined.
+    # Two inputs: the ids come from the right records across reading batches.
+    first = jsonl(tmp_path / "a.jsonl", [{"id": k, "text": t} for k, t in corpus()])
+    wordless = ["\U0001f600\U0001f600 !!!", "\U0001f600\U0001f600 !!!", "... \u060c \u061f", " "]
+    second = jsonl(
+        tmp_path / "b.jsonl", [{"id": f"w{i}", "text": t} for i, t in enumerate(wordless)]
+    )
+    out = tmp_path / "out"
+    res = run("dedup", first, second, "--out", out)
+    assert res.returncode == 0, res.stderr
+    rep = report(out)
+    assert rep["input_checks"]["wordless_texts"] == {"count": 3, "ids": ["w0", "w1", "w2"]}
+    assert rep["input_checks"]["empty_texts"] == {"count": 1, "ids": ["w3"]}  # told once, as empty
+    assert (
+        "3 of 13 records have a text with no words after normalisation, only emoji, "
+        "punctuation or symbols (ids 'w0', 'w1', 'w2'): each is kept as unique and never joined "
+        "to another, not even to the same text; report.json lists them under "
+        "input_checks.wordless_texts"
+    ) in warnings(res)
+    unique = {r["id"] for r in read_jsonl(out / "unique.jsonl")}
+    assert {"w0", "w1", "w2", "w3"} <= unique
+    assert rep["counts"]["duplicates"] == 4  # the corpus's own copies, nothing of b.jsonl
+
+
 # -- 3. empty inputs and repeated ids ------------------------------------------------------------
 
 

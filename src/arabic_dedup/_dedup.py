@@ -250,12 +250,16 @@ def read_texts(texts: Iterable[str], hasher: MinHasher, sink: Pass1Sink) -> NDAr
     return np.frombuffer(lengths, dtype=np.int64).copy() if lengths else np.zeros(0, np.int64)
 
 
-def shingle_batch(hasher: MinHasher, batch: list[str], sink: Pass1Sink) -> None:
-    """One batch of texts into ``sink``: shingle sets, and fact fingerprints if it takes them."""
+def shingle_batch(hasher: MinHasher, batch: list[str], sink: Pass1Sink) -> ShingleSets:
+    """One batch of texts into ``sink``: shingle sets, and fact fingerprints if it takes them.
+    Returns the batch's shingle sets (a text with none has no words after normalisation)."""
     if sink.facts:
-        sink.add(*hasher.shingle_fact_sets(batch))
+        sets, facts = hasher.shingle_fact_sets(batch)
+        sink.add(sets, facts)
     else:
-        sink.add(hasher.shingle_sets(batch))
+        sets = hasher.shingle_sets(batch)
+        sink.add(sets)
+    return sets
 
 
 def sets_source(

@@ -192,7 +192,10 @@ def _pass1_shingle_sets(run: _Run, hasher: MinHasher, sink: Pass1Sink) -> None:
     def flush() -> None:
         nonlocal batch, batch_chars
         if batch:
-            shingle_batch(hasher, batch, sink)
+            sets = shingle_batch(hasher, batch, sink)
+            first = len(run.ids) - len(batch)
+            for j in np.flatnonzero(sets.sizes() == 0).tolist():
+                run.audit.add_wordless(batch[j], run.ids[first + j])
             batch, batch_chars = [], 0
         check()
 

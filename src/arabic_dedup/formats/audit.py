@@ -4,6 +4,7 @@
 (``input_checks``) and as warning lines (``warnings``, which the CLI prints on stderr):
 
 * empty and whitespace-only texts (they are kept, each unique: they never join anything);
+* texts with no words after normalisation (only emoji, punctuation or symbols): the same;
 * ids that occur more than once (``duplicate_of`` cannot tell those records apart);
 * records without the id field (or with a null one), whose ids fall back to their location;
   when the id field was asked for explicitly and *no* record has it, that is an error naming
@@ -61,6 +62,8 @@ class InputAudit:
     records: int = 0
     empty_count: int = 0
     empty_ids: list[Any] = field(default_factory=list)
+    wordless_count: int = 0
+    wordless_ids: list[Any] = field(default_factory=list)
     missing_count: int = 0
     missing_where: list[str] = field(default_factory=list)  # "file line N" of the first few
     fields_seen: dict[str, None] = field(default_factory=dict)  # ordered set
@@ -93,6 +96,14 @@ class InputAudit:
         if n == 2:
             self.id_values[key] = rec.id
 
+    def add_wordless(self, text: str, id_: Any) -> None:
+        """A record whose text has no shingles (its words all normalise away); a blank text
+        is told as empty instead."""
+        if text.strip():
+            self.wordless_count += 1
+            if len(self.wordless_ids) < LISTED_IDS:
+                self.wordless_ids.append(id_)
+
     def end_input(self, name: str, records: int, *, folder: bool) -> None:
         """An input is read; ``records`` counts its good and bad records."""
         if records == 0:
@@ -115,6 +126,7 @@ class InputAudit:
         repeated = self._repeated()
         return {
             "empty_texts": {"count": self.empty_count, "ids": self.empty_ids},
+            "wordless_texts": {"count": self.wordless_count, "ids": self.wordless_ids},
             "repeated_ids": {
                 "count": len(repeated),
                 "records": sum(n for _, n in repeated),
@@ -141,6 +153,15 @@ class InputAudit:
                 f"whitespace-only text (ids {_more(ids, self.empty_count)}): each is kept as "
                 "unique and never joined to another; report.json lists them under "
                 "input_checks.empty_texts"
+            )
+        if self.wordless_count:
+            ids = [_show(i) for i in self.wordless_ids[:SHOWN_IDS]]
+            out.append(
+                f"{_of(self.wordless_count, self.records)} a text with no words after "
+                f"normalisation, only emoji, punctuation or symbols (ids "
+                f"{_more(ids, self.wordless_count)}): each is kept as unique and never joined "
+                "to another, not even to the same text; report.json lists them under "
+                "input_checks.wordless_texts"
             )
         if 0 < self.missing_count < self.records:
             f = shorten(self.id_field)
