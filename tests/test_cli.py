@@ -313,6 +313,18 @@ def test_compare_texts_and_files(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "verdict      not duplicates (fact check: different; jaccard " in capsys.readouterr().out
 
 
+def test_compare_says_why_a_text_without_words_joins_nothing() -> None:
+    # Emoji and punctuation normalise away: two identical such texts share no shingle.
+    res = run("compare", "--text", "\U0001f600\U0001f600 !!!", "\U0001f600\U0001f600 !!!")
+    assert res.returncode == 1, res.stderr
+    assert "A and B have no words after normalisation" in res.stdout
+    assert "joins nothing, not even the same text" in res.stdout
+    res = run("compare", "--text", "\U0001f600 !!!", "مرحبا بكم")
+    assert " A has no words after normalisation" in res.stdout
+    ok = run("compare", "--text", "مرحبا بكم", "مرحبا بكم")
+    assert ok.returncode == 0 and "no words after normalisation" not in ok.stdout
+
+
 def test_progress_bar_draws_and_clears() -> None:
     from arabic_dedup._progress import ProgressBar
 

@@ -194,6 +194,12 @@ def print_compare(rep: dict[str, Any], max_changes: int) -> None:
     b_n = rep["b"]["shingles"] - rep["b"]["boilerplate_shingles"]
     print(f"shingles ({sh['k']}-{sh['unit']}): A {a_n:,}, B {b_n:,}, shared {rep['shared']:,}, "
           f"union {rep['union']:,}")  # fmt: skip
+    wordless = [x.upper() for x in "ab" if rep[x]["shingles"] == 0]
+    if wordless:
+        print(f"             {' and '.join(wordless)} "
+              f"{'has' if len(wordless) == 1 else 'have'} no words after normalisation (empty, "
+              "or only emoji, punctuation or symbols): such a text joins nothing, not even "
+              "the same text")  # fmt: skip
     print(f"jaccard      {rep['jaccard']:.4f}")
     print(f"containment  {rep['containment']:.4f}")
     score = rep[rep["similarity"]]
