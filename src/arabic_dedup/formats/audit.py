@@ -53,6 +53,26 @@ def _more(shown: list[str], total: int) -> str:
 
 
 @dataclass
+class _Listed:
+    """Records of one kind: counted exactly, their ids listed up to :data:`LISTED_IDS`."""
+
+    count: int = 0
+    ids: list[Any] = field(default_factory=list)
+
+    def add(self, id_: Any) -> None:
+        self.count += 1
+        if len(self.ids) < LISTED_IDS:
+            self.ids.append(id_)
+
+    def report(self) -> dict[str, Any]:
+        return {"count": self.count, "ids": self.ids}
+
+    def shown(self) -> str:
+        """The first :data:`SHOWN_IDS` ids for a warning line, and how many more."""
+        return _more([_show(i) for i in self.ids[:SHOWN_IDS]], self.count)
+
+
+@dataclass
 class InputAudit:
     """Counts what pass 1 reads; :meth:`check` raises, :meth:`report`/:meth:`warnings` tell."""
 
@@ -60,10 +80,8 @@ class InputAudit:
     require_id: bool = False  # the id field was named explicitly: none at all is an error
     source_field: str | None = None  # to be added to every record: none may have it already
     records: int = 0
-    empty_count: int = 0
-    empty_ids: list[Any] = field(default_factory=list)
-    wordless_count: int = 0
-    wordless_ids: list[Any] = field(default_factory=list)
+    empty: _Listed = field(default_factory=_Listed)
+    wordless: _Listed = field(default_factory=_Listed)
     missing_count: int = 0
     missing_where: list[str] = field(default_factory=list)  # "file line N" of the first few
     fields_seen: dict[str, None] = field(default_factory=dict)  # ordered set
@@ -81,9 +99,7 @@ class InputAudit:
                 "choose another name for it"
             )
         if not rec.text.strip():
-            self.empty_count += 1
-            if len(self.empty_ids) < LISTED_IDS:
-                self.empty_ids.append(rec.id)
+            self.empty.add(rec.id)
         if rec.fields.get(self.id_field) is None:
             self.missing_count += 1
             if len(self.missing_where) < SHOWN_IDS:
@@ -100,9 +116,7 @@ class InputAudit:
         """A record whose text has no shingles (its words all normalise away); a blank text
         is told as empty instead."""
         if text.strip():
-            self.wordless_count += 1
-            if len(self.wordless_ids) < LISTED_IDS:
-                self.wordless_ids.append(id_)
+            self.wordless.add(id_)
 
     def end_input(self, name: str, records: int, *, folder: bool) -> None:
         """An input is read; ``records`` counts its good and bad records."""
@@ -125,8 +139,8 @@ class InputAudit:
         """The ``input_checks`` section of report.json."""
         repeated = self._repeated()
         return {
-            "empty_texts": {"count": self.empty_count, "ids": self.empty_ids},
-            "wordless_texts": {"count": self.wordless_count, "ids": self.wordless_ids},
+            "empty_texts": self.empty.report(),
+            "wordless_texts": self.wordless.report(),
             "repeated_ids": {
                 "count": len(repeated),
                 "records": sum(n for _, n in repeated),
@@ -146,20 +160,18 @@ class InputAudit:
         if not self.records:
             out.append("no records in any input: the outputs are empty")
             return out
-        if self.empty_count:
-            ids = [_show(i) for i in self.empty_ids[:SHOWN_IDS]]
+        if self.empty.count:
             out.append(
-                f"{_of(self.empty_count, self.records)} an empty or "
-                f"whitespace-only text (ids {_more(ids, self.empty_count)}): each is kept as "
+                f"{_of(self.empty.count, self.records)} an empty or "
+                f"whitespace-only text (ids {self.empty.shown()}): each is kept as "
                 "unique and never joined to another; report.json lists them under "
                 "input_checks.empty_texts"
             )
-        if self.wordless_count:
-            ids = [_show(i) for i in self.wordless_ids[:SHOWN_IDS]]
+        if self.wordless.count:
             out.append(
-                f"{_of(self.wordless_count, self.records)} a text with no words after "
+                f"{_of(self.wordless.count, self.records)} a text with no words after "
                 f"normalisation, only emoji, punctuation or symbols (ids "
-                f"{_more(ids, self.wordless_count)}): each is kept as unique and never joined "
+                f"{self.wordless.shown()}): each is kept as unique and never joined "
                 "to another, not even to the same text; report.json lists them under "
                 "input_checks.wordless_texts"
             )
