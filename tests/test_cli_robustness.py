@@ -397,6 +397,35 @@ def test_a_signal_after_a_finished_run_does_not_kill_the_command(
     assert res.returncode == -sig, (res.returncode, res.stderr)
 
 
+def test_ctrl_c_while_the_command_imports_is_one_line_not_a_traceback() -> None:
+    # The console script's shim (arabic_dedup_entry) imports the package, numpy and the kernels
+    # inside its own try. A real SIGINT, sent when numpy starts to import, lands mid-import.
+    code = (
+        "import os, signal, sys\n"
+        "class Stop:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'numpy':\n"
+        "            os.kill(os.getpid(), signal.SIGINT)\n"
+        "sys.meta_path.insert(0, Stop())\n"
+        "import arabic_dedup_entry\n"
+        "sys.argv = ['arabic-dedup', '--version']\n"
+        "raise SystemExit(arabic_dedup_entry.entry())\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
+    assert res.returncode == 130, res.stderr
+    assert res.stderr == b"arabic-dedup: error: interrupted; no output was written\n"
+    assert res.stdout == b""  # --version never ran
+    # The installed command, interrupted at several moments of its start: a line, never a trace.
+    assert CLI is not None
+    for delay in (0.02, 0.05, 0.1, 0.15):
+        p = subprocess.Popen([CLI, "--version"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(delay)
+        p.send_signal(signal.SIGINT)
+        _, err = p.communicate(timeout=120)
+        assert b"Traceback" not in err, (delay, err)
+        assert p.returncode in (0, 130, -signal.SIGINT), (delay, p.returncode, err)
+
+
 def test_inputs_that_are_no_regular_file_are_one_usage_line(tmp_path: Path) -> None:
     folder = tmp_path / "texts"
     folder.mkdir()

@@ -26,6 +26,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from arabic_dedup_entry import EXIT_INTERRUPTED, PROG, stopped
+
 from ._atomic import CLUSTERS_FILE, STATS_FILE, prepare_output
 from ._cli_options import (
     DedupOption,
@@ -61,9 +63,8 @@ __all__ = [
     "main",
 ]
 
-PROG = "arabic-dedup"
 DEFAULT_ID_FIELD = "id"  # used where records have it; --id-field makes it required
-EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 # A run stopped by a signal exits 128 + its number, as a shell reports it, with a clean message.
 _STOPPED = {
     signal.SIGINT: ("interrupted", EXIT_INTERRUPTED),
@@ -563,7 +564,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except RunInterrupted as exc:
         what, code = _STOPPED.get(signal.Signals(exc.signum), ("interrupted", EXIT_INTERRUPTED))
-        return _fail(f"{what}; no output was written", code)
+        return _fail(stopped(what), code)
     except RecordError as exc:
         # compare's exit code 1 is its verdict: an unreadable input is an error (2) there.
         return _fail(str(exc), EXIT_USAGE if args.command == "compare" else EXIT_DATA)
@@ -587,4 +588,4 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         return _fail(str(exc), EXIT_DATA)
     except KeyboardInterrupt:
-        return _fail("interrupted; no output was written", EXIT_INTERRUPTED)
+        return _fail(stopped("interrupted"), EXIT_INTERRUPTED)
