@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import sys
 
-__all__ = ["EXIT_INTERRUPTED", "PROG", "entry", "stopped"]
+__all__ = ["EXIT_INTERRUPTED", "PROG", "entry", "error_line", "stopped"]
 
 # The command's name, and how it ends when a signal stops it: here, or in ``arabic_dedup.cli``
 # (which imports them from here).
 PROG = "arabic-dedup"
 EXIT_INTERRUPTED = 130
+
+
+def error_line(message: str) -> str:
+    """How the command states an error on stderr: ``arabic-dedup: error: <message>``."""
+    return f"{PROG}: error: {message}"
 
 
 def stopped(what: str) -> str:
@@ -28,6 +33,6 @@ def entry() -> int:
     try:
         from arabic_dedup.cli import entry as run
     except KeyboardInterrupt:
-        sys.stderr.write(f"{PROG}: error: {stopped('interrupted')}\n")
+        print(error_line(stopped("interrupted")), file=sys.stderr)
         return EXIT_INTERRUPTED
     return run()

@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from arabic_dedup_entry import EXIT_INTERRUPTED, PROG, stopped
+from arabic_dedup_entry import EXIT_INTERRUPTED, PROG, error_line, stopped
 
 from ._atomic import CLUSTERS_FILE, STATS_FILE, prepare_output
 from ._cli_options import (
@@ -80,7 +80,7 @@ class _Parser(argparse.ArgumentParser):
     choice or option when there is one, and where the help is; exit code 2."""
 
     def error(self, message: str) -> typing.NoReturn:
-        self.exit(EXIT_USAGE, f"{PROG}: error: {_usage_message(self, message)}\n")
+        self.exit(EXIT_USAGE, error_line(_usage_message(self, message)) + "\n")
 
     def unrecognized(self, extras: Sequence[str]) -> typing.NoReturn:
         """Arguments no option takes, with the closest option of this (sub)command."""
@@ -521,7 +521,7 @@ def _warn(lines: Sequence[str]) -> None:
 
 
 def _fail(message: str, code: int) -> int:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
+    print(error_line(message), file=sys.stderr)
     return code
 
 
