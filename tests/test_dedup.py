@@ -236,9 +236,11 @@ def test_texts_without_tokens_are_always_kept_and_never_matched() -> None:
     check_consistent(r, texts)
     assert r.keep.all()
     assert r.pairs == []
+    assert r.no_words.tolist() == [0, 1, 2, 3, 4, 5, 7]  # all but the seed: nothing to compare
     r = find_duplicates(texts, similarity="containment", threshold=0.01)
     assert r.keep.all()
     assert r.pairs == []
+    assert r.no_words.tolist() == [0, 1, 2, 3, 4, 5, 7]
 
 
 def test_identical_very_short_texts_are_duplicates() -> None:
@@ -542,6 +544,21 @@ def test_batched_input_reading_changes_nothing(monkeypatch: pytest.MonkeyPatch) 
     assert batched.duplicate_of == whole.duplicate_of
     assert batched.pairs == whole.pairs
     assert np.array_equal(batched.similarity, whole.similarity)
+
+
+def test_texts_with_nothing_to_compare_are_listed_across_batches(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # no_words indexes the whole input, not each read batch (batches of 3 texts here)
+    import arabic_dedup._dedup as dedup_module
+
+    texts = [SEEDS[0], "😀😀 !!!", SEEDS[1], SEEDS[2], "", "😀😀 !!!", "  ", SEEDS[0]]
+    monkeypatch.setattr(dedup_module, "INPUT_BATCH", 3)
+    r = find_duplicates(iter(texts))
+    assert r.no_words.tolist() == [1, 4, 5, 6]
+    assert r.keep[[1, 4, 5, 6]].all()  # kept, and the twin emoji texts not joined
+    assert r.duplicate_of[7] == 0  # the real copy still joins
+    assert find_duplicates(SEEDS).no_words.tolist() == []
 
 
 @pytest.mark.parametrize(

@@ -58,6 +58,7 @@ def same_result(a: Any, b: Any) -> None:
     assert a.pairs == b.pairs
     assert a.match_kind == b.match_kind
     assert a.params == b.params
+    assert np.array_equal(a.no_words, b.no_words)
 
 
 # -- the limit ------------------------------------------------------------------------------
@@ -118,6 +119,7 @@ def test_spilled_run_decides_as_in_memory(options: dict[str, Any], tmp_path: Pat
     ref = find_duplicates(texts, memory_limit=None, **options)
     got = find_duplicates(texts, memory_limit=TINY, tmp_dir=tmp_path, **options)
     assert ref.n_duplicates > 50  # the corpus has copies to find
+    assert ref.no_words.size == 2  # and two blank texts
     assert ref.spill["spilled"] is False and ref.spill["disk_bytes"] == 0
     assert got.spill["spilled"] is True
     assert got.spill["passes"] >= 4  # windows were read again and again

@@ -178,6 +178,10 @@ class DedupResult:
     """Whether the run spilled to disk under its memory limit: ``spilled``, ``limit_bytes``,
     ``disk_bytes`` (the most temporary disk used at once), ``passes`` (reads of the spilled
     sets), ``tmp_dir`` (where they were; removed)."""
+    no_words: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """Indexes of the texts with nothing to compare: empty, whitespace-only, or only
+    characters the normaliser removes (emoji, punctuation, symbols). Each is kept and joins
+    nothing, not even an identical text, so its ``keep`` says nothing about uniqueness."""
 
     def __len__(self) -> int:
         return len(self.keep)
@@ -323,6 +327,7 @@ def find_duplicates(
         lengths = read_texts(texts, hasher, sink)
         order = keep_order(lengths, keep)
         n = lengths.size
+        no_words = sink.shingle_free
         handover, fsets = sets_source(sink, plan, spill)  # detect() empties the list
         del sink
         det = detect(handover, order, config=cfg, hasher=hasher, facts=fsets)
@@ -341,6 +346,7 @@ def find_duplicates(
         params=params,
         match_kind=kind_names(det.kinds),
         spill=spill.report(plan),
+        no_words=no_words,
     )
 
 

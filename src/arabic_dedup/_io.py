@@ -194,7 +194,7 @@ def _pass1_shingle_sets(run: _Run, hasher: MinHasher, sink: Pass1Sink) -> None:
         if batch:
             sets = shingle_batch(hasher, batch, sink)
             first = len(run.ids) - len(batch)
-            for j in np.flatnonzero(sets.sizes() == 0).tolist():
+            for j in sets.shingle_free().tolist():
                 run.audit.add_wordless(batch[j], run.ids[first + j])
             batch, batch_chars = [], 0
         check()

@@ -408,8 +408,21 @@ class Pass1Sink:
         self._fparts: list[ShingleSets] = []
         self._held = 0
         self._arenas: tuple[SetArena, SetArena | None] | None = None
+        self._n = 0
+        self._shingle_free: list[NDArray[np.int64]] = []
+
+    @property
+    def shingle_free(self) -> NDArray[np.int64]:
+        """Indexes (over every document added) of those without a shingle."""
+        if not self._shingle_free:
+            return np.zeros(0, dtype=np.int64)
+        return np.concatenate(self._shingle_free)
 
     def add(self, sets: ShingleSets, facts: ShingleSets | None = None) -> None:
+        free = sets.shingle_free()
+        if free.size:
+            self._shingle_free.append(free + self._n)
+        self._n += len(sets)
         if self._arenas is None:
             self._parts.append(sets)
             if facts is not None:

@@ -242,6 +242,11 @@ class ShingleSets:
     def sizes(self) -> NDArray[np.int64]:
         return np.diff(self.offsets)
 
+    def shingle_free(self) -> NDArray[np.int64]:
+        """Indexes of the documents with no shingle: empty, or no words after normalisation
+        (only emoji, punctuation, symbols). They can match nothing, not even each other."""
+        return np.flatnonzero(self.sizes() == 0)
+
     @classmethod
     def concatenate(cls, parts: list[ShingleSets]) -> ShingleSets:
         """One structure holding the documents of ``parts``, in order; empties the list.
