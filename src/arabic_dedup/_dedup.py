@@ -254,16 +254,14 @@ def read_texts(texts: Iterable[str], hasher: MinHasher, sink: Pass1Sink) -> NDAr
     return np.frombuffer(lengths, dtype=np.int64).copy() if lengths else np.zeros(0, np.int64)
 
 
-def shingle_batch(hasher: MinHasher, batch: list[str], sink: Pass1Sink) -> ShingleSets:
+def shingle_batch(hasher: MinHasher, batch: list[str], sink: Pass1Sink) -> NDArray[np.int64]:
     """One batch of texts into ``sink``: shingle sets, and fact fingerprints if it takes them.
-    Returns the batch's shingle sets (a text with none has no words after normalisation)."""
+    Returns the indexes, in ``batch``, of the texts without a shingle (no words after
+    normalisation)."""
     if sink.facts:
         sets, facts = hasher.shingle_fact_sets(batch)
-        sink.add(sets, facts)
-    else:
-        sets = hasher.shingle_sets(batch)
-        sink.add(sets)
-    return sets
+        return sink.add(sets, facts)
+    return sink.add(hasher.shingle_sets(batch))
 
 
 def sets_source(

@@ -192,9 +192,9 @@ def _pass1_shingle_sets(run: _Run, hasher: MinHasher, sink: Pass1Sink) -> None:
     def flush() -> None:
         nonlocal batch, batch_chars
         if batch:
-            sets = shingle_batch(hasher, batch, sink)
+            free = shingle_batch(hasher, batch, sink)
             first = len(run.ids) - len(batch)
-            for j in sets.shingle_free().tolist():
+            for j in free.tolist():
                 run.audit.add_wordless(batch[j], run.ids[first + j])
             batch, batch_chars = [], 0
         check()

@@ -418,7 +418,9 @@ class Pass1Sink:
             return np.zeros(0, dtype=np.int64)
         return np.concatenate(self._shingle_free)
 
-    def add(self, sets: ShingleSets, facts: ShingleSets | None = None) -> None:
+    def add(self, sets: ShingleSets, facts: ShingleSets | None = None) -> NDArray[np.int64]:
+        """Take one batch; returns the indexes, within it, of its documents without a
+        shingle (:attr:`shingle_free` gathers them over every batch)."""
         free = sets.shingle_free()
         if free.size:
             self._shingle_free.append(free + self._n)
@@ -430,11 +432,12 @@ class Pass1Sink:
             self._held += sets.hashes.nbytes + (0 if facts is None else facts.hashes.nbytes)
             if not self.plan.fits(self._held):
                 self._spill()
-            return
+            return free
         arena, farena = self._arenas
         arena.append(sets)
         if farena is not None and facts is not None:
             farena.append(facts)
+        return free
 
     def _spill(self) -> None:
         arena = SetArena(self.spill, "shingles.u32")
