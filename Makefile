@@ -47,7 +47,9 @@ demo: $(BASE)
 	$(PY) tools/demo.py seeds --out build/demo/input
 	$(VENV)/bin/arabic-dedup dedup build/demo/input --out build/demo/out
 
+# The benchmarks also run the real datatrove pipeline as an anchor (the `bench` extra).
 bench: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	$(PY) benchmarks/run_all.py
 
 clean:

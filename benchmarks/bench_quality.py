@@ -12,8 +12,9 @@ Three parts, all at the detector's defaults unless a sweep says otherwise:
 3. The seeds: five independent reports of one story must never merge; copies must join theirs.
 
 Anchors run in the same process on the same corpora: datasketch as its docs show it
-(whitespace tokens, MinHashLSH at 0.8) and a datatrove-style pipeline (lowercase, NFD minus
-marks, punctuation removed, word 5-grams, LSH at 0.8).
+(whitespace tokens, MinHashLSH at 0.8), a datatrove-style pipeline (lowercase, NFD minus
+marks, punctuation removed, word 5-grams, LSH at 0.8) and, when the ``bench`` extra is
+installed, the real datatrove MinHash pipeline with FineWeb-2's settings (``_datatrove.py``).
 
     python benchmarks/bench_quality.py            # full (a few minutes)
     python benchmarks/bench_quality.py --quick    # small smoke run
@@ -36,6 +37,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import _datatrove
 import numpy as np
 
 import arabic_dedup as ad
@@ -431,6 +433,15 @@ def write_doc(res: dict[str, Any]) -> None:
         "[how-it-works.md](../how-it-works.md#copies-that-share-a-boilerplate-block)), in the "
         "same run: the rows without it have it on.",
         "",
+        "Anchors, in the same process: `datasketch docs` (datasketch as its README shows it: "
+        "whitespace words, `MinHashLSH` at 0.8), `datatrove-style` (our re-implementation of "
+        "datatrove's recipe: lowercase, NFD minus marks, punctuation removed, word 5-grams, LSH "
+        "at 0.8) and `datatrove ... (FineWeb-2)`, the real datatrove MinHash pipeline "
+        "(signatures, buckets, clusters, in process) with FineWeb-2's settings: its own "
+        "normalisation and spaCy's Arabic word tokenizer, word 5-grams, 14 buckets x 8 hashes, "
+        "64-bit xxhash (`benchmarks/_datatrove.py`; `pip install -e '.[bench]'`)."
+        + "".join(f" Not run here: {why}." for why in res.get("skipped", [])),
+        "",
     ]
     syn = res["synthetic"]
     lines += [
@@ -621,6 +632,11 @@ def main() -> int:
         "datasketch docs": datasketch_docs,
         "datatrove-style": datatrove_style,
     }
+    skipped = _datatrove.available()
+    if skipped is None:
+        detectors[f"datatrove {_datatrove.version()} (FineWeb-2)"] = _datatrove.datatrove_minhash
+    else:
+        print(f"note: {skipped}", file=sys.stderr)
     res: dict[str, Any] = {
         "mode": "quick" if args.quick else "full",
         "load_average": {"start": [round(x, 2) for x in os.getloadavg()]},
@@ -636,6 +652,7 @@ def main() -> int:
         },
         "base_source": base_source,
         "detectors": list(detectors),
+        "skipped": [skipped] if skipped else [],
         "synthetic": synthetic_part(
             detectors, bases, 10 if args.quick else 60, random.Random(SEED + 1)
         ),

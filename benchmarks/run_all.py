@@ -133,10 +133,11 @@ def summarise(runs: list[dict[str, Any]]) -> Path:
     all_docs = sorted(p.name for p in c.DOCS_DIR.glob("*.md") if p.name != "README.md")
     text = f"""# Benchmarks
 
-`make bench` (= `python benchmarks/run_all.py`) runs every `benchmarks/bench_*.py` in its own
-process, writes `benchmarks/results/<name>.json` and `docs/benchmarks/<name>.md`, then this
-summary. `python benchmarks/run_all.py --quick` is a fast smoke run (smaller inputs, fewer
-runs; it overwrites the results files, and the table marks quick figures); `--only a,b`,
+`make bench` (= the `bench` extra, then `python benchmarks/run_all.py`) runs every
+`benchmarks/bench_*.py` in its own process, writes `benchmarks/results/<name>.json` and
+`docs/benchmarks/<name>.md`, then this summary. `python benchmarks/run_all.py --quick` is a
+fast smoke run (smaller inputs, fewer runs; it overwrites the results files, and the table
+marks quick figures); `--only a,b`,
 `--skip a,b` and `--summary-only` select what runs. Every script also runs alone and takes
 `--quick` (and most take `--runs N`).
 
@@ -146,10 +147,11 @@ benchmarks use a deterministic synthetic corpus made by the syndication generato
 SaudiNewsNet bases. Without the data set the benchmarks fall back to `seeds/` plus
 syndicated copies and say so in their reports.
 
-Method: fixed seeds; medians of several runs after a warm-up; anchors (datasketch, rensa)
-run side by side in the same process or script, so the ratios matter more than the absolute
-figures. Ratios are "ours / anchor" for throughput and "anchor time / our time" for wall
-time, so > 1 means we are faster.
+Method: fixed seeds; medians of several runs after a warm-up; anchors (datasketch, rensa,
+and the real datatrove MinHash pipeline with FineWeb-2's settings where the `bench` extra is
+installed) run side by side in the same process or script, so the ratios matter more than
+the absolute figures. Ratios are "ours / anchor" for throughput and "anchor time / our time"
+for wall time, so > 1 means we are faster.
 
 ## Summary
 
